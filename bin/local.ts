@@ -1,0 +1,39 @@
+import { MissingJavaError } from '../lambdas/local/dynamodb-local';
+import { startLocalServer } from '../lambdas/local/server';
+import type { LogLevel } from '../lambdas/http/logger';
+
+/** `npm start`: the service on this machine, no cloud account and no Docker. */
+async function main(): Promise<void> {
+  const port = Number(process.env.PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not '${process.env.PORT}'`);
+  const server = await startLocalServer({
+    port,
+    dataDir: process.env.DATA_DIR ?? '.data',
+    credentials: {
+      accessKeyId: process.env.LOCAL_ACCESS_KEY_ID ?? 'local',
+      secretAccessKey: process.env.LOCAL_SECRET_ACCESS_KEY ?? 'local',
+    },
+    logLevel: (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info',
+  });
+  process.stdout.write(`persistent-chat listening on ${server.url}\n`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`${signal}: stopping\n`);
+    server.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`error while stopping: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof MissingJavaError ? error.message : error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,36 @@
+/** The handlers' settings, read from the environment once per container and checked then. */
+export interface Config {
+  region: string;
+  accountId: string;
+  tableName: string;
+  transcriptBucket: string;
+  /** Key prefix of transcript files; Amazon Connect writes them under `connect/<instance-alias>/ChatTranscripts/`. */
+  transcriptPrefix: string;
+  forcePathStyle: boolean;
+  /** Where the signing keys come from: a local JSON file, or a Secrets Manager secret on AWS. */
+  keySource: { file: string } | { secretArn: string };
+}
+
+export class ConfigError extends Error {}
+
+export function configFromEnvironment(env: NodeJS.ProcessEnv): Config {
+  const missing: string[] = [];
+  const required = (name: string): string => {
+    const value = env[name];
+    if (!value) missing.push(name);
+    return value ?? '';
+  };
+  const config: Config = {
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    accountId: env.ACCOUNT_ID ?? '000000000000',
+    tableName: required('TABLE_NAME'),
+    transcriptBucket: required('TRANSCRIPT_BUCKET'),
+    transcriptPrefix: (env.TRANSCRIPT_PREFIX ?? 'connect').replace(/\/+$/, ''),
+    forcePathStyle: env.S3_FORCE_PATH_STYLE === 'true',
+    keySource: env.SIGNING_KEY_SECRET_ARN
+      ? { secretArn: env.SIGNING_KEY_SECRET_ARN }
+      : { file: required('SIGNING_KEY_FILE') },
+  };
+  if (missing.length) throw new ConfigError(`missing environment variables: ${missing.join(', ')}`);
+  return config;
+}

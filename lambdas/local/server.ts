@@ -1,0 +1,166 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { type Config } from '../config';
+import { buildDeps, type Deps } from '../deps';
+import { accessDenied, DomainError } from '../domain/errors';
+import { KeyRing, type KeyMaterial } from '../domain/keys';
+import { HANDLERS } from '../handlers';
+import { errorResult, type ApiHandler } from '../http/api';
+import { Logger, type LogLevel } from '../http/logger';
+import { ROUTES } from '../routes';
+import { documentClient, s3Client } from '../stores/clients';
+import { lambdaContext, newRequestId, readBody, Router, toProxyEvent, writeResult } from './api-gateway';
+import { startDynamoDBLocal } from './dynamodb-local';
+import { startS3Local } from './s3-local';
+import { type LocalCredentials, verifySigV4 } from './sigv4';
+
+export interface LocalServerOptions {
+  /** 0 picks a free port. */
+  port: number;
+  /** Where the contacts, transcripts and signing keys are kept across restarts. */
+  dataDir: string;
+  credentials?: LocalCredentials;
+  logLevel?: LogLevel;
+}
+
+export interface LocalServer {
+  url: string;
+  dynamodbEndpoint: string;
+  s3Endpoint: string;
+  config: Config;
+  stop(): Promise<void>;
+}
+
+export const LOCAL_CREDENTIALS: LocalCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const MAX_REQUEST_BYTES = 1024 * 1024;
+
+/** The signing keys are made once per data directory and kept there, readable by this user only. */
+function loadOrCreateKeys(file: string): KeyMaterial {
+  if (!existsSync(file)) writeFileSync(file, JSON.stringify(KeyRing.generate()), { mode: 0o600, flag: 'wx' });
+  const material = JSON.parse(readFileSync(file, 'utf8')) as KeyMaterial;
+  new KeyRing(material); // fail at start on a damaged key file, not on the first request
+  return material;
+}
+
+/**
+ * `npm start`: the same handlers as on Lambda, behind a small HTTP adapter, on DynamoDB Local and
+ * s3rver that it starts and stops itself, with everything kept under `dataDir`.
+ */
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const credentials = options.credentials ?? LOCAL_CREDENTIALS;
+  const log = new Logger(options.logLevel ?? 'info', { service: 'persistent-chat-local' });
+  const keyFile = join(dataDir, 'signing-keys.json');
+  const keyMaterial = loadOrCreateKeys(keyFile);
+  const config: Config = {
+    region: 'us-east-1',
+    accountId: '000000000000',
+    tableName: 'persistent-chat',
+    transcriptBucket: 'persistent-chat-transcripts',
+    transcriptPrefix: 'connect',
+    forcePathStyle: true,
+    keySource: { file: keyFile },
+  };
+
+  const dynamodb = await startDynamoDBLocal({ dataDir: join(dataDir, 'dynamodb'), tableName: config.tableName });
+  const stops: (() => Promise<void>)[] = [dynamodb.stop];
+  try {
+    const s3 = await startS3Local({ directory: join(dataDir, 's3'), bucket: config.transcriptBucket });
+    stops.push(s3.stop);
+    const storeCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+    const clients = {
+      db: documentClient({ region: config.region, dynamodbEndpoint: dynamodb.endpoint, credentials: storeCredentials }),
+      s3: s3Client({ region: config.region, s3Endpoint: s3.endpoint, credentials: storeCredentials, forcePathStyle: true }),
+    };
+    stops.push(async () => {
+      clients.db.destroy();
+      clients.s3.destroy();
+    });
+    const deps = buildDeps(config, clients, keyMaterial);
+    const router = buildRouter(deps, log);
+    const server = createServer((req, res) => {
+      handle(req, res, router, credentials, log).catch((error: unknown) => {
+        log.error('local adapter failed', { error: String(error) });
+        if (!res.headersSent) writeResult(res, errorResult('connect', error, newRequestId()));
+      });
+    });
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, '127.0.0.1', () => resolveListen());
+    });
+    stops.unshift(
+      () =>
+        new Promise<void>((resolveClose) => {
+          server.close(() => resolveClose());
+          server.closeAllConnections();
+        }),
+    );
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      dynamodbEndpoint: dynamodb.endpoint,
+      s3Endpoint: s3.endpoint,
+      config,
+      stop: () => stopAll(stops),
+    };
+  } catch (error) {
+    await stopAll(stops);
+    throw error;
+  }
+}
+
+async function stopAll(stops: (() => Promise<void>)[]): Promise<void> {
+  for (const stop of stops.splice(0)) await stop();
+}
+
+function buildRouter(deps: Deps, log: Logger): Router<ApiHandler> {
+  const router = new Router<ApiHandler>();
+  const ready = Promise.resolve(deps);
+  for (const spec of ROUTES) {
+    const route = HANDLERS[spec.handler];
+    if (!route) throw new Error(`no handler '${spec.handler}' for ${spec.method} ${spec.path}`);
+    router.add(spec, route(() => ready, log));
+  }
+  return router;
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, router: Router<ApiHandler>, credentials: LocalCredentials, log: Logger) {
+  const requestId = newRequestId();
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const method = req.method ?? 'GET';
+  const rawPath = (req.url ?? '/').split('?')[0]!;
+  const match = router.match(method, url.pathname);
+  if (match === undefined || match === 'method-not-allowed') {
+    const status = match === undefined ? 404 : 405;
+    const name = match === undefined ? 'UnknownOperationException' : 'MethodNotAllowedException';
+    writeResult(res, { statusCode: status, headers: { 'Content-Type': 'application/json', 'x-amzn-RequestId': requestId, 'x-amzn-ErrorType': name }, body: JSON.stringify({ __type: name, message: `No route for ${method} ${url.pathname}` }) });
+    return;
+  }
+  const body = await readBody(req, MAX_REQUEST_BYTES);
+  if (body === 'too-large') {
+    writeResult(res, errorResult(match.spec.api, new DomainError('InvalidRequest', 'The request is too large'), requestId));
+    return;
+  }
+  if (match.spec.api === 'connect') {
+    const refusal = await verifySigV4(
+      { method, path: rawPath, query: Object.fromEntries(url.searchParams), headers: lowerCase(req.headers), body },
+      credentials,
+    );
+    if (refusal) {
+      log.info('signature refused', { requestId, route: match.spec.path, reason: refusal });
+      writeResult(res, errorResult('connect', accessDenied(refusal), requestId));
+      return;
+    }
+  }
+  const result = await match.target(toProxyEvent(req, url, body, match, requestId), lambdaContext(match.spec.handler, requestId));
+  writeResult(res, result);
+}
+
+function lowerCase(headers: IncomingMessage['headers']): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) result[name] = Array.isArray(value) ? value.join(',') : value;
+  return result;
+}

@@ -1,0 +1,27 @@
+import type { IdempotencyKey } from '../ports';
+
+/**
+ * The one table's keys. A contact and, for a session's first contact, its session share the
+ * partition `CONTACT#<id>`; token grants and idempotency records have partitions of their own.
+ */
+export const keys = {
+  contact: (contactId: string) => ({ pk: `CONTACT#${contactId}`, sk: 'CONTACT' }),
+  session: (initialContactId: string) => ({ pk: `CONTACT#${initialContactId}`, sk: 'SESSION' }),
+  grant: (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'TOKEN' }),
+  idempotency: ({ operation, instanceId, clientToken }: IdempotencyKey) => ({
+    // Encoded so that no instance id and token can spell another pair's key.
+    pk: `CLIENTTOKEN#${operation}#${encodeURIComponent(instanceId)}#${encodeURIComponent(clientToken)}`,
+    sk: 'CLIENTTOKEN',
+  }),
+};
+
+/** DynamoDB's TTL attribute (epoch seconds): expired grants and records are removed in the background. */
+export const TTL_ATTRIBUTE = 'ttl';
+
+export const withKey = <T extends object>(key: { pk: string; sk: string }, record: T) => ({ ...key, ...record });
+
+/** Strips the storage-only attributes, leaving the domain record. */
+export function toRecord<T>(item: Record<string, unknown>): T {
+  const { pk: _pk, sk: _sk, [TTL_ATTRIBUTE]: _ttl, ...record } = item;
+  return record as T;
+}

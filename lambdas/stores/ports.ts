@@ -1,0 +1,83 @@
+import type { ChatSession, Contact, Participant, TokenGrant } from '../domain/model';
+
+/**
+ * The contact store: contact records, chat sessions, token grants and idempotency records.
+ * Every multi-record write is one atomic operation: it either happens whole or fails with
+ * `WriteConflict`, naming which precondition did not hold, and changes nothing.
+ */
+export interface ContactStore {
+  getContact(contactId: string): Promise<Contact | undefined>;
+  getSession(initialContactId: string): Promise<ChatSession | undefined>;
+  getGrant(tokenHash: string): Promise<TokenGrant | undefined>;
+  getIdempotencyRecord(key: IdempotencyKey): Promise<IdempotencyRecord | undefined>;
+
+  /** Creates the session, its first contact and the customer's token grant. */
+  startChat(write: StartChatWrite): Promise<void>;
+  /** Ends `from` and starts `to` in the same session; `from` must still be the active contact. */
+  transfer(write: TransferWrite): Promise<void>;
+  /** Ends the active contact and with it the session. */
+  endSession(write: EndSessionWrite): Promise<void>;
+  /** Adds a participant to an active contact and stores its token grant. */
+  addParticipant(write: AddParticipantWrite): Promise<void>;
+  /** Replaces the session's attributes if nobody changed them since `expectedVersion` (else `stale`). */
+  replaceAttributes(initialContactId: string, attributes: Record<string, string>, expectedVersion: number, now: number): Promise<void>;
+}
+
+export interface IdempotencyKey {
+  operation: string;
+  instanceId: string;
+  clientToken: string;
+}
+
+export interface IdempotencyRecord extends IdempotencyKey {
+  /** A digest of the request's parameters: the same token with other parameters is refused. */
+  requestDigest: string;
+  /** The first call's response; secrets in it are sealed. */
+  response: Record<string, string>;
+  expiresAt: number;
+}
+
+export interface StartChatWrite {
+  session: ChatSession;
+  contact: Contact;
+  grant: { tokenHash: string; grant: TokenGrant };
+  idempotency?: IdempotencyRecord;
+  /** Persistent chat: mark the source contact as used, once and only once, and only if its session ended. */
+  sourceClaim?: { sourceContactId: string; sourceInitialContactId: string; claimedBy: string };
+}
+
+export interface TransferWrite {
+  from: { contactId: string; initialContactId: string; now: number };
+  to: Contact;
+  idempotency?: IdempotencyRecord;
+}
+
+export interface EndSessionWrite {
+  contactId: string;
+  initialContactId: string;
+  now: number;
+  disconnectReason?: string;
+}
+
+export interface AddParticipantWrite {
+  contactId: string;
+  participant: Participant;
+  grant: { tokenHash: string; grant: TokenGrant };
+  idempotency?: IdempotencyRecord;
+}
+
+/** Why an atomic write was refused. */
+export type ConflictReason =
+  | 'contact-not-active' // the contact has ended, or is no longer the session's active contact
+  | 'already-exists' // an id collided (practically never: ids are random UUIDs)
+  | 'idempotency-token-used' // another request with the same ClientToken won
+  | 'source-already-used' // a persistent-chat source can seed only one chat
+  | 'source-session-active' // a persistent-chat source whose session has not ended
+  | 'stale'; // an optimistic write lost a race: read again and retry
+
+export class WriteConflict extends Error {
+  constructor(readonly reason: ConflictReason) {
+    super(`write refused: ${reason}`);
+    this.name = 'WriteConflict';
+  }
+}

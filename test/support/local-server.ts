@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConnectClient } from '@aws-sdk/client-connect';
+import { ConnectParticipantClient } from '@aws-sdk/client-connectparticipant';
+import { type LocalServer, startLocalServer } from '../../lambdas/local/server';
+
+/** A local server on a free port with a fresh data directory, driven through the real SDK clients. */
+export interface TestServer {
+  server: LocalServer;
+  dataDir: string;
+  connect: ConnectClient;
+  participant: ConnectParticipantClient;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export const connectClient = (
+  endpoint: string,
+  credentials = { accessKeyId: 'local', secretAccessKey: 'local' },
+  signingName?: string,
+) => new ConnectClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1, signingName });
+
+export const participantClient = (endpoint: string) =>
+  new ConnectParticipantClient({
+    endpoint,
+    region: 'us-east-1',
+    // The participant API authenticates by X-Amz-Bearer; the SDK insists on signing too.
+    credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' },
+    maxAttempts: 1,
+  });
+
+export async function startTestServer(): Promise<TestServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'persistent-chat-test-'));
+  const harness = {} as TestServer;
+  const open = async () => {
+    harness.server = await startLocalServer({ port: 0, dataDir, logLevel: 'silent' });
+    harness.connect = connectClient(harness.server.url);
+    harness.participant = participantClient(harness.server.url);
+  };
+  const close = async () => {
+    harness.connect.destroy();
+    harness.participant.destroy();
+    await harness.server.stop();
+  };
+  await open();
+  Object.assign(harness, {
+    dataDir,
+    restart: async () => {
+      await close();
+      await open();
+    },
+    stop: async () => {
+      await close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  });
+  return harness;
+}
