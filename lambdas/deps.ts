@@ -1,16 +1,28 @@
 import { readFile } from 'node:fs/promises';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type Config, configFromEnvironment } from './config';
 import { Contacts } from './domain/contacts';
 import { KeyRing, type KeyMaterial } from './domain/keys';
+import { Participants } from './domain/participants';
+import { TranscriptPages } from './domain/transcript-pages';
+import { Transcripts } from './domain/transcripts';
+import { Logger } from './http/logger';
 import { documentClient, s3Client } from './stores/clients';
 import { DynamoContactStore } from './stores/dynamodb/contact-store';
+import { parseKeyMaterial } from './rotation/key-material';
+import { secretVersions } from './rotation/secret-versions';
+import { S3TranscriptFiles } from './stores/s3/transcript-files';
 
 /** Everything a handler needs, built once per container (or once per local server). */
 export interface Deps {
   config: Config;
+  keys: KeyRing;
   contacts: Contacts;
+  participants: Participants;
+  transcripts: Transcripts;
+  transcriptPages: TranscriptPages;
 }
 
 export interface Clients {
@@ -18,15 +30,32 @@ export interface Clients {
   s3: S3Client;
 }
 
-export function buildDeps(config: Config, clients: Clients, keyMaterial: KeyMaterial, now: () => number = Date.now): Deps {
+export function buildDeps(config: Config, clients: Clients, keyMaterial: KeyMaterial, log: Logger, now: () => number = Date.now): Deps {
   const keys = new KeyRing(keyMaterial);
   const store = new DynamoContactStore(clients.db, config.tableName);
-  return { config, contacts: new Contacts({ store, keys, now }) };
+  const transcripts = new Transcripts({
+    store,
+    files: new S3TranscriptFiles(clients.s3, config.transcriptBucket),
+    accountId: config.accountId,
+    prefix: config.transcriptPrefix,
+    warn: log.warn,
+  });
+  const contacts = new Contacts({ store, keys, transcripts, now });
+  return {
+    config,
+    keys,
+    contacts,
+    transcripts,
+    participants: new Participants({ store, keys, contacts, now }),
+    transcriptPages: new TranscriptPages({ store, transcripts, keys, now }),
+  };
 }
 
+/** Called once per container (deps are memoized), so the secret is read once and its client built once. */
 async function loadKeyMaterial(config: Config): Promise<KeyMaterial> {
   if ('file' in config.keySource) return JSON.parse(await readFile(config.keySource.file, 'utf8')) as KeyMaterial;
-  throw new Error('Secrets Manager key source is not available in this build');
+  const secret = secretVersions(new SecretsManagerClient({ region: config.region }), config.keySource.secretArn);
+  return parseKeyMaterial(await secret.read({ stage: 'AWSCURRENT' }));
 }
 
 let lambdaDeps: Promise<Deps> | undefined;
@@ -35,8 +64,8 @@ let lambdaDeps: Promise<Deps> | undefined;
 export function depsFromEnvironment(): Promise<Deps> {
   lambdaDeps ??= (async () => {
     const config = configFromEnvironment(process.env);
-    const clients = { db: documentClient(config), s3: s3Client(config) };
-    return buildDeps(config, clients, await loadKeyMaterial(config));
+    const clients = { db: documentClient(config), s3: s3Client({ ...config, forcePathStyle: config.forcePathStyle }) };
+    return buildDeps(config, clients, await loadKeyMaterial(config), new Logger((process.env.LOG_LEVEL as never) ?? 'info'));
   })();
   return lambdaDeps;
 }

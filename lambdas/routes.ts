@@ -9,14 +9,35 @@ export interface RouteSpec {
   path: string;
   handler: string;
   api: Api;
+  /** What the route's function may touch: the stack grants exactly this (least privilege). */
+  access: RouteAccess;
 }
 
+/**
+ * Data access of one route. Every function also reads the signing key, since `deps.ts` builds the
+ * key ring for every handler; the bucket is granted only to routes that read or write transcripts.
+ */
+export interface RouteAccess {
+  table: 'read' | 'readwrite';
+  bucket?: 'read' | 'readwrite';
+}
+
+const READ: RouteAccess = { table: 'read' };
+const WRITE: RouteAccess = { table: 'readwrite' };
+/** Ending a contact writes its transcript file; any participant call may end a chat past its duration. */
+const TRANSCRIPTS: RouteAccess = { table: 'readwrite', bucket: 'readwrite' };
+
 export const ROUTES: readonly RouteSpec[] = [
-  { method: 'PUT', path: '/contact/chat', handler: 'start-chat-contact', api: 'connect' },
-  { method: 'POST', path: '/contact/stop', handler: 'stop-contact', api: 'connect' },
-  { method: 'POST', path: '/contact/transfer', handler: 'transfer-contact', api: 'connect' },
-  { method: 'GET', path: '/contacts/{InstanceId}/{ContactId}', handler: 'describe-contact', api: 'connect' },
-  { method: 'POST', path: '/contact/create-participant', handler: 'create-participant', api: 'connect' },
-  { method: 'GET', path: '/contact/attributes/{InstanceId}/{InitialContactId}', handler: 'get-contact-attributes', api: 'connect' },
-  { method: 'POST', path: '/contact/attributes', handler: 'update-contact-attributes', api: 'connect' },
+  { method: 'PUT', path: '/contact/chat', handler: 'start-chat-contact', api: 'connect', access: WRITE },
+  { method: 'POST', path: '/contact/stop', handler: 'stop-contact', api: 'connect', access: TRANSCRIPTS },
+  { method: 'POST', path: '/contact/transfer', handler: 'transfer-contact', api: 'connect', access: TRANSCRIPTS },
+  { method: 'GET', path: '/contacts/{InstanceId}/{ContactId}', handler: 'describe-contact', api: 'connect', access: READ },
+  { method: 'POST', path: '/contact/create-participant', handler: 'create-participant', api: 'connect', access: WRITE },
+  { method: 'GET', path: '/contact/attributes/{InstanceId}/{InitialContactId}', handler: 'get-contact-attributes', api: 'connect', access: READ },
+  { method: 'POST', path: '/contact/attributes', handler: 'update-contact-attributes', api: 'connect', access: WRITE },
+  { method: 'POST', path: '/participant/connection', handler: 'create-participant-connection', api: 'participant', access: TRANSCRIPTS },
+  { method: 'POST', path: '/participant/message', handler: 'send-message', api: 'participant', access: TRANSCRIPTS },
+  { method: 'POST', path: '/participant/event', handler: 'send-event', api: 'participant', access: TRANSCRIPTS },
+  { method: 'POST', path: '/participant/transcript', handler: 'get-transcript', api: 'participant', access: TRANSCRIPTS },
+  { method: 'POST', path: '/participant/disconnect', handler: 'disconnect-participant', api: 'participant', access: TRANSCRIPTS },
 ];

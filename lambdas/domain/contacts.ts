@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, invalidRequest, notFound } from './errors';
 import { Idempotency } from './idempotency';
 import type { KeyRing } from './keys';
-import type { ChatSession, Contact, Participant, ParticipantRole, SegmentAttributeValue, TokenGrant } from './model';
+import type { ChatSession, Contact, Participant, ParticipantRole, SegmentAttributeValue, TokenGrant, TranscriptItem } from './model';
+import { checkMessage, EVENT, eventItem, messageItem } from './items';
 import { hashToken, newToken } from './tokens';
+import type { Transcripts } from './transcripts';
 import { type ContactStore, WriteConflict } from '../stores/ports';
 
 export const DEFAULT_CHAT_DURATION_MINUTES = 1500;
@@ -58,7 +60,14 @@ export interface AddParticipantInput {
 export interface ContactServiceDeps {
   store: ContactStore;
   keys: KeyRing;
+  transcripts: Transcripts;
   now: () => number;
+}
+
+/** How a chat ends: who asked, and whether the customer left (DisconnectParticipant) or was let go. */
+export interface ChatEnding {
+  reason?: string;
+  customerLeft: boolean;
 }
 
 /** The contact lifecycle of a chat: start, transfer, stop, participants and attributes. */
@@ -87,6 +96,9 @@ export class Contacts {
     const now = this.deps.now();
     const key = clientToken ? { operation: 'StartChatContact', instanceId: input.instanceId, clientToken } : undefined;
     return this.idempotency.run<StartChatResult>(key, request, now, async (record) => {
+      const supported = input.supportedMessagingContentTypes ?? DEFAULT_SUPPORTED_CONTENT_TYPES;
+      const messageProblem = input.initialMessage && checkMessage(input.initialMessage.contentType, input.initialMessage.content, supported);
+      if (messageProblem) throw invalidRequest(`InitialMessage: ${messageProblem}`);
       const continuation = await this.resolveContinuation(input);
       const contactId = randomUUID();
       const customer: Participant = { participantId: randomUUID(), role: 'CUSTOMER', displayName: input.displayName, joinedAt: now };
@@ -99,7 +111,7 @@ export class Contacts {
         customer,
         attributes: { ...continuation?.attributes, ...input.attributes },
         attributesVersion: 0,
-        supportedMessagingContentTypes: input.supportedMessagingContentTypes ?? DEFAULT_SUPPORTED_CONTENT_TYPES,
+        supportedMessagingContentTypes: supported,
         expiresAt: now + (input.chatDurationInMinutes ?? DEFAULT_CHAT_DURATION_MINUTES) * 60_000,
         startedAt: now,
       };
@@ -108,6 +120,7 @@ export class Contacts {
         instanceId: input.instanceId,
         initialContactId: contactId,
         relatedContactId: continuation?.relatedContactId,
+        continuedFromContactId: continuation?.persistent ? continuation.relatedContactId : undefined,
         initiationMethod: 'API',
         contactFlowId: input.contactFlowId,
         state: 'ACTIVE',
@@ -117,12 +130,17 @@ export class Contacts {
         segmentAttributes: input.segmentAttributes,
         customerId: input.customerId,
       };
+      const clock = ticks(now);
+      const items = [eventItem(EVENT.joined, clock(), customer)];
+      if (continuation?.persistent) items.push(eventItem(EVENT.chatRehydrated, clock()));
+      if (input.initialMessage) items.push(messageItem(customer, input.initialMessage.contentType, input.initialMessage.content, clock()));
       const result: StartChatResult = { ContactId: contactId, ParticipantId: customer.participantId, ParticipantToken: token };
       if (continuation?.persistent) result.ContinuedFromContactId = continuation.relatedContactId;
       try {
         await this.deps.store.startChat({
           session,
           contact,
+          items,
           grant: { tokenHash: hashToken(token), grant: grantFor(session, contact, customer, 'participant') },
           idempotency: record?.(result),
           sourceClaim: continuation?.persistent
@@ -194,15 +212,20 @@ export class Contacts {
         customerId: from.customerId,
       };
       const result = { ContactId: to.contactId };
+      const clock = ticks(now);
+      const { participants, items } = everyoneLeaves(from, clock);
+      const session = await this.session(from);
       try {
         await this.deps.store.transfer({
-          from: { contactId: from.contactId, initialContactId: from.initialContactId, now },
+          from: { contactId: from.contactId, initialContactId: from.initialContactId, now, participants, items },
           to,
+          toItems: [eventItem(EVENT.transferSucceeded, clock(), session.customer)],
           idempotency: record?.(result),
         });
       } catch (error) {
         throw translateConflict(error, undefined, `Contact ${input.contactId} is not active`);
       }
+      await this.deps.transcripts.archiveOrWarn({ ...from, state: 'ENDED', disconnectTimestamp: now, nextContactId: to.contactId, participants });
       return result;
     });
   }
@@ -212,11 +235,34 @@ export class Contacts {
     const notActive = new DomainError('ContactNotActive', `Contact ${contactId} is not active`);
     if (contact.state !== 'ACTIVE') throw notActive;
     try {
-      await this.deps.store.endSession({ contactId, initialContactId: contact.initialContactId, now: this.deps.now(), disconnectReason });
+      await this.endChat(contact, await this.session(contact), { reason: disconnectReason, customerLeft: false });
     } catch (error) {
       if (error instanceof WriteConflict && error.reason === 'contact-not-active') throw notActive;
       throw error;
     }
+  }
+
+  /**
+   * Ends the chat session at its active contact: every participant leaves, `chat ended` closes the
+   * transcript, and the contact's transcript file is written. Throws WriteConflict if it already ended.
+   */
+  async endChat(contact: Contact, session: ChatSession, ending: ChatEnding): Promise<void> {
+    const now = this.deps.now();
+    const clock = ticks(now);
+    const { participants, items } = everyoneLeaves(contact, clock);
+    const customer = ending.customerLeft ? { ...session.customer, leftAt: now } : session.customer;
+    if (ending.customerLeft) items.push(eventItem(EVENT.left, clock(), session.customer));
+    items.push(eventItem(EVENT.chatEnded, clock()));
+    await this.deps.store.endSession({
+      contactId: contact.contactId,
+      initialContactId: contact.initialContactId,
+      now,
+      disconnectReason: ending.reason,
+      customer,
+      participants,
+      items,
+    });
+    await this.deps.transcripts.archiveOrWarn({ ...contact, state: 'ENDED', disconnectTimestamp: now, participants });
   }
 
   async addParticipant(input: AddParticipantInput): Promise<{ ParticipantId: string; ParticipantToken: string; Expiry: string }> {
@@ -239,6 +285,7 @@ export class Contacts {
         await this.deps.store.addParticipant({
           contactId: contact.contactId,
           participant,
+          items: [eventItem(EVENT.joined, now, participant)],
           grant: { tokenHash: hashToken(token), grant: grantFor(session, contact, participant, 'participant') },
           idempotency: record?.(result),
         });
@@ -271,13 +318,31 @@ export class Contacts {
   }
 }
 
+/** Strictly increasing times from `start`, so items written together keep their order. */
+function ticks(start: number): () => number {
+  let next = start;
+  return () => next++;
+}
+
+/** Agents, bots and supervisors still on the contact leave it, each with a `participant left` item. */
+function everyoneLeaves(contact: Contact, clock: () => number): { participants: Participant[]; items: TranscriptItem[] } {
+  const items: TranscriptItem[] = [];
+  const participants = contact.participants.map((participant) => {
+    if (participant.leftAt !== undefined) return participant;
+    const at = clock();
+    items.push(eventItem(EVENT.left, at, participant));
+    return { ...participant, leftAt: at };
+  });
+  return { participants, items };
+}
+
 const defaultDisplayName: Record<AddParticipantInput['role'], string> = {
   AGENT: 'Agent',
   CUSTOM_BOT: 'Bot',
   SUPERVISOR: 'Supervisor',
 };
 
-function grantFor(session: ChatSession, contact: Contact, participant: Participant, kind: TokenGrant['kind']): TokenGrant {
+export function grantFor(session: ChatSession, contact: Contact, participant: Participant, kind: TokenGrant['kind']): TokenGrant {
   return {
     kind,
     instanceId: session.instanceId,

@@ -113,6 +113,13 @@ export class Fields {
     });
   }
 
+  optionalEnumList<T extends string>(member: string, values: readonly T[]): T[] | undefined {
+    const list = this.optionalStringList(member, { maxItems: values.length, item: { min: 1, max: 100 } });
+    const unknown = list?.find((value) => !(values as readonly string[]).includes(value));
+    if (unknown !== undefined) throw invalidParameter(`${this.name(member)} must contain only ${values.join(', ')}`);
+    return list as T[] | undefined;
+  }
+
   /** A map of string to string, such as contact attributes. */
   optionalStringMap(
     member: string,

@@ -11,6 +11,8 @@ export interface Participant {
   role: ParticipantRole;
   displayName: string;
   joinedAt: number;
+  /** Set when the participant disconnected or left the contact: its tokens are refused from then on. */
+  leftAt?: number;
 }
 
 export interface SegmentAttributeValue {
@@ -24,8 +26,10 @@ export interface Contact {
   initialContactId: string;
   previousContactId?: string;
   nextContactId?: string;
-  /** On a session's first contact: the past contact it was continued from (persistent chat). */
+  /** The contact this one relates to (StartChatContact's RelatedContactId, or the persistent-chat source). */
   relatedContactId?: string;
+  /** Persistent chat, on a session's first contact: the past contact whose transcript line it continues. */
+  continuedFromContactId?: string;
   initiationMethod: InitiationMethod;
   contactFlowId: string;
   queueId?: string;
@@ -39,6 +43,8 @@ export interface Contact {
   participants: Participant[];
   segmentAttributes?: Record<string, SegmentAttributeValue>;
   customerId?: string;
+  /** Set once the ended contact's transcript file is durable in S3; its items then live only there. */
+  transcriptKey?: string;
 }
 
 /** A chat session: the contacts that share one InitialContactId, with what they share. */
@@ -70,4 +76,28 @@ export interface TokenGrant {
   role: ParticipantRole;
   displayName: string;
   expiresAt: number;
+}
+
+/** A transcript item as Amazon Connect stores and returns it (participant-API shape, minus ContactId). */
+export interface TranscriptItem {
+  Id: string;
+  AbsoluteTime: string;
+  Type: 'MESSAGE' | 'EVENT' | 'ATTACHMENT';
+  ContentType: string;
+  Content?: string;
+  ParticipantId?: string;
+  DisplayName?: string;
+  ParticipantRole?: ParticipantRole;
+  MessageMetadata?: MessageMetadata;
+}
+
+export interface Receipt {
+  RecipientParticipantId: string;
+  DeliveredTimestamp?: string;
+  ReadTimestamp?: string;
+}
+
+export interface MessageMetadata {
+  MessageId: string;
+  Receipts?: Receipt[];
 }

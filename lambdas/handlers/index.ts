@@ -1,8 +1,13 @@
 import type { Deps } from '../deps';
 import type { Route } from '../http/api';
 import { route as createParticipant } from './create-participant';
+import { route as createParticipantConnection } from './create-participant-connection';
 import { route as describeContact } from './describe-contact';
+import { route as disconnectParticipant } from './disconnect-participant';
 import { route as getContactAttributes } from './get-contact-attributes';
+import { route as getTranscript } from './get-transcript';
+import { route as sendEvent } from './send-event';
+import { route as sendMessage } from './send-message';
 import { route as startChatContact } from './start-chat-contact';
 import { route as stopContact } from './stop-contact';
 import { route as transferContact } from './transfer-contact';
@@ -11,8 +16,13 @@ import { route as updateContactAttributes } from './update-contact-attributes';
 /** Every handler by its file name (`RouteSpec.handler`), for the local server. On AWS each file is its own function. */
 export const HANDLERS: Record<string, Route<Deps>> = {
   'create-participant': createParticipant,
+  'create-participant-connection': createParticipantConnection,
   'describe-contact': describeContact,
+  'disconnect-participant': disconnectParticipant,
   'get-contact-attributes': getContactAttributes,
+  'get-transcript': getTranscript,
+  'send-event': sendEvent,
+  'send-message': sendMessage,
   'start-chat-contact': startChatContact,
   'stop-contact': stopContact,
   'transfer-contact': transferContact,

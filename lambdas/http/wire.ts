@@ -24,3 +24,9 @@ export const epochSeconds = (ms: number | undefined): number | undefined => (ms 
 
 export const contactArn = (region: string, accountId: string, instanceId: string, contactId: string): string =>
   `arn:aws:connect:${region}:${accountId}:instance/${instanceId}/contact/${contactId}`;
+
+/** The participant API's token: `X-Amz-Bearer`, 1 to 1000 characters. */
+export function bearerToken(headers: Record<string, string>): string | undefined {
+  const token = headers['x-amz-bearer'];
+  return token && token.length <= 1000 ? token : undefined;
+}

@@ -4,6 +4,8 @@ import S3rver from 's3rver';
 /** s3rver in this process: an S3-compatible server keeping objects as files under `directory`. */
 export interface EmbeddedS3 {
   endpoint: string;
+  /** s3rver accepts only its own fixed key pair. */
+  credentials: { accessKeyId: string; secretAccessKey: string };
   stop(): Promise<void>;
 }
 
@@ -17,5 +19,9 @@ export async function startS3Local(options: { directory: string; bucket: string 
     configureBuckets: [{ name: options.bucket, configs: [] }],
   });
   const { port } = (await server.run()) as { port: number };
-  return { endpoint: `http://127.0.0.1:${port}`, stop: () => server.close() };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    stop: () => server.close(),
+  };
 }

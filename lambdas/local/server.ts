@@ -29,6 +29,7 @@ export interface LocalServer {
   url: string;
   dynamodbEndpoint: string;
   s3Endpoint: string;
+  s3Credentials: { accessKeyId: string; secretAccessKey: string };
   config: Config;
   stop(): Promise<void>;
 }
@@ -70,16 +71,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   try {
     const s3 = await startS3Local({ directory: join(dataDir, 's3'), bucket: config.transcriptBucket });
     stops.push(s3.stop);
-    const storeCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
     const clients = {
-      db: documentClient({ region: config.region, dynamodbEndpoint: dynamodb.endpoint, credentials: storeCredentials }),
-      s3: s3Client({ region: config.region, s3Endpoint: s3.endpoint, credentials: storeCredentials, forcePathStyle: true }),
+      db: documentClient({ region: config.region, dynamodbEndpoint: dynamodb.endpoint, credentials: LOCAL_CREDENTIALS }),
+      s3: s3Client({ region: config.region, s3Endpoint: s3.endpoint, credentials: s3.credentials, forcePathStyle: true }),
     };
     stops.push(async () => {
       clients.db.destroy();
       clients.s3.destroy();
     });
-    const deps = buildDeps(config, clients, keyMaterial);
+    const deps = buildDeps(config, clients, keyMaterial, log);
     const router = buildRouter(deps, log);
     const server = createServer((req, res) => {
       handle(req, res, router, credentials, log).catch((error: unknown) => {
@@ -103,6 +103,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       url: `http://127.0.0.1:${port}`,
       dynamodbEndpoint: dynamodb.endpoint,
       s3Endpoint: s3.endpoint,
+      s3Credentials: s3.credentials,
       config,
       stop: () => stopAll(stops),
     };

@@ -1,4 +1,4 @@
-import type { ChatSession, Contact, Participant, TokenGrant } from '../domain/model';
+import type { ChatSession, Contact, Participant, Receipt, TokenGrant, TranscriptItem } from '../domain/model';
 
 /**
  * The contact store: contact records, chat sessions, token grants and idempotency records.
@@ -11,7 +11,7 @@ export interface ContactStore {
   getGrant(tokenHash: string): Promise<TokenGrant | undefined>;
   getIdempotencyRecord(key: IdempotencyKey): Promise<IdempotencyRecord | undefined>;
 
-  /** Creates the session, its first contact and the customer's token grant. */
+  /** Creates the session, its first contact, its first items and the customer's token grant. */
   startChat(write: StartChatWrite): Promise<void>;
   /** Ends `from` and starts `to` in the same session; `from` must still be the active contact. */
   transfer(write: TransferWrite): Promise<void>;
@@ -19,6 +19,21 @@ export interface ContactStore {
   endSession(write: EndSessionWrite): Promise<void>;
   /** Adds a participant to an active contact and stores its token grant. */
   addParticipant(write: AddParticipantWrite): Promise<void>;
+  /** Stores a token grant (a connection token) for a participant of an active chat. */
+  putGrant(tokenHash: string, grant: TokenGrant): Promise<void>;
+  /** Appends an item to an active contact's transcript. */
+  appendItem(write: AppendItemWrite): Promise<void>;
+  /** Marks an agent (or bot, supervisor) as gone from an active contact. */
+  participantLeft(write: ParticipantLeftWrite): Promise<void>;
+  /** Records a delivered or read receipt on a message of the contact; false if the message is not there. */
+  addReceipt(contactId: string, messageId: string, kind: 'delivered' | 'read', receipt: Receipt): Promise<boolean>;
+
+  /** Up to `limit` items of a contact still kept in the table, in transcript order from `range`. */
+  queryItems(contactId: string, range: ItemRange, limit: number): Promise<TranscriptItem[]>;
+  /** Records that the ended contact's transcript file is durable. */
+  markArchived(contactId: string, transcriptKey: string): Promise<void>;
+  /** Removes items whose transcript file is durable. */
+  deleteItems(contactId: string, itemIds: string[]): Promise<void>;
   /** Replaces the session's attributes if nobody changed them since `expectedVersion` (else `stale`). */
   replaceAttributes(initialContactId: string, attributes: Record<string, string>, expectedVersion: number, now: number): Promise<void>;
 }
@@ -37,9 +52,16 @@ export interface IdempotencyRecord extends IdempotencyKey {
   expiresAt: number;
 }
 
+/** A bound in transcript order; `after` reads forward from it, `before` backward. Exclusive unless `inclusive`. */
+export interface ItemRange {
+  direction: 'FORWARD' | 'BACKWARD';
+  from?: { id: string; inclusive: boolean };
+}
+
 export interface StartChatWrite {
   session: ChatSession;
   contact: Contact;
+  items: TranscriptItem[];
   grant: { tokenHash: string; grant: TokenGrant };
   idempotency?: IdempotencyRecord;
   /** Persistent chat: mark the source contact as used, once and only once, and only if its session ended. */
@@ -47,8 +69,9 @@ export interface StartChatWrite {
 }
 
 export interface TransferWrite {
-  from: { contactId: string; initialContactId: string; now: number };
+  from: { contactId: string; initialContactId: string; now: number; participants: Participant[]; items: TranscriptItem[] };
   to: Contact;
+  toItems: TranscriptItem[];
   idempotency?: IdempotencyRecord;
 }
 
@@ -57,11 +80,28 @@ export interface EndSessionWrite {
   initialContactId: string;
   now: number;
   disconnectReason?: string;
+  /** Everyone marked as left, and the closing items (left, chat ended). */
+  customer: Participant;
+  participants: Participant[];
+  items: TranscriptItem[];
+}
+
+export interface AppendItemWrite {
+  contactId: string;
+  item: TranscriptItem;
+  idempotency?: IdempotencyRecord;
+}
+
+export interface ParticipantLeftWrite {
+  contactId: string;
+  participants: Participant[];
+  item: TranscriptItem;
 }
 
 export interface AddParticipantWrite {
   contactId: string;
   participant: Participant;
+  items: TranscriptItem[];
   grant: { tokenHash: string; grant: TokenGrant };
   idempotency?: IdempotencyRecord;
 }
@@ -80,4 +120,21 @@ export class WriteConflict extends Error {
     super(`write refused: ${reason}`);
     this.name = 'WriteConflict';
   }
+}
+
+/** Transcript files in the one S3 bucket, in Amazon Connect's own format. */
+export interface TranscriptFiles {
+  put(key: string, file: TranscriptFile): Promise<void>;
+  get(key: string): Promise<TranscriptFile | undefined>;
+}
+
+/** Amazon Connect's chat transcript file (Version 2019-08-26). */
+export interface TranscriptFile {
+  Version: string;
+  AWSAccountId: string;
+  InstanceId: string;
+  InitialContactId: string;
+  ContactId: string;
+  Participants: { ParticipantId: string }[];
+  Transcript: TranscriptItem[];
 }

@@ -121,10 +121,20 @@ describe('the contact lifecycle through @aws-sdk/client-connect', () => {
 
   it('accepts signatures scoped to execute-api, as a client configured for a deployed API sends them', async () => {
     const client = connectClient(t.server.url, undefined, 'execute-api');
+    const scopes: string[] = [];
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { headers: Record<string, string> };
+        scopes.push(/Credential=[^/]+\/\d+\/[^/]+\/([^/]+)\//.exec(request.headers.authorization ?? '')?.[1] ?? '');
+        return next(args);
+      },
+      { step: 'deserialize' },
+    );
     const { ContactId } = await client.send(
       new StartChatContactCommand({ InstanceId: instance, ContactFlowId: flow, ParticipantDetails: { DisplayName: 'Bo' } }),
     );
     client.destroy();
+    expect(scopes).toEqual(['execute-api']);
     expect(ContactId).toBeDefined();
   });
 

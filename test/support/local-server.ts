@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConnectClient } from '@aws-sdk/client-connect';
+import { ConnectClient, type ConnectClientConfig } from '@aws-sdk/client-connect';
 import { ConnectParticipantClient } from '@aws-sdk/client-connectparticipant';
 import { type LocalServer, startLocalServer } from '../../lambdas/local/server';
 
@@ -19,7 +19,9 @@ export const connectClient = (
   endpoint: string,
   credentials = { accessKeyId: 'local', secretAccessKey: 'local' },
   signingName?: string,
-) => new ConnectClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1, signingName });
+) =>
+  // `signingName` is honoured by the SDK's SigV4 config though the client's type does not list it.
+  new ConnectClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1, ...(signingName && { signingName }) } as ConnectClientConfig);
 
 export const participantClient = (endpoint: string) =>
   new ConnectParticipantClient({

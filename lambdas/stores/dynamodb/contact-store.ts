@@ -1,25 +1,29 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
+  QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { ChatSession, Contact, TokenGrant } from '../../domain/model';
+import type { ChatSession, Contact, Receipt, TokenGrant, TranscriptItem } from '../../domain/model';
 import {
   type AddParticipantWrite,
+  type AppendItemWrite,
   type ConflictReason,
   type ContactStore,
   type EndSessionWrite,
   type IdempotencyKey,
   type IdempotencyRecord,
+  type ItemRange,
+  type ParticipantLeftWrite,
   type StartChatWrite,
   type TransferWrite,
   WriteConflict,
 } from '../ports';
-import { keys, TTL_ATTRIBUTE, toRecord, withKey } from './keys';
+import { ITEM_PREFIX, keys, TTL_ATTRIBUTE, toRecord, withKey } from './keys';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -29,9 +33,15 @@ interface Step {
   conflict: ConflictReason;
 }
 
+/** How a transcript item is kept: receipts as a flat map `<participantId>#<kind>` -> time, so one update sets one. */
+interface StoredItem extends TranscriptItem {
+  receipts?: Record<string, string>;
+}
+
 const notExists = 'attribute_not_exists(pk)';
-/** DynamoDB refuses concurrent transactions on one item with TransactionConflict: try again, a few times. */
-const TRANSACTION_ATTEMPTS = 5;
+const STATE = { '#state': 'state' };
+/** DynamoDB refuses concurrent transactions on one item with TransactionConflict: try again, with backoff. */
+const TRANSACTION_ATTEMPTS = 8;
 
 export class DynamoContactStore implements ContactStore {
   constructor(
@@ -52,7 +62,7 @@ export class DynamoContactStore implements ContactStore {
     return this.get<ChatSession>(keys.session(initialContactId));
   }
 
-  async getGrant(tokenHash: string) {
+  getGrant(tokenHash: string) {
     return this.get<TokenGrant>(keys.grant(tokenHash));
   }
 
@@ -64,7 +74,8 @@ export class DynamoContactStore implements ContactStore {
     const steps: Step[] = [
       this.put(withKey(keys.session(write.session.initialContactId), write.session), 'already-exists'),
       this.put(withKey(keys.contact(write.contact.contactId), write.contact), 'already-exists'),
-      this.putGrant(write.grant),
+      ...write.items.map((item) => this.putItem(write.contact.contactId, item)),
+      this.grantStep(write.grant),
       ...this.idempotencySteps(write.idempotency),
     ];
     if (write.sourceClaim) {
@@ -88,7 +99,7 @@ export class DynamoContactStore implements ContactStore {
               TableName: this.tableName,
               Key: keys.session(sourceInitialContactId),
               ConditionExpression: '#state = :ended',
-              ExpressionAttributeNames: { '#state': 'state' },
+              ExpressionAttributeNames: STATE,
               ExpressionAttributeValues: { ':ended': 'ENDED' },
             },
           },
@@ -99,64 +110,141 @@ export class DynamoContactStore implements ContactStore {
     await this.transact(steps);
   }
 
-  async transfer({ from, to, idempotency }: TransferWrite): Promise<void> {
+  async transfer({ from, to, toItems, idempotency }: TransferWrite): Promise<void> {
     await this.transact([
-      {
-        item: {
-          Update: {
-            TableName: this.tableName,
-            Key: keys.session(from.initialContactId),
-            UpdateExpression: 'SET latestContactId = :to',
-            ConditionExpression: '#state = :active AND latestContactId = :from',
-            ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: { ':to': to.contactId, ':from': from.contactId, ':active': 'ACTIVE' },
-          },
-        },
-        conflict: 'contact-not-active',
-      },
-      this.endContact(from.contactId, from.now, { next: to.contactId }),
+      this.updateSession(from.initialContactId, from.contactId, 'SET latestContactId = :to', { ':to': to.contactId }),
+      this.endContact(from.contactId, from.now, { next: to.contactId, participants: from.participants }),
+      ...from.items.map((item) => this.putItem(from.contactId, item)),
       this.put(withKey(keys.contact(to.contactId), to), 'already-exists'),
+      ...toItems.map((item) => this.putItem(to.contactId, item)),
       ...this.idempotencySteps(idempotency),
     ]);
   }
 
-  async endSession({ contactId, initialContactId, now, disconnectReason }: EndSessionWrite): Promise<void> {
+  async endSession(write: EndSessionWrite): Promise<void> {
+    const { contactId, initialContactId, now } = write;
     await this.transact([
-      {
-        item: {
-          Update: {
-            TableName: this.tableName,
-            Key: keys.session(initialContactId),
-            UpdateExpression: 'SET #state = :ended, endedAt = :now',
-            ConditionExpression: '#state = :active AND latestContactId = :contact',
-            ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: { ':ended': 'ENDED', ':now': now, ':active': 'ACTIVE', ':contact': contactId },
-          },
-        },
-        conflict: 'contact-not-active',
-      },
-      this.endContact(contactId, now, { reason: disconnectReason }),
+      this.updateSession(initialContactId, contactId, 'SET #state = :ended, endedAt = :now, customer = :customer', {
+        ':ended': 'ENDED',
+        ':now': now,
+        ':customer': write.customer,
+      }),
+      this.endContact(contactId, now, { reason: write.disconnectReason, participants: write.participants }),
+      ...write.items.map((item) => this.putItem(contactId, item)),
     ]);
   }
 
-  async addParticipant({ contactId, participant, grant, idempotency }: AddParticipantWrite): Promise<void> {
+  async addParticipant({ contactId, participant, items, grant, idempotency }: AddParticipantWrite): Promise<void> {
+    await this.transact([
+      this.updateActiveContact(contactId, 'SET participants = list_append(participants, :participant)', { ':participant': [participant] }),
+      ...items.map((item) => this.putItem(contactId, item)),
+      this.grantStep(grant),
+      ...this.idempotencySteps(idempotency),
+    ]);
+  }
+
+  async putGrant(tokenHash: string, grant: TokenGrant): Promise<void> {
+    await this.transact([this.grantStep({ tokenHash, grant })]);
+  }
+
+  async appendItem({ contactId, item, idempotency }: AppendItemWrite): Promise<void> {
     await this.transact([
       {
         item: {
-          Update: {
+          ConditionCheck: {
             TableName: this.tableName,
             Key: keys.contact(contactId),
-            UpdateExpression: 'SET participants = list_append(participants, :participant)',
             ConditionExpression: '#state = :active',
-            ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: { ':participant': [participant], ':active': 'ACTIVE' },
+            ExpressionAttributeNames: STATE,
+            ExpressionAttributeValues: { ':active': 'ACTIVE' },
           },
         },
         conflict: 'contact-not-active',
       },
-      this.putGrant(grant),
+      this.putItem(contactId, item),
       ...this.idempotencySteps(idempotency),
     ]);
+  }
+
+  async participantLeft({ contactId, participants, item }: ParticipantLeftWrite): Promise<void> {
+    await this.transact([
+      this.updateActiveContact(contactId, 'SET participants = :participants', { ':participants': participants }),
+      this.putItem(contactId, item),
+    ]);
+  }
+
+  async addReceipt(contactId: string, messageId: string, kind: 'delivered' | 'read', receipt: Receipt): Promise<boolean> {
+    const time = kind === 'delivered' ? receipt.DeliveredTimestamp : receipt.ReadTimestamp;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.item(contactId, messageId),
+          // The first receipt of each kind counts; repeats do not move it.
+          UpdateExpression: 'SET receipts.#receipt = if_not_exists(receipts.#receipt, :time)',
+          ConditionExpression: 'attribute_exists(receipts)',
+          ExpressionAttributeNames: { '#receipt': `${receipt.RecipientParticipantId}#${kind}` },
+          ExpressionAttributeValues: { ':time': time },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async queryItems(contactId: string, range: ItemRange, limit: number): Promise<TranscriptItem[]> {
+    const forward = range.direction === 'FORWARD';
+    const bound = range.from ? `${ITEM_PREFIX}${range.from.id}` : undefined;
+    const operator = forward ? (range.from?.inclusive ? '>=' : '>') : range.from?.inclusive ? '<=' : '<';
+    const items: TranscriptItem[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: bound ? `pk = :pk AND sk ${operator} :bound` : 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: bound ? { ':pk': keys.contact(contactId).pk, ':bound': bound } : { ':pk': keys.contact(contactId).pk, ':prefix': ITEM_PREFIX },
+          ScanIndexForward: forward,
+          Limit: limit - items.length,
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const stored of page.Items ?? []) {
+        // A bound below the item prefix would reach the contact record: keep to items.
+        if (typeof stored.sk === 'string' && stored.sk.startsWith(ITEM_PREFIX)) items.push(fromStoredItem(toRecord<StoredItem>(stored)));
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && items.length < limit);
+    return items;
+  }
+
+  async markArchived(contactId: string, transcriptKey: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.contact(contactId),
+        UpdateExpression: 'SET transcriptKey = :key',
+        ConditionExpression: '#state = :ended',
+        ExpressionAttributeNames: STATE,
+        ExpressionAttributeValues: { ':key': transcriptKey, ':ended': 'ENDED' },
+      }),
+    );
+  }
+
+  async deleteItems(contactId: string, itemIds: string[]): Promise<void> {
+    for (let start = 0; start < itemIds.length; start += 25) {
+      let requests: Record<string, { DeleteRequest: { Key: Record<string, string> } }[]> | undefined = {
+        [this.tableName]: itemIds.slice(start, start + 25).map((id) => ({ DeleteRequest: { Key: keys.item(contactId, id) } })),
+      };
+      for (let attempt = 0; requests && Object.keys(requests).length; attempt++) {
+        if (attempt > 0) await sleep(20 * 2 ** Math.min(attempt, 6));
+        const result = await this.db.send(new BatchWriteCommand({ RequestItems: requests }));
+        requests = result.UnprocessedItems as typeof requests;
+      }
+    }
   }
 
   async replaceAttributes(initialContactId: string, attributes: Record<string, string>, expectedVersion: number, now: number) {
@@ -180,7 +268,12 @@ export class DynamoContactStore implements ContactStore {
     return { item: { Put: { TableName: this.tableName, Item: item as Record<string, unknown>, ConditionExpression: notExists } }, conflict };
   }
 
-  private putGrant({ tokenHash, grant }: { tokenHash: string; grant: TokenGrant }): Step {
+  private putItem(contactId: string, item: TranscriptItem): Step {
+    const stored: StoredItem = item.Type === 'MESSAGE' ? { ...item, receipts: {} } : item;
+    return this.put(withKey(keys.item(contactId, item.Id), stored), 'already-exists');
+  }
+
+  private grantStep({ tokenHash, grant }: { tokenHash: string; grant: TokenGrant }): Step {
     return this.put({ ...withKey(keys.grant(tokenHash), grant), [TTL_ATTRIBUTE]: Math.ceil(grant.expiresAt / 1000) }, 'already-exists');
   }
 
@@ -190,9 +283,42 @@ export class DynamoContactStore implements ContactStore {
     return [this.put(item, 'idempotency-token-used')];
   }
 
-  private endContact(contactId: string, now: number, how: { next?: string; reason?: string }): Step {
-    const sets = ['#state = :ended', 'disconnectTimestamp = :now', 'lastUpdateTimestamp = :now'];
-    const values: Record<string, unknown> = { ':ended': 'ENDED', ':now': now, ':active': 'ACTIVE' };
+  /** An update of the session that holds only while `contactId` is its active contact. */
+  private updateSession(initialContactId: string, contactId: string, update: string, values: Record<string, unknown>): Step {
+    return {
+      item: {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.session(initialContactId),
+          UpdateExpression: update,
+          ConditionExpression: '#state = :active AND latestContactId = :contact',
+          ExpressionAttributeNames: STATE,
+          ExpressionAttributeValues: { ...values, ':active': 'ACTIVE', ':contact': contactId },
+        },
+      },
+      conflict: 'contact-not-active',
+    };
+  }
+
+  private updateActiveContact(contactId: string, update: string, values: Record<string, unknown>): Step {
+    return {
+      item: {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.contact(contactId),
+          UpdateExpression: update,
+          ConditionExpression: '#state = :active',
+          ExpressionAttributeNames: STATE,
+          ExpressionAttributeValues: { ...values, ':active': 'ACTIVE' },
+        },
+      },
+      conflict: 'contact-not-active',
+    };
+  }
+
+  private endContact(contactId: string, now: number, how: { next?: string; reason?: string; participants: unknown[] }): Step {
+    const sets = ['#state = :ended', 'disconnectTimestamp = :now', 'lastUpdateTimestamp = :now', 'participants = :participants'];
+    const values: Record<string, unknown> = { ':ended': 'ENDED', ':now': now, ':participants': how.participants };
     if (how.next) {
       sets.push('nextContactId = :next');
       values[':next'] = how.next;
@@ -201,19 +327,7 @@ export class DynamoContactStore implements ContactStore {
       sets.push('disconnectReason = :reason');
       values[':reason'] = how.reason;
     }
-    return {
-      item: {
-        Update: {
-          TableName: this.tableName,
-          Key: keys.contact(contactId),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: '#state = :active',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: values,
-        },
-      },
-      conflict: 'contact-not-active',
-    };
+    return this.updateActiveContact(contactId, `SET ${sets.join(', ')}`, values);
   }
 
   /** One atomic write; a failed condition becomes the WriteConflict of the first step that failed. */
@@ -229,8 +343,24 @@ export class DynamoContactStore implements ContactStore {
         if (failed >= 0) throw new WriteConflict(steps[failed]!.conflict);
         const conflicted = reasons.some((reason) => reason.Code === 'TransactionConflict');
         if (!conflicted || attempt >= TRANSACTION_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 10 * attempt + Math.random() * 20));
+        await sleep(5 * 2 ** attempt * (0.5 + Math.random()));
       }
     }
   }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Receipts back into Amazon Connect's MessageMetadata shape. */
+function fromStoredItem({ receipts, ...item }: StoredItem): TranscriptItem {
+  if (!receipts || !Object.keys(receipts).length) return item;
+  const byRecipient = new Map<string, Receipt>();
+  for (const [key, time] of Object.entries(receipts)) {
+    const [recipient, kind] = key.split('#') as [string, string];
+    const receipt = byRecipient.get(recipient) ?? { RecipientParticipantId: recipient };
+    if (kind === 'delivered') receipt.DeliveredTimestamp = time;
+    else receipt.ReadTimestamp = time;
+    byRecipient.set(recipient, receipt);
+  }
+  return { ...item, MessageMetadata: { MessageId: item.Id, Receipts: [...byRecipient.values()] } };
 }

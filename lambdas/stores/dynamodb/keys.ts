@@ -7,6 +7,7 @@ import type { IdempotencyKey } from '../ports';
 export const keys = {
   contact: (contactId: string) => ({ pk: `CONTACT#${contactId}`, sk: 'CONTACT' }),
   session: (initialContactId: string) => ({ pk: `CONTACT#${initialContactId}`, sk: 'SESSION' }),
+  item: (contactId: string, itemId: string) => ({ pk: `CONTACT#${contactId}`, sk: `${ITEM_PREFIX}${itemId}` }),
   grant: (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'TOKEN' }),
   idempotency: ({ operation, instanceId, clientToken }: IdempotencyKey) => ({
     // Encoded so that no instance id and token can spell another pair's key.
@@ -14,6 +15,9 @@ export const keys = {
     sk: 'CLIENTTOKEN',
   }),
 };
+
+/** Items of a contact sort after its record and session, by their time-ordered ids. */
+export const ITEM_PREFIX = 'ITEM#';
 
 /** DynamoDB's TTL attribute (epoch seconds): expired grants and records are removed in the background. */
 export const TTL_ATTRIBUTE = 'ttl';

@@ -1,0 +1,175 @@
+import { accessDenied, DomainError, invalidParameter } from './errors';
+import type { Contacts } from './contacts';
+import { Idempotency } from './idempotency';
+import { checkMessage, EVENT, eventItem, isoTime, messageItem, newItemId } from './items';
+import type { KeyRing } from './keys';
+import type { ChatSession, Contact, Participant, TokenGrant, TranscriptItem } from './model';
+import { hashToken, newToken } from './tokens';
+import { type ContactStore, WriteConflict } from '../stores/ports';
+
+/** Amazon Connect: a connection token is valid for one day. */
+export const CONNECTION_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** Who is calling the participant API, with the chat as it stands. */
+export interface Reader {
+  grant: TokenGrant;
+  participant: Participant;
+  session: ChatSession;
+}
+
+export interface ParticipantsDeps {
+  store: ContactStore;
+  keys: KeyRing;
+  contacts: Contacts;
+  now: () => number;
+}
+
+export interface Sent {
+  Id: string;
+  AbsoluteTime: string;
+}
+
+/** The participant API's rules: connections, messages, events, receipts and leaving. */
+export class Participants {
+  private readonly idempotency: Idempotency;
+
+  constructor(private readonly deps: ParticipantsDeps) {
+    this.idempotency = new Idempotency(deps.store, deps.keys);
+  }
+
+  /** CreateParticipantConnection: trades a participant token for a connection token. */
+  async connect(participantToken: string | undefined): Promise<{ ConnectionToken: string; Expiry: string; reader: Reader }> {
+    const reader = await this.authorize(participantToken, 'participant', { active: true });
+    const now = this.deps.now();
+    const token = newToken();
+    const grant: TokenGrant = { ...reader.grant, kind: 'connection', expiresAt: now + CONNECTION_TOKEN_TTL_MS };
+    await this.deps.store.putGrant(hashToken(token), grant);
+    return { ConnectionToken: token, Expiry: isoTime(grant.expiresAt), reader };
+  }
+
+  /**
+   * The participant a token speaks for. Refused (403) when the token is unknown, expired or of the
+   * wrong kind, when the participant has left, and, for `active`, when the chat has ended.
+   */
+  async authorize(token: string | undefined, kind: TokenGrant['kind'], options: { active: boolean }): Promise<Reader> {
+    if (!token) throw accessDenied('The X-Amz-Bearer token is missing');
+    const now = this.deps.now();
+    const grant = await this.deps.store.getGrant(hashToken(token));
+    if (!grant || grant.kind !== kind || grant.expiresAt <= now) throw accessDenied('The token is invalid or has expired');
+    let session = await this.deps.store.getSession(grant.initialContactId);
+    if (!session) throw accessDenied('The token is invalid or has expired');
+    if (session.state === 'ACTIVE' && session.expiresAt <= now) session = await this.expire(session);
+    const participant = grant.role === 'CUSTOMER' ? session.customer : (await this.contact(grant.contactId)).participants.find((p) => p.participantId === grant.participantId);
+    if (!participant || participant.leftAt !== undefined) throw accessDenied('The participant has disconnected from this chat');
+    if (options.active && session.state !== 'ACTIVE') throw accessDenied('The chat has ended');
+    return { grant, participant, session };
+  }
+
+  /** A chat past its ChatDurationInMinutes ends the first time anyone touches it. */
+  private async expire(session: ChatSession): Promise<ChatSession> {
+    try {
+      await this.deps.contacts.endChat(await this.contact(session.latestContactId), session, { reason: 'EXPIRED', customerLeft: false });
+    } catch (error) {
+      if (!(error instanceof WriteConflict)) throw error; // someone else ended it first
+    }
+    return (await this.deps.store.getSession(session.initialContactId)) ?? session;
+  }
+
+  private async contact(contactId: string): Promise<Contact> {
+    const contact = await this.deps.store.getContact(contactId);
+    if (!contact) throw new Error(`contact ${contactId} is missing`);
+    return contact;
+  }
+
+  async sendMessage(reader: Reader, contentType: string, content: string, clientToken?: string): Promise<Sent> {
+    const problem = checkMessage(contentType, content, reader.session.supportedMessagingContentTypes);
+    if (problem) throw invalidParameter(problem);
+    const now = this.deps.now();
+    return this.idempotency.run<Sent & Record<string, string>>(this.idempotencyKey(reader, 'SendMessage', clientToken), { contentType, content }, now, async (record) => {
+      const item = messageItem(reader.participant, contentType, content, now);
+      const result = { Id: item.Id, AbsoluteTime: item.AbsoluteTime };
+      await this.append(reader, item, record?.(result));
+      return result;
+    });
+  }
+
+  /**
+   * SendEvent: typing is passed on but not kept; delivered and read receipts land in the message's
+   * MessageMetadata; `connection.acknowledged` (deprecated by Amazon Connect) is accepted and ignored.
+   */
+  async sendEvent(reader: Reader, contentType: string, content: string | undefined): Promise<Sent & { item?: TranscriptItem }> {
+    const now = this.deps.now();
+    const sent = { Id: newItemId(now), AbsoluteTime: isoTime(now) };
+    switch (contentType) {
+      case EVENT.typing:
+        return { ...sent, item: eventItem(EVENT.typing, now, reader.participant) };
+      case EVENT.connectionAcknowledged:
+        return sent;
+      case EVENT.delivered:
+      case EVENT.read: {
+        const messageId = receiptMessageId(content);
+        const kind = contentType === EVENT.delivered ? 'delivered' : 'read';
+        const time = isoTime(now);
+        const receipt = {
+          RecipientParticipantId: reader.participant.participantId,
+          ...(kind === 'delivered' ? { DeliveredTimestamp: time } : { ReadTimestamp: time }),
+        };
+        // Receipts are kept for messages of the active contact; older ones have their transcript written.
+        await this.deps.store.addReceipt(reader.session.latestContactId, messageId, kind, receipt);
+        return sent;
+      }
+      default:
+        throw invalidParameter(`ContentType ${contentType} is not a supported event`);
+    }
+  }
+
+  /** DisconnectParticipant: the customer leaving ends the chat; an agent leaving ends only its part. */
+  async disconnect(reader: Reader): Promise<void> {
+    const contact = await this.contact(reader.session.latestContactId);
+    try {
+      if (reader.grant.role === 'CUSTOMER') {
+        await this.deps.contacts.endChat(contact, reader.session, { reason: 'CUSTOMER_DISCONNECT', customerLeft: true });
+        return;
+      }
+      const now = this.deps.now();
+      const participants = contact.participants.map((p) => (p.participantId === reader.participant.participantId ? { ...p, leftAt: now } : p));
+      await this.deps.store.participantLeft({ contactId: contact.contactId, participants, item: eventItem(EVENT.left, now, reader.participant) });
+    } catch (error) {
+      if (error instanceof WriteConflict && error.reason === 'contact-not-active') throw accessDenied('The chat has ended');
+      throw error;
+    }
+  }
+
+  /** Writes to the session's active contact; a transfer racing the write moves it to the next contact. */
+  private async append(reader: Reader, item: TranscriptItem, idempotency: Parameters<ContactStore['appendItem']>[0]['idempotency']) {
+    let session = reader.session;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await this.deps.store.appendItem({ contactId: session.latestContactId, item, idempotency });
+        return;
+      } catch (error) {
+        if (!(error instanceof WriteConflict && error.reason === 'contact-not-active')) throw error;
+        const fresh = await this.deps.store.getSession(session.initialContactId);
+        if (!fresh || fresh.state !== 'ACTIVE') throw accessDenied('The chat has ended');
+        session = fresh;
+      }
+    }
+    throw new DomainError('Conflict', 'The chat is changing too fast; try again');
+  }
+
+  private idempotencyKey(reader: Reader, operation: string, clientToken: string | undefined) {
+    // Scoped to the participant: one participant's token can never replay another's message.
+    return clientToken ? { operation, instanceId: reader.grant.instanceId, clientToken: `${reader.participant.participantId}:${clientToken}` } : undefined;
+  }
+}
+
+function receiptMessageId(content: string | undefined): string {
+  try {
+    const parsed: unknown = JSON.parse(content ?? '');
+    const messageId = (parsed as { messageId?: unknown } | null)?.messageId;
+    if (typeof messageId === 'string' && messageId.length > 0 && messageId.length <= 256) return messageId;
+  } catch {
+    // falls through to the refusal below
+  }
+  throw invalidParameter('A receipt needs Content {"messageId":"<message id>"}');
+}

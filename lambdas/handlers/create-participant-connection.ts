@@ -1,0 +1,13 @@
+import { participantRoute } from '../http/api';
+import { bearerToken } from '../http/wire';
+import { type Deps, depsFromEnvironment } from '../deps';
+
+/** POST /participant/connection — CreateParticipantConnection: the ParticipantToken as bearer buys a ConnectionToken. */
+export const route = participantRoute<Deps>(async ({ body, headers }, { participants }) => {
+  const types = body.optionalEnumList('Type', ['WEBSOCKET', 'CONNECTION_CREDENTIALS', 'WEBRTC_CONNECTION'] as const) ?? ['CONNECTION_CREDENTIALS'];
+  body.optionalBoolean('ConnectParticipant');
+  const { ConnectionToken, Expiry } = await participants.connect(bearerToken(headers));
+  return types.includes('CONNECTION_CREDENTIALS') ? { ConnectionCredentials: { ConnectionToken, Expiry } } : {};
+});
+
+export const handler = route(depsFromEnvironment);
