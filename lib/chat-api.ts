@@ -1,0 +1,207 @@
+import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import {
+  AccessLogField,
+  AccessLogFormat,
+  AuthorizationType,
+  Cors,
+  EndpointType,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  ResponseType,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ROUTES, type RouteSpec } from '../lambdas/routes';
+import { ChatFunction } from './chat-function';
+import type { ChatData } from './chat-data';
+import { acknowledgeWildcardResource } from './nag';
+import { lambdaEntry } from './paths';
+
+export interface ChatApiProps {
+  data: ChatData;
+  stageName: string;
+  transcriptPrefix: string;
+  s3ForcePathStyle: boolean;
+  corsAllowOrigins: string[];
+  throttleRateLimit: number;
+  throttleBurstLimit: number;
+  logRetention: RetentionDays;
+  removalPolicy: RemovalPolicy;
+}
+
+/** Request headers that the SDK clients and chatjs send (see API.md); a browser must be allowed to send them. */
+const CORS_ALLOW_HEADERS = [
+  'content-type',
+  'x-amz-bearer',
+  'x-amz-user-agent',
+  'x-amz-date',
+  'x-amz-content-sha256',
+  'authorization',
+  'amz-sdk-invocation-id',
+  'amz-sdk-request',
+  'x-amz-security-token',
+];
+/** Response headers the SDK reads: the error name comes from `x-amzn-ErrorType` first. */
+const CORS_EXPOSE_HEADERS = 'x-amzn-RequestId,x-amzn-ErrorType';
+
+/**
+ * Errors the gateway answers itself (failed SigV4 check, throttling), in the Connect wire shape so
+ * that SDK clients see a modelled error. Both APIs name these two the same.
+ */
+const GATEWAY_ERRORS = [
+  { types: [ResponseType.ACCESS_DENIED, ResponseType.INVALID_SIGNATURE, ResponseType.EXPIRED_TOKEN, ResponseType.MISSING_AUTHENTICATION_TOKEN], name: 'AccessDeniedException' },
+  { types: [ResponseType.THROTTLED], name: 'ThrottlingException' },
+];
+
+/**
+ * The API: one REST API (not an HTTP API) because a REST API lets us answer the gateway's own
+ * errors in Connect's wire shape (gateway responses), accepts a WAF web ACL in front of the public
+ * participant routes, and supports resource policies and per-method throttling; it costs more per
+ * request ($3.50 against $1.00 per million) and nothing while idle, like an HTTP API.
+ *
+ * One function per route of ROUTES. Connect routes take IAM (SigV4) authorization. Participant
+ * routes take none: their handlers check `X-Amz-Bearer`, and with authorization NONE and no
+ * resource policy API Gateway does not evaluate the SigV4 `Authorization` header the SDK adds there.
+ */
+export class ChatApi extends Construct {
+  readonly api: RestApi;
+  readonly functions: ChatFunction[];
+
+  constructor(scope: Construct, id: string, private readonly props: ChatApiProps) {
+    super(scope, id);
+    const allowAnyOrigin = props.corsAllowOrigins.includes('*');
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy: props.removalPolicy });
+    this.api = new RestApi(this, 'Api', {
+      description: 'persistent-chat: the Amazon Connect and Connect Participant APIs for chat',
+      endpointTypes: [EndpointType.REGIONAL],
+      cloudWatchRole: false, // execution logs need an account-wide role; access logs below cover every request
+      deployOptions: {
+        stageName: props.stageName,
+        throttlingRateLimit: props.throttleRateLimit,
+        throttlingBurstLimit: props.throttleBurstLimit,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: AccessLogField.contextRequestId(),
+            time: AccessLogField.contextRequestTime(),
+            method: AccessLogField.contextHttpMethod(),
+            resource: AccessLogField.contextResourcePath(),
+            status: AccessLogField.contextStatus(),
+            latencyMs: AccessLogField.contextResponseLatency(),
+            ip: AccessLogField.contextIdentitySourceIp(),
+            caller: AccessLogField.contextIdentityUserArn(),
+            error: AccessLogField.contextErrorMessage(),
+            errorType: AccessLogField.contextErrorResponseType(),
+            integrationError: AccessLogField.contextIntegrationErrorMessage(),
+          }),
+        ),
+      },
+      defaultCorsPreflightOptions: {
+        allowOrigins: allowAnyOrigin ? Cors.ALL_ORIGINS : props.corsAllowOrigins,
+        allowHeaders: CORS_ALLOW_HEADERS,
+        allowMethods: ['GET', 'POST', 'PUT'],
+        maxAge: Duration.hours(1),
+      },
+    });
+
+    const corsHeaders = {
+      // With an allow list, the preflight has already refused other origins; an error body holds no secrets.
+      'Access-Control-Allow-Origin': allowAnyOrigin ? "'*'" : 'method.request.header.origin',
+      'Access-Control-Expose-Headers': `'${CORS_EXPOSE_HEADERS}'`,
+    };
+    for (const { types, name } of GATEWAY_ERRORS) {
+      for (const type of types) {
+        this.api.addGatewayResponse(`Gateway${name}${type.responseType}`, {
+          type,
+          responseHeaders: { ...corsHeaders, 'x-amzn-ErrorType': `'${name}'` },
+          templates: {
+            'application/json': `{"__type":"${name}","Message":$context.error.messageString,"message":$context.error.messageString}`,
+          },
+        });
+      }
+    }
+    for (const type of [ResponseType.DEFAULT_4XX, ResponseType.DEFAULT_5XX]) {
+      this.api.addGatewayResponse(`Gateway${type.responseType}`, { type, responseHeaders: corsHeaders });
+    }
+
+    this.functions = ROUTES.map((route) => this.addRoute(route));
+    this.acknowledgeFindings();
+  }
+
+  private addRoute(route: RouteSpec): ChatFunction {
+    const { data } = this.props;
+    const fn = new ChatFunction(this, pascalCase(route.handler), {
+      entry: lambdaEntry(`handlers/${route.handler}`),
+      logRetention: this.props.logRetention,
+      removalPolicy: this.props.removalPolicy,
+      // config.ts requires every setting in every function; grants below decide what each may touch.
+      environment: {
+        TABLE_NAME: data.table.tableName,
+        TRANSCRIPT_BUCKET: data.bucket.bucketName,
+        TRANSCRIPT_PREFIX: this.props.transcriptPrefix,
+        ...(this.props.s3ForcePathStyle ? { S3_FORCE_PATH_STYLE: 'true' } : {}),
+        ACCOUNT_ID: Stack.of(this).account,
+        SIGNING_KEY_SECRET_ARN: data.signingKey.secretArn,
+      },
+    });
+    fn.node.addDependency(data.signingKeyReady);
+
+    if (route.access.table === 'readwrite') data.table.grantReadWriteData(fn);
+    else data.table.grantReadData(fn);
+    if (route.access.bucket) this.grantTranscripts(fn, route.access.bucket);
+    data.grantSigningKey(fn, 'secretsmanager:GetSecretValue');
+
+    const method = this.api.root.resourceForPath(route.path).addMethod(route.method, new LambdaIntegration(fn, { allowTestInvoke: false }), {
+      authorizationType: route.api === 'connect' ? AuthorizationType.IAM : AuthorizationType.NONE,
+    });
+    if (route.api === 'participant') {
+      const reason = 'Participant API: the handler authorizes every call by its X-Amz-Bearer participant or connection token, as Amazon Connect does.';
+      Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason });
+      Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason });
+    } else {
+      Validations.of(method).acknowledge({
+        id: 'AwsSolutions-COG4',
+        reason: 'Connect API: IAM (SigV4) authorization, as Amazon Connect itself; callers are AWS principals, not Cognito users.',
+      });
+    }
+    return fn;
+  }
+
+  /** Exact object actions under the transcript prefix only: no listing, no deletes, no bucket settings. */
+  private grantTranscripts(fn: ChatFunction, access: 'read' | 'readwrite'): void {
+    const { data, transcriptPrefix } = this.props;
+    const objects = data.bucket.arnForObjects(transcriptPrefix ? `${transcriptPrefix}/*` : '*');
+    const actions = access === 'readwrite' ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject'];
+    Grant.addToPrincipal({ grantee: fn, actions, resourceArns: [objects] });
+    acknowledgeWildcardResource(
+      fn.role!,
+      objects,
+      'Transcript files are one object per contact segment, named by contact id and date under the transcript prefix: the grant covers that prefix of the one bucket.',
+    );
+  }
+
+  private acknowledgeFindings(): void {
+    for (const method of this.api.methods.filter(({ httpMethod }) => httpMethod === 'OPTIONS')) {
+      const reason = 'CORS preflight: a browser sends OPTIONS without credentials; the mock integration only returns the CORS headers.';
+      Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason });
+      Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason });
+    }
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG2',
+      reason: 'Each handler validates every field and must answer in the Connect error shape (x-amzn-ErrorType, __type), which a gateway request validator cannot produce.',
+    });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason: 'A WAF web ACL costs a monthly fee even while idle; the stage is throttled, and an operator can associate a web ACL with the stage without changing this stack.',
+    });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-APIG6',
+      reason: 'Execution logging needs the account-wide API Gateway CloudWatch role, which this stack must not take over from other stacks; JSON access logs record every request, including auth and integration errors.',
+    });
+  }
+}
+
+const pascalCase = (name: string) => name.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase());

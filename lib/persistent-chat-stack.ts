@@ -1,0 +1,22 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { ChatApi } from './chat-api';
+import { ChatData } from './chat-data';
+import type { Settings } from './settings';
+
+export interface PersistentChatStackProps extends StackProps {
+  settings: Settings;
+}
+
+/** The whole service: its data (table, transcript bucket, signing key) and its API. */
+export class PersistentChatStack extends Stack {
+  constructor(scope: Construct, id: string, props: PersistentChatStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    const data = new ChatData(this, 'Data', settings);
+    const { api } = new ChatApi(this, 'Api', { ...settings, data });
+
+    new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL: the SDK clients take it as `endpoint`' });
+    new CfnOutput(this, 'TranscriptBucketName', { value: data.bucket.bucketName, description: 'Where transcripts are kept' });
+  }
+}

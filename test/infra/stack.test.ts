@@ -1,0 +1,222 @@
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { Method } from 'aws-cdk-lib/aws-apigateway';
+import { Runtime } from 'aws-cdk-lib/aws-lambda';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ROUTES } from '../../lambdas/routes';
+import { TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/stores/dynamodb/table';
+import { ChatApi } from '../../lib/chat-api';
+import { PersistentChatStack } from '../../lib/persistent-chat-stack';
+import { settingsFromContext } from '../../lib/settings';
+
+type Json = Record<string, unknown>;
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+function synth(context: Json = {}) {
+  // Skips esbuild and the CloudFormation schema check (3 s of WASM start-up): `cdk synth` in CI does both.
+  const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const stack = new PersistentChatStack(app, 'Test', { settings: settingsFromContext(app.node) });
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+const { app, stack, template } = synth();
+const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Json }>;
+const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
+const logicalId = (element: CfnElement) => stack.resolve(element.logicalId) as string;
+const only = (type: string) => {
+  const found = ofType(type);
+  expect(found).toHaveLength(1);
+  return found[0]![0];
+};
+const tableId = only('AWS::DynamoDB::Table');
+const bucketId = only('AWS::S3::Bucket');
+const secretId = only('AWS::SecretsManager::Secret');
+
+const chatApi = stack.node.findChild('Api') as ChatApi;
+const methodOf = (route: (typeof ROUTES)[number]): Method => {
+  const method = chatApi.api.methods.find((candidate) => candidate.resource.path === route.path && candidate.httpMethod === route.method);
+  if (!method) throw new Error(`no method for ${route.method} ${route.path}`);
+  return method;
+};
+const methodProps = (route: (typeof ROUTES)[number]) => resources[logicalId(methodOf(route).node.defaultChild as CfnElement)]!.Properties;
+/** The function a route's method integrates with, found through the template's integration URI. */
+const functionIdOf = (route: (typeof ROUTES)[number]) => {
+  const uri = JSON.stringify(methodProps(route).Integration);
+  const id = /"Fn::GetAtt":\["([A-Za-z0-9]+)","Arn"\]/.exec(uri)?.[1];
+  expect(resources[id!]?.Type).toBe('AWS::Lambda::Function');
+  return id!;
+};
+/** Statements of the policies attached to a function's role. */
+const statementsOf = (functionId: string): Statement[] => {
+  const [roleId] = (resources[functionId]!.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+  return ofType('AWS::IAM::Policy')
+    .filter(([, policy]) => (policy.Properties.Roles as Json[]).some((role) => role.Ref === roleId))
+    .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+};
+const actions = (statement: Statement) => [statement.Action].flat();
+const resourcesOf = (statement: Statement) => [statement.Resource].flat();
+
+describe('API', () => {
+  test.each(ROUTES.filter(({ api }) => api === 'connect'))('$method $path (Connect API) requires IAM authorization', (route) => {
+    expect(methodProps(route).AuthorizationType).toBe('AWS_IAM');
+  });
+
+  test.each(ROUTES.filter(({ api }) => api === 'participant'))('$method $path (participant API) takes no gateway authorization', (route) => {
+    expect(methodProps(route).AuthorizationType).toBe('NONE');
+  });
+
+  test('has no resource policy, so the gateway never evaluates the SigV4 header on participant routes', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { Policy: Match.absent() });
+  });
+
+  test('the stage is throttled and writes access logs', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: Match.arrayWith([Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 })]),
+      AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+    });
+  });
+
+  test('CORS preflight allows the headers the SDK and chatjs send', () => {
+    const preflight = JSON.stringify(ofType('AWS::ApiGateway::Method').find(([, method]) => method.Properties.HttpMethod === 'OPTIONS'));
+    for (const header of ['x-amz-bearer', 'authorization', 'x-amz-security-token', 'amz-sdk-invocation-id']) expect(preflight).toContain(header);
+  });
+
+  test("the gateway's own auth failures come in the Connect error shape", () => {
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'ACCESS_DENIED',
+      ResponseParameters: Match.objectLike({ 'gatewayresponse.header.x-amzn-ErrorType': "'AccessDeniedException'" }),
+      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"__type":"AccessDeniedException"') },
+    });
+  });
+});
+
+describe('functions', () => {
+  const newestNode = Object.values(Runtime)
+    .filter((runtime): runtime is Runtime => runtime instanceof Runtime && /^nodejs\d+\.x$/.test(runtime.name))
+    .sort((a, b) => parseInt(b.name.slice(6), 10) - parseInt(a.name.slice(6), 10))[0]!.name;
+
+  test('one function per route', () => {
+    expect(new Set(ROUTES.map(functionIdOf)).size).toBe(ROUTES.length);
+  });
+
+  test.each(ROUTES)(`$handler runs on arm64 with ${newestNode}, the newest Node.js of aws-cdk-lib`, (route) => {
+    expect(resources[functionIdOf(route)]!.Properties).toMatchObject({ Runtime: newestNode, Architectures: ['arm64'] });
+  });
+
+  test.each(ROUTES)('$handler gets the table, bucket and key settings', (route) => {
+    expect(resources[functionIdOf(route)]!.Properties.Environment).toEqual({
+      Variables: expect.objectContaining({
+        TABLE_NAME: { Ref: tableId },
+        TRANSCRIPT_BUCKET: { Ref: bucketId },
+        TRANSCRIPT_PREFIX: 'connect',
+        SIGNING_KEY_SECRET_ARN: { Ref: secretId },
+      }),
+    });
+  });
+
+  test('every function logs to its own log group with a retention', () => {
+    for (const [, fn] of ofType('AWS::Lambda::Function')) {
+      const group = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect(resources[group]!.Properties.RetentionInDays).toBe(30);
+    }
+  });
+});
+
+describe('least privilege', () => {
+  test('no policy in the stack has a "*" resource', () => {
+    for (const [, policy] of ofType('AWS::IAM::Policy')) {
+      for (const statement of (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement) {
+        expect(resourcesOf(statement)).not.toContain('*');
+      }
+    }
+    template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.anyValue() }, 0);
+  });
+
+  test.each(ROUTES)('$handler may touch only the table, its transcript prefix and the key, as its access says', (route) => {
+    const statements = statementsOf(functionIdOf(route));
+    const granted = (service: string) => statements.filter((statement) => actions(statement).some((action) => action.startsWith(`${service}:`)));
+
+    for (const statement of granted('dynamodb')) expect(resourcesOf(statement)).toEqual([{ 'Fn::GetAtt': [tableId, 'Arn'] }]);
+    const tableActions = granted('dynamodb').flatMap(actions);
+    expect(tableActions.includes('dynamodb:PutItem')).toBe(route.access.table === 'readwrite');
+
+    const s3 = granted('s3');
+    expect(s3.length > 0).toBe(route.access.bucket !== undefined);
+    for (const statement of s3) {
+      expect(resourcesOf(statement)).toEqual([{ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/connect/*']] }]);
+      expect(actions(statement)).toEqual(route.access.bucket === 'readwrite' ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject']);
+    }
+
+    expect(granted('secretsmanager')).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secretId } }]);
+    expect(statements.filter((statement) => !/^(dynamodb|s3|secretsmanager|logs):/.test(actions(statement)[0]!))).toEqual([]);
+  });
+});
+
+describe('data', () => {
+  test('the table: keys from the store, on demand, PITR, TTL, encrypted', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+  });
+
+  test('one transcript bucket: public access blocked, encrypted, versioned', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+  });
+
+  test('the bucket refuses requests without TLS', () => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  test('the signing key ring is a Secrets Manager secret, written at creation and rotated', () => {
+    template.hasResourceProperties('AWS::CloudFormation::CustomResource', { SecretArn: { Ref: secretId } });
+    template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      SecretId: { Ref: secretId },
+      RotationLambdaARN: Match.anyValue(),
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      RotateImmediatelyOnUpdate: false,
+    });
+  });
+
+  test('with an existing bucket, the stack makes none and grants only under the given prefix', () => {
+    const existing = synth({ transcriptBucketName: 'connect-transcripts-123', transcriptPrefix: 'chats/' }).template;
+    existing.resourceCountIs('AWS::S3::Bucket', 0);
+    const policies = JSON.stringify(existing.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain(':s3:::connect-transcripts-123/chats/*');
+    existing.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ TRANSCRIPT_BUCKET: 'connect-transcripts-123', TRANSCRIPT_PREFIX: 'chats' }) },
+    });
+  });
+});
+
+test('cdk-nag (AwsSolutions) finds nothing unacknowledged', () => {
+  const report = new AwsSolutionsChecks().validateScope(app);
+  expect(report.violations.map((violation) => `${violation.ruleName}: ${violation.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+});
+
+test('bad settings fail the synth with a clear message', () => {
+  expect(() => synth({ keyRotationDays: 3 })).toThrow(/keyRotationDays must be an integer >= 8/);
+  expect(() => synth({ removalPolicy: 'snapshot' })).toThrow(/removalPolicy must be one of retain, destroy/);
+  expect(Stack.of(stack).stackName).toBe('Test');
+});
