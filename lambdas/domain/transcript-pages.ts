@@ -79,7 +79,9 @@ export class TranscriptPages {
       start = await this.start(session, direction, filter, request.startPosition);
     }
 
-    const { items, next } = await this.walk(start, direction, request.maxResults, { filter, pastChats: true });
+    const { items, next, unarchived } = await this.walk(start, direction, request.maxResults, { filter, pastChats: true });
+    // An ended contact whose transcript file could not be written yet is read from the table; try the file again now.
+    await Promise.all(unarchived.map((contact) => this.deps.transcripts.archiveOrWarn(contact)));
     const Transcript = items.map((item) => this.label(item, session));
     const ascending = request.sortOrder === 'ASCENDING';
     if ((direction === 'BACKWARD') === ascending) Transcript.reverse();
@@ -94,10 +96,13 @@ export class TranscriptPages {
   /** Reads forward or backward from `start`, following the line from contact to contact. */
   private async walk(start: Start, direction: ScanDirection, maxResults: number, scope: { filter?: string; pastChats: boolean }) {
     const collected: (TranscriptItem & { contact: Contact })[] = [];
+    const unarchived: Contact[] = [];
+    const result = (next?: { contactId: string; position?: { time: string; id: string } }) => ({ items: collected, next, unarchived });
     let contactId: string | undefined = start.contactId;
     let position = start.position;
     for (let read = 1; contactId; read++) {
       const contact = await this.contact(contactId);
+      if (contact.state === 'ENDED' && !contact.transcriptKey) unarchived.push(contact);
       const need = maxResults - collected.length;
       // One more than needed tells whether this contact has more to give.
       const items = await this.deps.transcripts.read(contact, direction, position, need + 1);
@@ -106,21 +111,19 @@ export class TranscriptPages {
       const last = taken[taken.length - 1];
       if (items.length > need) {
         const at = last ? { time: last.AbsoluteTime, id: last.Id } : position;
-        return { items: collected, next: { contactId: contact.contactId, position: at && { time: at.time, id: at.id } } };
+        return result({ contactId: contact.contactId, position: at && { time: at.time, id: at.id } });
       }
       const following = scope.filter
         ? undefined
         : direction === 'FORWARD'
           ? contact.nextContactId
           : (contact.previousContactId ?? (scope.pastChats ? contact.continuedFromContactId : undefined));
-      if (!following) return { items: collected, next: undefined };
-      if (collected.length >= maxResults || read >= MAX_CONTACTS_PER_PAGE) {
-        return { items: collected, next: { contactId: following, position: undefined } };
-      }
+      if (!following) return result();
+      if (collected.length >= maxResults || read >= MAX_CONTACTS_PER_PAGE) return result({ contactId: following });
       contactId = following;
       position = undefined;
     }
-    return { items: collected, next: undefined };
+    return result();
   }
 
   private label({ contact, ...item }: TranscriptItem & { contact: Contact }, session: ChatSession): PageItem {

@@ -10,7 +10,7 @@ export interface Position {
 }
 
 export interface TranscriptsDeps {
-  store: ContactStore;
+  store: Pick<ContactStore, 'getContact' | 'queryItems' | 'markArchived' | 'deleteItems'>;
   files: TranscriptFiles;
   accountId: string;
   /** Key prefix, `connect` as Amazon Connect writes it. */

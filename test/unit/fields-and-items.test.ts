@@ -1,0 +1,61 @@
+import { DomainError } from '../../lambdas/domain/errors';
+import { Fields } from '../../lambdas/domain/fields';
+import { checkMessage, compareItems, idBoundsAt, newItemId } from '../../lambdas/domain/items';
+
+const message = (fn: () => unknown) => {
+  try {
+    fn();
+    return 'accepted';
+  } catch (error) {
+    expect(error).toBeInstanceOf(DomainError);
+    return (error as DomainError).message;
+  }
+};
+
+describe('Fields', () => {
+  it('names the member and the rule it broke', () => {
+    const body = Fields.of({ InstanceId: '', Count: 1.5, Kind: 'X', Nested: { Name: 7 }, List: ['a', 3], Map: { k: 1 } });
+    expect(message(() => body.string('InstanceId', { min: 1, max: 100 }))).toBe('InstanceId must not be empty');
+    expect(message(() => body.string('Missing', { min: 1, max: 100 }))).toBe('Missing is required');
+    expect(message(() => body.optionalInteger('Count', { min: 0, max: 10 }))).toBe('Count must be an integer');
+    expect(message(() => body.optionalEnum('Kind', ['A', 'B']))).toBe('Kind must be one of A, B');
+    expect(message(() => body.object('Nested').string('Name', { max: 10 }))).toBe('Nested.Name must be a string');
+    expect(message(() => body.optionalStringList('List', { maxItems: 5, item: { max: 5 } }))).toBe('List[1] must be a string');
+    expect(message(() => body.optionalStringMap('Map', { key: { min: 1, max: 5 }, value: { max: 5 } }))).toBe('Map.k must be a string');
+  });
+
+  it('refuses bodies that are not objects', () => {
+    for (const body of [null, [], 'text', 3]) expect(message(() => Fields.of(body))).toBe('The request body must be a JSON object');
+  });
+
+  it('treats null like an absent member, as the SDK omits absent members', () => {
+    expect(Fields.of({ A: null }).optionalString('A', { max: 1 })).toBeUndefined();
+  });
+});
+
+describe('transcript items', () => {
+  it('gets ids that sort in time order, and whose time bounds hold them', () => {
+    const times = [1_700_000_000_000, 1_700_000_000_001, 1_800_000_000_000];
+    const ids = times.map((time) => newItemId(time));
+    expect([...ids].sort()).toEqual(ids);
+    for (const [i, time] of times.entries()) {
+      const { lowest, highest } = idBoundsAt(time);
+      expect(lowest <= ids[i]! && ids[i]! <= highest).toBe(true);
+    }
+    expect(ids[0]).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('orders by time, then id', () => {
+    const a = { AbsoluteTime: '2026-01-01T00:00:00.000Z', Id: 'b' };
+    const b = { AbsoluteTime: '2026-01-01T00:00:00.000Z', Id: 'c' };
+    const c = { AbsoluteTime: '2026-01-01T00:00:00.001Z', Id: 'a' };
+    expect([c, b, a].sort(compareItems)).toEqual([a, b, c]);
+  });
+
+  it('limits messages by content type as Amazon Connect does', () => {
+    expect(checkMessage('text/plain', 'x'.repeat(1024), ['text/plain'])).toBeUndefined();
+    expect(checkMessage('text/plain', 'x'.repeat(1025), ['text/plain'])).toMatch(/at most 1024/);
+    expect(checkMessage('application/json', '{}', ['text/plain'])).toMatch(/not supported/);
+    expect(checkMessage('application/json', 'x'.repeat(12000), ['text/plain', 'application/json'])).toBeUndefined();
+  });
+});

@@ -1,0 +1,84 @@
+import { eventItem, messageItem } from '../../lambdas/domain/items';
+import type { Contact, TranscriptItem } from '../../lambdas/domain/model';
+import { Transcripts, type TranscriptsDeps } from '../../lambdas/domain/transcripts';
+import type { ItemRange, TranscriptFile } from '../../lambdas/stores/ports';
+
+const customer = { participantId: 'p1', role: 'CUSTOMER' as const, displayName: 'Ann', joinedAt: 0 };
+const start = Date.UTC(2026, 0, 2, 3, 4, 5);
+const contact: Contact = {
+  contactId: 'c1',
+  instanceId: 'inst',
+  initialContactId: 'c1',
+  initiationMethod: 'API',
+  contactFlowId: 'f',
+  state: 'ENDED',
+  initiationTimestamp: start,
+  lastUpdateTimestamp: start,
+  participants: [],
+};
+
+/** The table and bucket as plain maps: what the archive order must protect, made visible. */
+function world(filesFail: boolean) {
+  const items: TranscriptItem[] = [eventItem('application/vnd.amazonaws.connect.event.participant.joined', start, customer)];
+  for (let i = 1; i <= 1200; i++) items.push(messageItem(customer, 'text/plain', `m${i}`, start + i));
+  const table = { items: [...items], archivedKey: undefined as string | undefined };
+  const files = new Map<string, TranscriptFile>();
+  const deps: TranscriptsDeps = {
+    accountId: '123456789012',
+    prefix: 'connect',
+    warn: jest.fn(),
+    files: {
+      put: async (key, file) => {
+        if (filesFail) throw new Error('S3 is down');
+        files.set(key, file);
+      },
+      get: async (key) => files.get(key),
+    },
+    store: {
+      getContact: async () => ({ ...contact, transcriptKey: table.archivedKey }),
+      queryItems: async (_id: string, range: ItemRange, limit: number) => {
+        const after = range.from ? table.items.filter((item) => item.Id > range.from!.id) : table.items;
+        return after.slice(0, limit);
+      },
+      markArchived: async (_id, key) => {
+        table.archivedKey = key;
+      },
+      deleteItems: async (_id, ids) => {
+        table.items = table.items.filter((item) => !ids.includes(item.Id));
+      },
+    },
+  };
+  return { deps, table, files, items };
+}
+
+describe('archiving a contact transcript', () => {
+  it('writes the whole transcript as Amazon Connect names and shapes it, then frees the table', async () => {
+    const { deps, table, files, items } = world(false);
+    await new Transcripts(deps).archive(contact);
+    const key = 'connect/inst/ChatTranscripts/2026/01/02/c1_20260102T03:04_UTC.json';
+    expect([...files.keys()]).toEqual([key]);
+    expect(files.get(key)).toMatchObject({ Version: '2019-08-26', AWSAccountId: '123456789012', ContactId: 'c1', Participants: [{ ParticipantId: 'p1' }] });
+    expect(files.get(key)!.Transcript).toEqual(items);
+    expect(table.archivedKey).toBe(key);
+    expect(table.items).toEqual([]);
+  });
+
+  it('deletes nothing and marks nothing when the file cannot be written, and says so', async () => {
+    const { deps, table, items } = world(true);
+    const transcripts = new Transcripts(deps);
+    await expect(transcripts.archive(contact)).rejects.toThrow('S3 is down');
+    expect(table.items).toEqual(items);
+    expect(table.archivedKey).toBeUndefined();
+    await transcripts.archiveOrWarn(contact);
+    expect(deps.warn).toHaveBeenCalledWith(expect.stringContaining('archive failed'), expect.objectContaining({ contactId: 'c1' }));
+    // Still readable, from the table.
+    expect((await transcripts.read(contact, 'BACKWARD', undefined, 2)).length).toBeGreaterThan(0);
+  });
+
+  it('never archives an active contact', async () => {
+    const { deps, table, files } = world(false);
+    await new Transcripts(deps).archive({ ...contact, state: 'ACTIVE' });
+    expect(files.size).toBe(0);
+    expect(table.archivedKey).toBeUndefined();
+  });
+});
