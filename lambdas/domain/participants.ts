@@ -66,7 +66,7 @@ export class Participants {
   }
 
   /** A chat past its ChatDurationInMinutes ends the first time anyone touches it. */
-  private async expire(session: ChatSession): Promise<ChatSession> {
+  async expire(session: ChatSession): Promise<ChatSession> {
     try {
       await this.deps.contacts.endChat(await this.contact(session.latestContactId), session, { reason: 'EXPIRED', customerLeft: false });
     } catch (error) {
@@ -123,21 +123,33 @@ export class Participants {
     }
   }
 
-  /** DisconnectParticipant: the customer leaving ends the chat; an agent leaving ends only its part. */
+  /**
+   * DisconnectParticipant: the customer leaving ends the chat; an agent leaving ends only its part.
+   * A transfer racing the customer's leaving moves the ending to the contact the transfer started.
+   */
   async disconnect(reader: Reader): Promise<void> {
-    const contact = await this.contact(reader.session.latestContactId);
-    try {
-      if (reader.grant.role === 'CUSTOMER') {
-        await this.deps.contacts.endChat(contact, reader.session, { reason: 'CUSTOMER_DISCONNECT', customerLeft: true });
+    let session = reader.session;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const contact = await this.contact(reader.grant.role === 'CUSTOMER' ? session.latestContactId : reader.grant.contactId);
+      try {
+        if (reader.grant.role === 'CUSTOMER') {
+          await this.deps.contacts.endChat(contact, session, { reason: 'CUSTOMER_DISCONNECT', customerLeft: true });
+          return;
+        }
+        const now = this.deps.now();
+        const participants = contact.participants.map((p) => (p.participantId === reader.participant.participantId ? { ...p, leftAt: now } : p));
+        await this.deps.store.participantLeft({ contactId: contact.contactId, participants, item: eventItem(EVENT.left, now, reader.participant) });
         return;
+      } catch (error) {
+        if (!(error instanceof WriteConflict && error.reason === 'contact-not-active')) throw error;
+        // An agent's contact was transferred away: the agent has left it already.
+        if (reader.grant.role !== 'CUSTOMER') return;
+        const fresh = await this.deps.store.getSession(session.initialContactId);
+        if (!fresh || fresh.state !== 'ACTIVE') throw accessDenied('The chat has ended');
+        session = fresh;
       }
-      const now = this.deps.now();
-      const participants = contact.participants.map((p) => (p.participantId === reader.participant.participantId ? { ...p, leftAt: now } : p));
-      await this.deps.store.participantLeft({ contactId: contact.contactId, participants, item: eventItem(EVENT.left, now, reader.participant) });
-    } catch (error) {
-      if (error instanceof WriteConflict && error.reason === 'contact-not-active') throw accessDenied('The chat has ended');
-      throw error;
     }
+    throw new DomainError('Conflict', 'The chat is changing too fast; try again');
   }
 
   /** Writes to the session's active contact; a transfer racing the write moves it to the next contact. */

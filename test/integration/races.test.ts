@@ -1,0 +1,54 @@
+import { DescribeContactCommand, TransferContactCommand } from '@aws-sdk/client-connect';
+import { GetTranscriptCommand, SendMessageCommand } from '@aws-sdk/client-connectparticipant';
+import { INSTANCE, leave, messages, startChat } from '../support/chat';
+import { startTestServer, type TestServer } from '../support/local-server';
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.stop();
+});
+
+it('stores 50 concurrent messages on one chat exactly once, in one order every reader sees', async () => {
+  const chat = await startChat(t);
+  const texts = Array.from({ length: 50 }, (_, i) => `concurrent ${i}`);
+  const sent = await Promise.all(
+    texts.map((text, i) =>
+      t.participant.send(new SendMessageCommand({ ConnectionToken: chat.connectionToken, ContentType: 'text/plain', Content: text, ClientToken: `c-${i}` })),
+    ),
+  );
+  // A retry with the same ClientToken is the same message, not a second one.
+  const retried = await t.participant.send(new SendMessageCommand({ ConnectionToken: chat.connectionToken, ContentType: 'text/plain', Content: texts[7], ClientToken: 'c-7' }));
+  expect(retried.Id).toBe(sent[7]!.Id);
+
+  const read = async () =>
+    (await t.participant.send(new GetTranscriptCommand({ ConnectionToken: chat.connectionToken, ScanDirection: 'FORWARD', SortOrder: 'ASCENDING', MaxResults: 100 })))
+      .Transcript!.filter((item) => item.Type === 'MESSAGE');
+  const first = await read();
+  expect(first).toHaveLength(50);
+  expect(new Set(messages(first))).toEqual(new Set(texts));
+  expect(new Set(first.map((item) => item.Id))).toEqual(new Set(sent.map((s) => s.Id)));
+  for (let i = 1; i < first.length; i++) expect(first[i - 1]!.AbsoluteTime! <= first[i]!.AbsoluteTime!).toBe(true);
+  expect((await read()).map((item) => item.Id)).toEqual(first.map((item) => item.Id));
+});
+
+it('keeps the chat consistent when a transfer races the customer leaving', async () => {
+  for (let round = 0; round < 8; round++) {
+    const chat = await startChat(t);
+    const [transferred, left] = await Promise.allSettled([
+      t.connect.send(new TransferContactCommand({ InstanceId: INSTANCE, ContactId: chat.contactId, ContactFlowId: 'flow', QueueId: 'q' })),
+      leave(t, chat),
+    ]);
+    // The customer asked to leave and was let go, whatever the transfer did.
+    expect(left.status).toBe('fulfilled');
+    const first = (await t.connect.send(new DescribeContactCommand({ InstanceId: INSTANCE, ContactId: chat.contactId }))).Contact!;
+    expect(first.DisconnectTimestamp).toBeInstanceOf(Date);
+    if (transferred.status === 'fulfilled') {
+      const next = (await t.connect.send(new DescribeContactCommand({ InstanceId: INSTANCE, ContactId: transferred.value.ContactId }))).Contact!;
+      expect(next.PreviousContactId).toBe(chat.contactId);
+      expect(next.DisconnectTimestamp).toBeInstanceOf(Date);
+    }
+  }
+});
