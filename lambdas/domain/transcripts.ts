@@ -10,7 +10,7 @@ export interface Position {
 }
 
 export interface TranscriptsDeps {
-  store: Pick<ContactStore, 'getContact' | 'queryItems' | 'markArchived' | 'deleteItems'>;
+  store: Pick<ContactStore, 'getContact' | 'queryItems' | 'markArchived' | 'deleteItems' | 'endedWithoutTranscript'>;
   files: TranscriptFiles;
   accountId: string;
   /** Key prefix, `connect` as Amazon Connect writes it. */
@@ -74,6 +74,13 @@ export class Transcripts {
         error: error instanceof Error ? error.message : String(error),
       });
     }
+  }
+
+  /** After a crash: writes the files of every ended contact that has none. Returns how many it wrote. */
+  async recover(): Promise<number> {
+    const pending = await this.deps.store.endedWithoutTranscript();
+    for (const contact of pending) await this.archiveOrWarn(contact);
+    return pending.length;
   }
 
   private async allTableItems(contactId: string): Promise<TranscriptItem[]> {

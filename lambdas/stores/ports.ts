@@ -34,6 +34,8 @@ export interface ContactStore {
   markArchived(contactId: string, transcriptKey: string): Promise<void>;
   /** Removes items whose transcript file is durable. */
   deleteItems(contactId: string, itemIds: string[]): Promise<void>;
+  /** Ended contacts whose transcript file was never written (a crash between the two): a full scan, for recovery. */
+  endedWithoutTranscript(): Promise<Contact[]>;
   /** Replaces the session's attributes if nobody changed them since `expectedVersion` (else `stale`). */
   replaceAttributes(initialContactId: string, attributes: Record<string, string>, expectedVersion: number, now: number): Promise<void>;
 }

@@ -46,6 +46,7 @@ function world(filesFail: boolean) {
       deleteItems: async (_id, ids) => {
         table.items = table.items.filter((item) => !ids.includes(item.Id));
       },
+      endedWithoutTranscript: async () => (table.archivedKey ? [] : [contact]),
     },
   };
   return { deps, table, files, items };
@@ -73,6 +74,15 @@ describe('archiving a contact transcript', () => {
     expect(deps.warn).toHaveBeenCalledWith(expect.stringContaining('archive failed'), expect.objectContaining({ contactId: 'c1' }));
     // Still readable, from the table.
     expect((await transcripts.read(contact, 'BACKWARD', undefined, 2)).length).toBeGreaterThan(0);
+  });
+
+  it('recovers what a crash left unwritten, once', async () => {
+    const { deps, table, files } = world(false);
+    const transcripts = new Transcripts(deps);
+    expect(await transcripts.recover()).toBe(1);
+    expect(files.size).toBe(1);
+    expect(table.items).toEqual([]);
+    expect(await transcripts.recover()).toBe(0);
   });
 
   it('never archives an active contact', async () => {

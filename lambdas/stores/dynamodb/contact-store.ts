@@ -4,6 +4,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
+  ScanCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
@@ -245,6 +246,25 @@ export class DynamoContactStore implements ContactStore {
         requests = result.UnprocessedItems as typeof requests;
       }
     }
+  }
+
+  async endedWithoutTranscript(): Promise<Contact[]> {
+    const contacts: Contact[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'sk = :contact AND #state = :ended AND attribute_not_exists(transcriptKey)',
+          ExpressionAttributeNames: STATE,
+          ExpressionAttributeValues: { ':contact': 'CONTACT', ':ended': 'ENDED' },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      contacts.push(...(page.Items ?? []).map((item) => toRecord<Contact>(item)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return contacts;
   }
 
   async replaceAttributes(initialContactId: string, attributes: Record<string, string>, expectedVersion: number, now: number) {
