@@ -9,7 +9,20 @@ export interface Config {
   forcePathStyle: boolean;
   /** Where the signing keys come from: a local JSON file, or a Secrets Manager secret on AWS. */
   keySource: { file: string } | { secretArn: string };
+  /** Where the public widget route (`POST /widget/chat`) starts its chats. */
+  widget: WidgetConfig;
 }
+
+export interface WidgetConfig {
+  instanceId: string;
+  contactFlowId: string;
+}
+
+/** The widget's instance and flow; the defaults are the local server's (`npm start`). */
+export const widgetConfigFromEnvironment = (env: NodeJS.ProcessEnv): WidgetConfig => ({
+  instanceId: env.WIDGET_INSTANCE_ID || 'local',
+  contactFlowId: env.WIDGET_CONTACT_FLOW_ID || 'local-widget-flow',
+});
 
 export class ConfigError extends Error {}
 
@@ -30,6 +43,7 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv): Config {
     keySource: env.SIGNING_KEY_SECRET_ARN
       ? { secretArn: env.SIGNING_KEY_SECRET_ARN }
       : { file: required('SIGNING_KEY_FILE') },
+    widget: widgetConfigFromEnvironment(env),
   };
   if (missing.length) throw new ConfigError(`missing environment variables: ${missing.join(', ')}`);
   return config;

@@ -8,6 +8,7 @@ import { KeyRing, type KeyMaterial } from './domain/keys';
 import { Participants } from './domain/participants';
 import { TranscriptPages } from './domain/transcript-pages';
 import { Transcripts } from './domain/transcripts';
+import { Widget } from './domain/widget';
 import { Logger } from './http/logger';
 import { documentClient, s3Client } from './stores/clients';
 import { DynamoContactStore } from './stores/dynamodb/contact-store';
@@ -23,6 +24,7 @@ export interface Deps {
   participants: Participants;
   transcripts: Transcripts;
   transcriptPages: TranscriptPages;
+  widget: Widget;
 }
 
 export interface Clients {
@@ -41,13 +43,15 @@ export function buildDeps(config: Config, clients: Clients, keyMaterial: KeyMate
     warn: log.warn,
   });
   const contacts = new Contacts({ store, keys, transcripts, now });
+  const participants = new Participants({ store, keys, contacts, now });
   return {
     config,
     keys,
     contacts,
     transcripts,
-    participants: new Participants({ store, keys, contacts, now }),
+    participants,
     transcriptPages: new TranscriptPages({ store, transcripts, keys, now }),
+    widget: new Widget({ store, contacts, participants, keys, now, ...config.widget }),
   };
 }
 

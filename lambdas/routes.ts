@@ -11,6 +11,12 @@ export interface RouteSpec {
   api: Api;
   /** What the route's function may touch: the stack grants exactly this (least privilege). */
   access: RouteAccess;
+  /**
+   * Requests per second (steady, burst) for a public route that starts work without credentials. On
+   * AWS the stack sets it as the method's gateway throttling (all callers together); the local server
+   * applies it per client IP.
+   */
+  throttle?: { rateLimit: number; burstLimit: number };
 }
 
 /**
@@ -40,4 +46,6 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/participant/event', handler: 'send-event', api: 'participant', access: TRANSCRIPTS },
   { method: 'POST', path: '/participant/transcript', handler: 'get-transcript', api: 'participant', access: TRANSCRIPTS },
   { method: 'POST', path: '/participant/disconnect', handler: 'disconnect-participant', api: 'participant', access: TRANSCRIPTS },
+  // Public: a browser starts or resumes a chat with no AWS credentials. Continuing a chat reads its past transcripts.
+  { method: 'POST', path: '/widget/chat', handler: 'widget-chat', api: 'widget', access: TRANSCRIPTS, throttle: { rateLimit: 10, burstLimit: 20 } },
 ];

@@ -10,7 +10,9 @@ export interface KeyMaterial {
   keys: Record<string, string>; // key id -> base64 of at least 32 random bytes
 }
 
-type Purpose = 'next-token' | 'seal';
+/** What a signature is for: a signature made for one purpose never verifies for another. */
+export type SigningPurpose = 'next-token' | 'resume-token';
+type Purpose = SigningPurpose | 'seal';
 
 const toBase64Url = (buffer: Buffer) => buffer.toString('base64url');
 
@@ -45,15 +47,15 @@ export class KeyRing {
     return key;
   }
 
-  /** HMAC-SHA256 of `payload` under the current key: `[keyId, signature]`. */
-  sign(payload: string): [string, string] {
+  /** HMAC-SHA256 of `payload` under the current key's subkey for `purpose`: `[keyId, signature]`. */
+  sign(payload: string, purpose: SigningPurpose = 'next-token'): [string, string] {
     const id = this.material.current;
-    return [id, toBase64Url(createHmac('sha256', this.key(id, 'next-token')!).update(payload).digest())];
+    return [id, toBase64Url(createHmac('sha256', this.key(id, purpose)!).update(payload).digest())];
   }
 
-  /** Constant-time check of a signature made by any key in the ring. */
-  verify(keyId: string, payload: string, signature: string): boolean {
-    const key = this.key(keyId, 'next-token');
+  /** Constant-time check of a signature made for `purpose` by any key in the ring. */
+  verify(keyId: string, payload: string, signature: string, purpose: SigningPurpose = 'next-token'): boolean {
+    const key = this.key(keyId, purpose);
     if (!key) return false;
     const expected = createHmac('sha256', key).update(payload).digest();
     const given = Buffer.from(signature, 'base64url');

@@ -45,6 +45,8 @@ export interface Contact {
   customerId?: string;
   /** Set once the ended contact's transcript file is durable in S3; its items then live only there. */
   transcriptKey?: string;
+  /** Set when this contact seeded a persistent chat: that chat's first contact (a source seeds only one). */
+  persistentChatSourceOf?: string;
 }
 
 /** A chat session: the contacts that share one InitialContactId, with what they share. */

@@ -12,6 +12,7 @@ import { route as startChatContact } from './start-chat-contact';
 import { route as stopContact } from './stop-contact';
 import { route as transferContact } from './transfer-contact';
 import { route as updateContactAttributes } from './update-contact-attributes';
+import { route as widgetChat } from './widget-chat';
 
 /** Every handler by its file name (`RouteSpec.handler`), for the local server. On AWS each file is its own function. */
 export const HANDLERS: Record<string, Route<Deps>> = {
@@ -27,4 +28,5 @@ export const HANDLERS: Record<string, Route<Deps>> = {
   'stop-contact': stopContact,
   'transfer-contact': transferContact,
   'update-contact-attributes': updateContactAttributes,
+  'widget-chat': widgetChat,
 };

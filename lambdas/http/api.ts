@@ -59,6 +59,7 @@ export function defineRoute<D>(api: Api, logic: RouteLogic<D>): Route<D> {
 
 export const connectRoute = <D>(logic: RouteLogic<D>) => defineRoute('connect', logic);
 export const participantRoute = <D>(logic: RouteLogic<D>) => defineRoute('participant', logic);
+export const widgetRoute = <D>(logic: RouteLogic<D>) => defineRoute('widget', logic);
 
 function requestContext(api: Api, log: Logger): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> {
   return {

@@ -1,39 +1,45 @@
 import { DomainError, type FailureKind } from '../domain/errors';
 
-/** Which API a route belongs to: the two name their errors differently. */
-export type Api = 'connect' | 'participant';
+/**
+ * Which API a route belongs to: Connect and participant routes name their errors differently. The
+ * widget's public routes (no AWS credentials, called by a browser) name them as the participant API.
+ */
+export type Api = 'connect' | 'participant' | 'widget';
 
 interface ErrorShape {
   name: string;
   status: number;
 }
 
-const shapes: Record<Api, Record<FailureKind | 'Internal', ErrorShape>> = {
-  connect: {
-    InvalidParameter: { name: 'InvalidParameterException', status: 400 },
-    InvalidRequest: { name: 'InvalidRequestException', status: 400 },
-    NotFound: { name: 'ResourceNotFoundException', status: 404 },
-    ContactNotActive: { name: 'ContactNotFoundException', status: 410 },
-    Idempotency: { name: 'IdempotencyException', status: 409 },
-    AccessDenied: { name: 'AccessDeniedException', status: 403 },
-    Conflict: { name: 'ConflictException', status: 409 },
-    QuotaExceeded: { name: 'ServiceQuotaExceededException', status: 402 },
-    Throttled: { name: 'ThrottlingException', status: 429 },
-    Internal: { name: 'InternalServiceException', status: 500 },
-  },
-  participant: {
-    InvalidParameter: { name: 'ValidationException', status: 400 },
-    InvalidRequest: { name: 'ValidationException', status: 400 },
-    NotFound: { name: 'ResourceNotFoundException', status: 404 },
-    ContactNotActive: { name: 'AccessDeniedException', status: 403 },
-    Idempotency: { name: 'ConflictException', status: 409 },
-    AccessDenied: { name: 'AccessDeniedException', status: 403 },
-    Conflict: { name: 'ConflictException', status: 409 },
-    QuotaExceeded: { name: 'ServiceQuotaExceededException', status: 402 },
-    Throttled: { name: 'ThrottlingException', status: 429 },
-    Internal: { name: 'InternalServerException', status: 500 },
-  },
+type Shapes = Record<FailureKind | 'Internal', ErrorShape>;
+
+const connect: Shapes = {
+  InvalidParameter: { name: 'InvalidParameterException', status: 400 },
+  InvalidRequest: { name: 'InvalidRequestException', status: 400 },
+  NotFound: { name: 'ResourceNotFoundException', status: 404 },
+  ContactNotActive: { name: 'ContactNotFoundException', status: 410 },
+  Idempotency: { name: 'IdempotencyException', status: 409 },
+  AccessDenied: { name: 'AccessDeniedException', status: 403 },
+  Conflict: { name: 'ConflictException', status: 409 },
+  QuotaExceeded: { name: 'ServiceQuotaExceededException', status: 402 },
+  Throttled: { name: 'ThrottlingException', status: 429 },
+  Internal: { name: 'InternalServiceException', status: 500 },
 };
+
+const participant: Shapes = {
+  InvalidParameter: { name: 'ValidationException', status: 400 },
+  InvalidRequest: { name: 'ValidationException', status: 400 },
+  NotFound: { name: 'ResourceNotFoundException', status: 404 },
+  ContactNotActive: { name: 'AccessDeniedException', status: 403 },
+  Idempotency: { name: 'ConflictException', status: 409 },
+  AccessDenied: { name: 'AccessDeniedException', status: 403 },
+  Conflict: { name: 'ConflictException', status: 409 },
+  QuotaExceeded: { name: 'ServiceQuotaExceededException', status: 402 },
+  Throttled: { name: 'ThrottlingException', status: 429 },
+  Internal: { name: 'InternalServerException', status: 500 },
+};
+
+const shapes: Record<Api, Shapes> = { connect, participant, widget: participant };
 
 export interface ErrorResponse {
   statusCode: number;

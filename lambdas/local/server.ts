@@ -2,19 +2,22 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { type Config } from '../config';
+import { type Config, widgetConfigFromEnvironment } from '../config';
 import { buildDeps, type Deps } from '../deps';
 import { accessDenied, DomainError } from '../domain/errors';
 import { KeyRing, type KeyMaterial } from '../domain/keys';
 import { HANDLERS } from '../handlers';
 import { errorResult, type ApiHandler } from '../http/api';
 import { Logger, type LogLevel } from '../http/logger';
-import { ROUTES } from '../routes';
+import { ROUTES, type RouteSpec } from '../routes';
 import { documentClient, s3Client } from '../stores/clients';
+import { AGENT_ROUTES } from './agent-routes';
 import { lambdaContext, newRequestId, readBody, Router, toProxyEvent, writeResult } from './api-gateway';
 import { startDynamoDBLocal } from './dynamodb-local';
 import { startS3Local } from './s3-local';
 import { type LocalCredentials, verifySigV4 } from './sigv4';
+import { serveStatic } from './static-files';
+import { Throttle } from './throttle';
 
 export interface LocalServerOptions {
   /** 0 picks a free port. */
@@ -23,6 +26,8 @@ export interface LocalServerOptions {
   dataDir: string;
   credentials?: LocalCredentials;
   logLevel?: LogLevel;
+  /** The built web pages (`buildWeb`), served at `/` (customer) and `/agent` (local agent page); none: API only. */
+  webDir?: string;
 }
 
 export interface LocalServer {
@@ -64,6 +69,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     transcriptPrefix: 'connect',
     forcePathStyle: true,
     keySource: { file: keyFile },
+    widget: widgetConfigFromEnvironment(process.env),
   };
 
   const dynamodb = await startDynamoDBLocal({ dataDir: join(dataDir, 'dynamodb'), tableName: config.tableName });
@@ -80,9 +86,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       clients.s3.destroy();
     });
     const deps = buildDeps(config, clients, keyMaterial, log);
+    const recovered = await deps.transcripts.recover();
+    if (recovered) log.info('wrote transcript files left unwritten by an earlier stop', { contacts: recovered });
     const router = buildRouter(deps, log);
+    const context: RequestContext = { router, credentials, log, throttle: new Throttle(), webDir: options.webDir };
     const server = createServer((req, res) => {
-      handle(req, res, router, credentials, log).catch((error: unknown) => {
+      handle(req, res, context).catch((error: unknown) => {
         log.error('local adapter failed', { error: String(error) });
         if (!res.headersSent) writeResult(res, errorResult('connect', error, newRequestId()));
       });
@@ -125,19 +134,40 @@ function buildRouter(deps: Deps, log: Logger): Router<ApiHandler> {
     if (!route) throw new Error(`no handler '${spec.handler}' for ${spec.method} ${spec.path}`);
     router.add(spec, route(() => ready, log));
   }
+  for (const { spec, route } of AGENT_ROUTES) router.add(spec, route(() => ready, log));
   return router;
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, router: Router<ApiHandler>, credentials: LocalCredentials, log: Logger) {
+interface RequestContext {
+  router: Router<ApiHandler>;
+  credentials: LocalCredentials;
+  log: Logger;
+  throttle: Throttle;
+  webDir?: string;
+}
+
+/** A route's throttle, per client IP, as a 429 ThrottlingException; undefined when the request may go on. */
+function throttled(req: IncomingMessage, spec: RouteSpec, throttle: Throttle, requestId: string) {
+  if (!spec.throttle || throttle.allow(`${spec.method} ${spec.path} ${req.socket.remoteAddress}`, spec.throttle)) return undefined;
+  return errorResult(spec.api, new DomainError('Throttled', 'Too many requests: slow down and try again'), requestId);
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, { router, credentials, log, throttle, webDir }: RequestContext) {
   const requestId = newRequestId();
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const method = req.method ?? 'GET';
   const rawPath = (req.url ?? '/').split('?')[0]!;
   const match = router.match(method, url.pathname);
+  if (match === undefined && webDir && (await serveStatic(req, res, webDir, url.pathname))) return;
   if (match === undefined || match === 'method-not-allowed') {
     const status = match === undefined ? 404 : 405;
     const name = match === undefined ? 'UnknownOperationException' : 'MethodNotAllowedException';
     writeResult(res, { statusCode: status, headers: { 'Content-Type': 'application/json', 'x-amzn-RequestId': requestId, 'x-amzn-ErrorType': name }, body: JSON.stringify({ __type: name, message: `No route for ${method} ${url.pathname}` }) });
+    return;
+  }
+  const refusal = throttled(req, match.spec, throttle, requestId);
+  if (refusal) {
+    writeResult(res, refusal, { 'Retry-After': '1' });
     return;
   }
   const body = await readBody(req, MAX_REQUEST_BYTES);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectClient, type ConnectClientConfig } from '@aws-sdk/client-connect';
 import { ConnectParticipantClient } from '@aws-sdk/client-connectparticipant';
-import { type LocalServer, startLocalServer } from '../../lambdas/local/server';
+import { type LocalServer, type LocalServerOptions, startLocalServer } from '../../lambdas/local/server';
 
 /** A local server on a free port with a fresh data directory, driven through the real SDK clients. */
 export interface TestServer {
@@ -32,11 +32,11 @@ export const participantClient = (endpoint: string) =>
     maxAttempts: 1,
   });
 
-export async function startTestServer(): Promise<TestServer> {
+export async function startTestServer(options: Pick<LocalServerOptions, 'webDir'> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'persistent-chat-test-'));
   const harness = {} as TestServer;
   const open = async () => {
-    harness.server = await startLocalServer({ port: 0, dataDir, logLevel: 'silent' });
+    harness.server = await startLocalServer({ port: 0, dataDir, logLevel: 'silent', ...options });
     harness.connect = connectClient(harness.server.url);
     harness.participant = participantClient(harness.server.url);
   };

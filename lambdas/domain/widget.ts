@@ -1,0 +1,139 @@
+import { grantFor, type Contacts, type StartChatResult } from './contacts';
+import { accessDenied, DomainError, invalidParameter, notFound } from './errors';
+import type { KeyRing } from './keys';
+import type { ChatSession, Contact } from './model';
+import type { Participants } from './participants';
+import { hashToken, newToken } from './tokens';
+import { openToken, signToken } from './signed-token';
+import type { ContactStore } from '../stores/ports';
+
+/**
+ * The public web-chat widget: a browser starts a chat without AWS credentials, and comes back to it
+ * with a resume token. The token is the browser's only claim on a past chat, so it must name exactly
+ * one chat line and nothing a browser could choose: a signed token (signed-token.ts) with its own
+ * purpose's subkey, so no other signed value (a NextToken) can pass for one.
+ */
+export const RESUME_TOKEN_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+export const MAX_RESUME_TOKEN_LENGTH = 1000;
+/**
+ * An old token is followed along the line of chats continued from it (see `resume`); every visit
+ * hands out a fresh token, so a line longer than this within one token's 30 days is not a person.
+ */
+const MAX_FOLLOWED_CHATS = 100;
+
+interface ResumePayload {
+  v: 1;
+  i: string; // InstanceId
+  c: string; // the initial contact of the chat the token was issued for
+  x: number; // expiry, epoch seconds
+}
+
+export interface WidgetChat extends StartChatResult {
+  ResumeToken: string;
+}
+
+export interface WidgetDeps {
+  store: ContactStore;
+  contacts: Contacts;
+  participants: Participants;
+  keys: KeyRing;
+  instanceId: string;
+  contactFlowId: string;
+  now: () => number;
+}
+
+export class Widget {
+  constructor(private readonly deps: WidgetDeps) {}
+
+  /**
+   * Without a token: a new chat. With one: the chat it names if that is still active (the person
+   * reloaded or opened a second tab), else a persistent chat continuing the whole past session.
+   */
+  async start(input: { displayName?: string; resumeToken?: string }): Promise<WidgetChat> {
+    const displayName = input.displayName?.trim() || undefined;
+    if (input.resumeToken === undefined) {
+      if (!displayName) throw invalidParameter('DisplayName is required to start a chat');
+      return this.started(await this.startChat(displayName));
+    }
+    return this.resume(readResumeToken(this.deps.keys, input.resumeToken, this.deps.instanceId, this.deps.now()), displayName);
+  }
+
+  /**
+   * A source seeds only one persistent chat, so a token naming a chat that was already continued
+   * (an older token, or a second tab that clicked at the same moment) is followed to the chat that
+   * continued it: whoever holds a token for a chat holds it for the chats continued from it.
+   */
+  private async resume(initialContactId: string, displayName: string | undefined): Promise<WidgetChat> {
+    let id = initialContactId;
+    for (let followed = 0; followed < MAX_FOLLOWED_CHATS; followed++) {
+      const contact = await this.contact(id);
+      let session = await this.deps.contacts.session(contact);
+      if (session.state === 'ACTIVE' && session.expiresAt <= this.deps.now()) session = await this.deps.participants.expire(session);
+      if (session.state === 'ACTIVE') return this.rejoin(session);
+      if (contact.persistentChatSourceOf) {
+        id = contact.persistentChatSourceOf;
+        continue;
+      }
+      try {
+        return this.started(await this.startChat(displayName ?? session.customer.displayName, id));
+      } catch (error) {
+        // Lost the race to another tab continuing this chat: the next round follows it there.
+        if (!(error instanceof DomainError) || !(await this.contact(id)).persistentChatSourceOf) throw error;
+      }
+    }
+    throw new DomainError('QuotaExceeded', `A resume token can be followed through at most ${MAX_FOLLOWED_CHATS} continued chats`);
+  }
+
+  private startChat(displayName: string, continueFrom?: string): Promise<StartChatResult> {
+    return this.deps.contacts.startChat({
+      instanceId: this.deps.instanceId,
+      contactFlowId: this.deps.contactFlowId,
+      displayName,
+      persistentChat: continueFrom ? { rehydrationType: 'ENTIRE_PAST_SESSION', sourceContactId: continueFrom } : undefined,
+    });
+  }
+
+  /** The same customer participant of the active chat, with a fresh participant token for this browser. */
+  private async rejoin(session: ChatSession): Promise<WidgetChat> {
+    const contact = await this.contact(session.latestContactId);
+    const token = newToken();
+    await this.deps.store.putGrant(hashToken(token), grantFor(session, contact, session.customer, 'participant'));
+    return {
+      ContactId: contact.contactId,
+      ParticipantId: session.customer.participantId,
+      ParticipantToken: token,
+      ResumeToken: this.tokenFor(session.initialContactId),
+    };
+  }
+
+  /** A newly started chat's ContactId is its initial contact: the next visit continues from it. */
+  private started(result: StartChatResult): WidgetChat {
+    return { ...result, ResumeToken: this.tokenFor(result.ContactId) };
+  }
+
+  private tokenFor(initialContactId: string): string {
+    return issueResumeToken(this.deps.keys, this.deps.instanceId, initialContactId, this.deps.now());
+  }
+
+  private async contact(contactId: string): Promise<Contact> {
+    const contact = await this.deps.store.getContact(contactId);
+    if (!contact || contact.instanceId !== this.deps.instanceId) throw notFound('The chat this resume token names no longer exists');
+    return contact;
+  }
+}
+
+/** A resume token naming the chat whose initial contact is `initialContactId`, valid for 30 days from `now`. */
+export function issueResumeToken(keys: KeyRing, instanceId: string, initialContactId: string, now: number): string {
+  const payload: ResumePayload = { v: 1, i: instanceId, c: initialContactId, x: Math.ceil((now + RESUME_TOKEN_TTL_MS) / 1000) };
+  return signToken(keys, 'resume-token', payload);
+}
+
+/** The initial contact a token names. Malformed: 400; forged, altered, expired or another instance's: 403. */
+export function readResumeToken(keys: KeyRing, token: string, instanceId: string, now: number): string {
+  if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) throw invalidParameter('ResumeToken is malformed');
+  const payload = openToken<ResumePayload>(keys, 'resume-token', token, now);
+  if (typeof payload === 'string' || payload.v !== 1 || payload.i !== instanceId || typeof payload.c !== 'string') {
+    throw accessDenied('The resume token is invalid or has expired');
+  }
+  return payload.c;
+}
