@@ -1,12 +1,16 @@
 import { MissingJavaError } from '../lambdas/local/dynamodb-local';
 import { startLocalServer } from '../lambdas/local/server';
 import type { LogLevel } from '../lambdas/http/logger';
+import { buildWeb } from '../web/build';
 
 /** `npm start`: the service on this machine, no cloud account and no Docker. */
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not '${process.env.PORT}'`);
+  // npm runs this from the package folder: the pages are built from web/ on every start (about a second).
+  const webDir = await buildWeb('web', '.build/web');
   const server = await startLocalServer({
+    webDir,
     port,
     dataDir: process.env.DATA_DIR ?? '.data',
     credentials: {
@@ -15,7 +19,7 @@ async function main(): Promise<void> {
     },
     logLevel: (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info',
   });
-  process.stdout.write(`persistent-chat listening on ${server.url}\n`);
+  process.stdout.write(`persistent-chat listening on ${server.url} (chat page: ${server.url}/, local agent desk: ${server.url}/agent)\n`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -1,0 +1,94 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium, screenshot, startWebServer } from '../support/browser';
+import type { TestServer } from '../support/local-server';
+
+/** The local agent desk (`/agent`) and the customer's page, side by side: one person trying both sides. */
+jest.setTimeout(60_000);
+
+let t: TestServer;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  [t, browser] = await Promise.all([startWebServer(), launchChromium()]);
+}, 60_000);
+afterAll(async () => {
+  await Promise.all(contexts.map((context) => context.close()));
+  await browser?.close();
+  await t?.stop();
+});
+
+async function open(path: string, viewport: { width: number; height: number }): Promise<Page> {
+  const context = await browser.newContext({ viewport });
+  contexts.push(context);
+  const page = await context.newPage();
+  await page.goto(`${t.server.url}${path}`);
+  return page;
+}
+
+const inLog = (page: Page, text: string, timeout = 5000) => page.getByRole('log').getByText(text, { exact: true }).waitFor({ timeout });
+const contactIdOf = (page: Page) => page.getByTestId('contact-id').textContent() as Promise<string>;
+
+async function say(page: Page, text: string): Promise<void> {
+  await page.getByLabel('Message').fill(text);
+  await page.getByLabel('Message').press('Enter');
+  await inLog(page, text);
+}
+
+async function join(agent: Page, contactId: string): Promise<void> {
+  await agent.getByLabel('Contact ID').fill(contactId);
+  await agent.getByRole('button', { name: 'Join chat' }).click();
+  await agent.getByLabel('Message').waitFor();
+}
+
+test('an agent joins by ContactId, replies, transfers with and without a queue, and ends the chat', async () => {
+  const customer = await open('/', { width: 390, height: 844 });
+  await customer.getByLabel('Your name').fill('Linus');
+  await customer.getByRole('button', { name: 'Start chat' }).click();
+  await customer.getByLabel('Message').waitFor();
+  await say(customer, 'Hi, can someone help with my bill?');
+  const first = await contactIdOf(customer);
+
+  const agent = await open('/agent', { width: 1024, height: 720 });
+  await agent.getByLabel('Contact ID').fill('no-such-contact');
+  await agent.getByRole('button', { name: 'Join chat' }).click();
+  await agent.getByRole('alert').getByText('There is no chat with Contact ID no-such-contact.').waitFor();
+
+  await agent.getByLabel('Your name').fill('Sam');
+  await join(agent, first);
+  await inLog(agent, 'Hi, can someone help with my bill?');
+  await say(agent, 'Hello Linus, let me get you to billing.');
+  await inLog(customer, 'Hello Linus, let me get you to billing.', 2000);
+  await inLog(customer, 'Sam joined the chat');
+  await screenshot(agent, 'agent-01-joined-and-replied');
+
+  await agent.getByLabel(/^Queue/).fill('billing');
+  await agent.getByRole('button', { name: 'Transfer' }).click();
+  await agent.getByRole('status').getByText(/^Transferred to queue billing: the chat continues as contact /).waitFor();
+  const second = await agent.getByLabel('Contact ID').inputValue();
+  expect(second).not.toBe(first);
+  await inLog(customer, 'You have been transferred. Someone will be with you shortly.', 2000);
+  await customer.waitForFunction((id) => document.querySelector('[data-testid="contact-id"]')?.textContent === id, second);
+  await screenshot(agent, 'agent-02-transferred');
+
+  await agent.getByLabel('Your name').fill('Bea from billing');
+  await join(agent, second);
+  await say(agent, 'Billing here: your refund is on its way.');
+  await inLog(customer, 'Billing here: your refund is on its way.', 2000);
+  await say(customer, 'Great, thanks!');
+  await inLog(agent, 'Great, thanks!', 2000);
+
+  // Without a queue: a post-chat segment (a survey, say), still the same chat.
+  await agent.getByRole('button', { name: 'Transfer' }).click();
+  await agent.getByRole('status').getByText(/^Transferred to a post-chat segment: the chat continues as contact /).waitFor();
+  const third = await agent.getByLabel('Contact ID').inputValue();
+  await join(agent, third);
+  await screenshot(customer, 'agent-03-customer-view-after-transfers');
+
+  await agent.getByRole('button', { name: 'End chat' }).click();
+  await agent.getByRole('status').getByText('You ended the chat.').waitFor();
+  await customer.getByRole('heading', { name: /This chat has ended/ }).waitFor({ timeout: 3000 });
+  await inLog(customer, 'Chat ended');
+  await screenshot(agent, 'agent-04-ended');
+  await screenshot(customer, 'agent-05-customer-sees-end');
+});

@@ -1,0 +1,167 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { agentJoins, launchChromium, screenshot, startWebServer } from '../support/browser';
+import type { TestServer } from '../support/local-server';
+
+/** The customer's page in headless Chromium against the local server, with an agent on the SDK. */
+jest.setTimeout(60_000);
+let t: TestServer;
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  [t, browser] = await Promise.all([startWebServer(), launchChromium()]);
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await t?.stop();
+});
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((context) => context.close()));
+});
+
+/** A phone-sized page (iPhone 12-14: 390 x 844 CSS pixels), in its own browser profile context. */
+async function phone(): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true });
+  contexts.push(context);
+  return context.newPage();
+}
+
+const log = (page: Page) => page.getByRole('log');
+const contactId = async (page: Page) => {
+  const shown = page.getByTestId('contact-id');
+  await page.waitForFunction(() => document.querySelector('[data-testid="contact-id"]')?.textContent?.length);
+  return (await shown.textContent())!;
+};
+const inLog = (page: Page, text: string, timeout = 5000) => log(page).getByText(text, { exact: true }).waitFor({ timeout });
+
+async function send(page: Page, text: string): Promise<void> {
+  await page.getByLabel('Message').fill(text);
+  await page.getByLabel('Message').press('Enter');
+  await inLog(page, text);
+}
+
+test('start, talk, end, come back, continue, and page back to the first conversation', async () => {
+  const page = await phone();
+  await page.goto(t.server.url);
+  await page.getByLabel('Your name').waitFor();
+  await screenshot(page, '01-welcome');
+
+  await page.getByLabel('Your name').fill('Ada');
+  await page.getByRole('button', { name: 'Start chat' }).click();
+  const first = await contactId(page);
+  await send(page, 'Hello, my parcel has not arrived');
+
+  const agent = await agentJoins(t.connect, t, first, 'Sam');
+  const replies = [
+    'Hi Ada, I am Sam.',
+    'Sorry to hear that.',
+    'Let me look that up.',
+    'It left the depot yesterday.',
+    'The courier had a flat tyre.',
+    'It should arrive tomorrow.',
+    'Here is the tracking link: example.com/track/42',
+    'Anything else I can do?',
+  ];
+  for (const reply of replies) await agent.say(reply);
+  const sent = Date.now();
+  await inLog(page, replies.at(-1)!, 2000); // new messages from the other side show within 2 s
+  const latency = Date.now() - sent;
+  await inLog(page, 'Sam joined the chat');
+  await send(page, 'No, that is all. Thanks!');
+  agent.close();
+  await screenshot(page, '02-agent-replied');
+
+  await page.getByRole('button', { name: 'End chat' }).click();
+  await page.getByRole('heading', { name: /You ended the chat/ }).waitFor();
+  await screenshot(page, '03-ended');
+
+  await page.reload();
+  await page.getByRole('heading', { name: 'Welcome back, Ada' }).waitFor();
+  expect(await page.getByRole('button', { name: 'Start chat' }).isVisible()).toBe(true);
+  await screenshot(page, '04-reloaded-continue-offered');
+
+  await page.getByRole('button', { name: 'Continue chat' }).click();
+  const second = await contactId(page);
+  expect(second).not.toBe(first);
+  await send(page, 'Hello again, it arrived. Thank you!');
+  // The newest page holds this chat and the end of the last one; the rest is one click (or more) away.
+  const earlier = page.getByRole('button', { name: 'Load earlier messages' });
+  await earlier.waitFor();
+  expect(await log(page).getByText('Hello, my parcel has not arrived', { exact: true }).count()).toBe(0);
+  await screenshot(page, '05-continued');
+
+  let clicks = 0;
+  while (await earlier.isVisible()) {
+    await earlier.click();
+    clicks++;
+    await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('button.earlier')?.disabled);
+    if (clicks > 20) throw new Error('"Load earlier messages" never goes away');
+  }
+  expect(clicks).toBeGreaterThan(0);
+  await inLog(page, 'Hello, my parcel has not arrived');
+  await inLog(page, 'Hi Ada, I am Sam.');
+  const dividers = await log(page).getByRole('heading').allTextContents();
+  expect(dividers).toHaveLength(2);
+  expect(dividers[0]).toMatch(/^Earlier conversation · /);
+  expect(dividers[1]).toMatch(/^This conversation · /);
+  await page.getByText('Hello, my parcel has not arrived').scrollIntoViewIfNeeded();
+  await screenshot(page, '06-first-conversation-loaded');
+  console.log(`agent reply shown after ${latency} ms; "Load earlier messages" clicked ${clicks} time(s)`);
+});
+
+test('a reload mid-chat rejoins the same contact, and so does a second tab', async () => {
+  const page = await phone();
+  await page.goto(t.server.url);
+  // Keyboard only: Tab to the name, type it, Enter starts the chat and puts focus in the message box.
+  await page.keyboard.press('Tab');
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe('name');
+  await page.keyboard.type('Grace');
+  await page.keyboard.press('Enter');
+  const contact = await contactId(page);
+  await page.waitForFunction(() => document.activeElement?.id === 'message');
+  await page.keyboard.type('Typed without a mouse');
+  await page.keyboard.press('Enter');
+  await inLog(page, 'Typed without a mouse');
+  await page.keyboard.press('Tab'); // to Send: its focus ring must show
+  expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Send');
+  await screenshot(page, '07-keyboard-focus');
+
+  await page.reload();
+  expect(await contactId(page)).toBe(contact);
+  await inLog(page, 'Typed without a mouse');
+  await send(page, 'Still here after a reload');
+  await screenshot(page, '08-reloaded-mid-chat');
+
+  // A second tab shares localStorage, not this tab's connection: it rejoins through the resume token.
+  const tab = await page.context().newPage();
+  await tab.goto(t.server.url);
+  await tab.getByRole('button', { name: 'Continue chat' }).click();
+  expect(await contactId(tab)).toBe(contact);
+  await send(tab, 'Hello from a second tab');
+  await inLog(page, 'Hello from a second tab', 2000);
+  await screenshot(tab, '09-second-tab');
+});
+
+test('a forged resume token is refused, shown in plain words, and forgotten', async () => {
+  // A real token for a real chat, with the contact it names swapped: the signature no longer matches.
+  const real = await fetch(`${t.server.url}/widget/chat`, { method: 'POST', body: JSON.stringify({ DisplayName: 'Victim' }) }).then(
+    (response) => response.json() as Promise<{ ResumeToken: string }>,
+  );
+  const [body, keyId, signature] = real.ResumeToken.split('.') as [string, string, string];
+  const payload = JSON.parse(Buffer.from(body, 'base64url').toString()) as { c: string };
+  payload.c = 'someone-elses-contact';
+  const forged = `${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${keyId}.${signature}`;
+
+  const page = await phone();
+  await page.goto(t.server.url);
+  await page.evaluate((token) => localStorage.setItem('persistent-chat.remembered', JSON.stringify({ resumeToken: token, name: 'Mallory' })), forged);
+  await page.reload();
+  await page.getByRole('button', { name: 'Continue chat' }).click();
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  expect(await alert.textContent()).toMatch(/couldn't continue your earlier chat/);
+  expect(await page.getByTestId('contact-id').isVisible()).toBe(false);
+  expect(await page.getByRole('button', { name: 'Continue chat' }).isVisible()).toBe(false);
+  expect(await page.evaluate(() => localStorage.getItem('persistent-chat.remembered'))).toBeNull();
+  await screenshot(page, '10-forged-token-refused');
+});

@@ -1,0 +1,60 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateParticipantCommand, type ConnectClient } from '@aws-sdk/client-connect';
+import { CreateParticipantConnectionCommand, SendMessageCommand } from '@aws-sdk/client-connectparticipant';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { buildWeb } from '../../web/build';
+import { participantClient, startTestServer, type TestServer } from './local-server';
+
+/** Debian's Chromium (`apt-get install chromium`), never a browser downloaded by a test tool. */
+export const CHROMIUM = '/usr/bin/chromium';
+/** The page's widget route starts chats in this instance (the local default). */
+export const WIDGET_INSTANCE = 'local';
+export const ARTIFACTS = join(__dirname, '..', 'artifacts', 'browser');
+
+/**
+ * The flags this machine needs: no sandbox (tests run as root), no GPU, and none of Chromium's own
+ * background connections, which a closed network refuses. Playwright adds `--headless` itself when
+ * asked, and starts every browser with a fresh temporary `--user-data-dir` of its own.
+ */
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export const launchChromium = (): Promise<Browser> => chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+
+/** A local server on a free port serving freshly built pages, with the pages' build folder removed at stop. */
+export async function startWebServer(): Promise<TestServer> {
+  const webDir = mkdtempSync(join(tmpdir(), 'persistent-chat-web-'));
+  await buildWeb(join(__dirname, '..', '..', 'web'), webDir);
+  const t = await startTestServer({ webDir });
+  const stop = t.stop;
+  t.stop = async () => {
+    await stop();
+    rmSync(webDir, { recursive: true, force: true });
+  };
+  return t;
+}
+
+/** Saves what the page shows now as `test/artifacts/browser/<name>.png`, for a person to look at. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
+
+/** An agent on the contact through the SDK, as an agent desktop would join: CreateParticipant, then a connection. */
+export async function agentJoins(connect: ConnectClient, t: TestServer, contactId: string, name: string) {
+  const participant = participantClient(t.server.url);
+  const { ParticipantCredentials } = await connect.send(
+    new CreateParticipantCommand({ InstanceId: WIDGET_INSTANCE, ContactId: contactId, ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: name } }),
+  );
+  const { ConnectionCredentials } = await participant.send(
+    new CreateParticipantConnectionCommand({ ParticipantToken: ParticipantCredentials!.ParticipantToken!, Type: ['CONNECTION_CREDENTIALS'] }),
+  );
+  const token = ConnectionCredentials!.ConnectionToken!;
+  return {
+    say: async (text: string) => {
+      await participant.send(new SendMessageCommand({ ConnectionToken: token, ContentType: 'text/plain', Content: text }));
+    },
+    close: () => participant.destroy(),
+  };
+}

@@ -1,0 +1,114 @@
+import {
+  ConnectParticipantClient,
+  CreateParticipantConnectionCommand,
+  DisconnectParticipantCommand,
+  GetTranscriptCommand,
+  type GetTranscriptCommandInput,
+  type Item,
+  SendEventCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-connectparticipant';
+
+export type { Item };
+
+export const TYPING = 'application/vnd.amazonaws.connect.event.typing';
+
+/**
+ * The service's base URL: `?api=` on the page's address, else the page's `<meta name="persistent-chat-api">`
+ * (set it when hosting the built page apart from the API), else the page's own origin (`npm start`).
+ */
+export function apiBaseUrl(): string {
+  const fromQuery = new URLSearchParams(location.search).get('api');
+  const fromMeta = document.querySelector<HTMLMetaElement>('meta[name="persistent-chat-api"]')?.content;
+  return (fromQuery || fromMeta || location.origin).replace(/\/+$/, '');
+}
+
+/** An error the service answered with: its wire name (`x-amzn-ErrorType`) and message. */
+export class ServiceError extends Error {
+  constructor(
+    override readonly name: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A call to one of our own JSON routes (the widget route; locally, the agent page's routes), with
+ * errors in the participant API's shape. The participant API itself goes through the SDK below.
+ */
+export async function postJson<T>(base: string, path: string, body: object): Promise<T> {
+  const response = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = (await response.json()) as Record<string, unknown>;
+  } catch {
+    // Not JSON (a proxy's error page): the status below still says what happened.
+  }
+  if (!response.ok) {
+    const name = response.headers.get('x-amzn-errortype') ?? String(parsed.__type ?? `HTTP ${response.status}`);
+    throw new ServiceError(name.split(':')[0]!, String(parsed.message ?? parsed.Message ?? response.statusText), response.status);
+  }
+  return parsed as T;
+}
+
+/** One participant's connection to a chat, over the real participant SDK as any Connect front end uses it. */
+export class ChatConnection {
+  private constructor(
+    private readonly client: ConnectParticipantClient,
+    readonly connectionToken: string,
+  ) {}
+
+  static client(base: string): ConnectParticipantClient {
+    return new ConnectParticipantClient({
+      endpoint: base,
+      region: 'us-east-1',
+      // The participant API authenticates by X-Amz-Bearer; the SDK insists on signing as well.
+      credentials: { accessKeyId: 'browser', secretAccessKey: 'browser' },
+      maxAttempts: 2,
+    });
+  }
+
+  /** CreateParticipantConnection: trades the participant token for a connection token. */
+  static async open(base: string, participantToken: string): Promise<ChatConnection> {
+    const client = ChatConnection.client(base);
+    const { ConnectionCredentials } = await client.send(
+      new CreateParticipantConnectionCommand({ ParticipantToken: participantToken, Type: ['CONNECTION_CREDENTIALS'], ConnectParticipant: true }),
+    );
+    return new ChatConnection(client, ConnectionCredentials!.ConnectionToken!);
+  }
+
+  /** A connection kept from before a reload (its token lives for a day, and only while the chat does). */
+  static resume(base: string, connectionToken: string): ChatConnection {
+    return new ChatConnection(ChatConnection.client(base), connectionToken);
+  }
+
+  async transcript(input: Omit<GetTranscriptCommandInput, 'ConnectionToken'>): Promise<{ items: Item[]; nextToken?: string }> {
+    const page = await this.client.send(new GetTranscriptCommand({ ConnectionToken: this.connectionToken, SortOrder: 'ASCENDING', ...input }));
+    return { items: page.Transcript ?? [], nextToken: page.NextToken };
+  }
+
+  async send(text: string): Promise<{ Id: string; AbsoluteTime: string }> {
+    const sent = await this.client.send(new SendMessageCommand({ ConnectionToken: this.connectionToken, ContentType: 'text/plain', Content: text }));
+    return { Id: sent.Id!, AbsoluteTime: sent.AbsoluteTime! };
+  }
+
+  async typing(): Promise<void> {
+    await this.client.send(new SendEventCommand({ ConnectionToken: this.connectionToken, ContentType: TYPING }));
+  }
+
+  async disconnect(): Promise<void> {
+    await this.client.send(new DisconnectParticipantCommand({ ConnectionToken: this.connectionToken }));
+  }
+}
+
+/** What went wrong, in words a person can act on; `what` says what was being tried ("send your message"). */
+export function plainWords(error: unknown, what: string): string {
+  const name = error instanceof Error ? error.name : '';
+  if (name === 'ThrottlingException') return `Too many attempts just now. Wait a few seconds, then try to ${what} again.`;
+  if (name === 'AccessDeniedException') return `We couldn't ${what}: this chat is no longer open to you.`;
+  if (name === 'ValidationException') return `We couldn't ${what}: ${error instanceof Error ? error.message : 'the request was not accepted'}.`;
+  if (error instanceof TypeError) return `We couldn't reach the chat service to ${what}. Check your connection and try again.`;
+  return `Something went wrong while trying to ${what}. Please try again in a moment.`;
+}

@@ -1,0 +1,321 @@
+import { type ChatConnection, type Item, plainWords, TYPING } from './api';
+
+const EVENT = {
+  joined: 'application/vnd.amazonaws.connect.event.participant.joined',
+  left: 'application/vnd.amazonaws.connect.event.participant.left',
+  transferred: 'application/vnd.amazonaws.connect.event.transfer.succeeded',
+  ended: 'application/vnd.amazonaws.connect.event.chat.ended',
+};
+
+/** Items per GetTranscript page when the chat opens and for each "Load earlier messages". */
+const PAGE_SIZE = 15;
+/** New items from the other side show within 2 s: poll every second until the WebSocket lands. */
+const POLL_MS = 1000;
+/** Typing events go out at most this often while the person types (chatjs throttles alike). */
+const TYPING_EVERY_MS = 5000;
+/** How long "… is typing" stays up after the last typing event. */
+const TYPING_SHOWN_MS = 4000;
+
+export interface Viewer {
+  role: 'CUSTOMER' | 'AGENT';
+  participantId: string;
+  displayName: string;
+}
+
+export interface ChatViewOptions {
+  connection: ChatConnection;
+  viewer: Viewer;
+  /** The chat ended (`ended`), or the connection was refused because it no longer may read it (`refused`). */
+  onEnded: (how: 'ended' | 'refused') => void;
+  /** Shows a message to the person, or clears it (undefined). */
+  onError: (message: string | undefined) => void;
+  /** The chat moved to another contact (a transfer): for the customer's ContactId small print. */
+  onContact?: (contactId: string) => void;
+}
+
+const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]) => {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+};
+
+const byTime = (a: Item, b: Item) => (a.AbsoluteTime! < b.AbsoluteTime! ? -1 : a.AbsoluteTime! > b.AbsoluteTime! ? 1 : a.Id! < b.Id! ? -1 : 1);
+const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+const day = (iso: string) => new Date(iso).toLocaleDateString([], { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
+
+/**
+ * A chat's log, composer and paging, shared by the customer page and the local agent page. Items
+ * are kept in transcript order and inserted where they belong, so a screen reader's live log
+ * announces only what is new; conversations are split where a `chat ended` event closes one.
+ */
+export class ChatView {
+  readonly element: HTMLElement;
+  private readonly log: HTMLOListElement;
+  private readonly earlier: HTMLButtonElement;
+  private readonly typing: HTMLParagraphElement;
+  private readonly form: HTMLFormElement;
+  private readonly message: HTMLTextAreaElement;
+  private readonly sendButton: HTMLButtonElement;
+
+  /** Shown items in transcript order, and their elements. */
+  private readonly shown: Item[] = [];
+  private readonly elements = new Map<string, HTMLElement>();
+  private readonly dividers = new Map<string, HTMLElement>();
+  /** Every item id seen, shown or not, and the newest item of the current chat: where polling reads on from. */
+  private readonly seen = new Set<string>();
+  private newestCurrent?: Item;
+  private olderToken?: string;
+  private pollTimer?: ReturnType<typeof setTimeout>;
+  private pollFailing = false;
+  private typingSentAt = 0;
+  private typingTimer?: ReturnType<typeof setTimeout>;
+  private open = true;
+
+  constructor(private readonly options: ChatViewOptions) {
+    this.earlier = el('button', { type: 'button', className: 'earlier', textContent: 'Load earlier messages', hidden: true });
+    // The log scrolls by itself and takes focus, so a keyboard can scroll it. Its name must not contain
+    // "Message", which labels the text box.
+    this.log = el('ol', { className: 'log', tabIndex: 0 });
+    this.log.setAttribute('role', 'log');
+    this.log.setAttribute('aria-label', 'Conversation');
+    this.typing = el('p', { className: 'typing' });
+    this.typing.setAttribute('role', 'status');
+    this.message = document.createElement('textarea');
+    Object.assign(this.message, { id: 'message', name: 'message', rows: 1, maxLength: 1024 });
+    this.message.setAttribute('autocomplete', 'off');
+    this.message.setAttribute('enterkeyhint', 'send');
+    this.sendButton = el('button', { type: 'submit', textContent: 'Send' });
+    this.form = el('form', { className: 'composer' }, el('label', { htmlFor: 'message', textContent: 'Message' }), this.message, this.sendButton);
+    this.element = el('div', { className: 'chat-view' }, this.earlier, this.log, this.typing, this.form);
+
+    this.earlier.addEventListener('click', () => void this.loadEarlier());
+    this.form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void this.send();
+    });
+    // Enter sends; Shift+Enter starts a new line.
+    this.message.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.form.requestSubmit();
+      }
+    });
+    this.message.addEventListener('input', () => this.typed());
+  }
+
+  /** Reads the newest page (with the token for older ones) and starts polling. Throws if the chat can't be read. */
+  async start(): Promise<void> {
+    const page = await this.options.connection.transcript({ ScanDirection: 'BACKWARD', MaxResults: PAGE_SIZE });
+    this.setOlder(page.nextToken);
+    this.merge(page.items);
+    this.scrollToEnd();
+    if (this.open) this.schedulePoll();
+  }
+
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  focus(): void {
+    this.message.focus();
+  }
+
+  /** Stops polling and closes the composer: the chat is over for this page. */
+  close(): void {
+    this.open = false;
+    clearTimeout(this.pollTimer);
+    this.form.hidden = true;
+    this.typing.textContent = '';
+  }
+
+  private schedulePoll(): void {
+    this.pollTimer = setTimeout(() => void this.poll(), POLL_MS);
+  }
+
+  private async poll(): Promise<void> {
+    try {
+      // Forward from the newest item known (inclusive), so a poll never rereads past chats.
+      const from = this.newestCurrent?.Id;
+      const page = await this.options.connection.transcript(
+        from ? { ScanDirection: 'FORWARD', StartPosition: { Id: from }, MaxResults: 100 } : { ScanDirection: 'BACKWARD', MaxResults: PAGE_SIZE },
+      );
+      if (this.pollFailing) this.options.onError(undefined);
+      this.pollFailing = false;
+      const nearEnd = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 80;
+      if (this.merge(page.items) && nearEnd) this.scrollToEnd();
+    } catch (error) {
+      if (isRefused(error)) {
+        this.close();
+        this.options.onEnded('refused');
+        return;
+      }
+      this.pollFailing = true;
+      this.options.onError(plainWords(error, 'get new messages (still trying)'));
+    }
+    if (this.open) this.schedulePoll();
+  }
+
+  private async loadEarlier(): Promise<void> {
+    if (!this.olderToken) return;
+    this.earlier.disabled = true;
+    try {
+      const page = await this.options.connection.transcript({ ScanDirection: 'BACKWARD', NextToken: this.olderToken, MaxResults: PAGE_SIZE });
+      const before = this.log.scrollHeight;
+      this.merge(page.items);
+      // Keep what the person was reading in place: the older items grow the log above it.
+      this.log.scrollTop += this.log.scrollHeight - before;
+      this.setOlder(page.nextToken);
+      this.options.onError(undefined);
+    } catch (error) {
+      this.options.onError(plainWords(error, 'load earlier messages'));
+    } finally {
+      this.earlier.disabled = false;
+    }
+  }
+
+  private setOlder(token: string | undefined): void {
+    this.olderToken = token;
+    const hadFocus = document.activeElement === this.earlier;
+    this.earlier.hidden = !token;
+    if (hadFocus && !token) this.log.focus(); // don't strand keyboard focus on a vanished button
+  }
+
+  private async send(): Promise<void> {
+    const text = this.message.value.trim();
+    if (!text || !this.open) return;
+    this.sendButton.disabled = true;
+    try {
+      const sent = await this.options.connection.send(text);
+      const { participantId, displayName, role } = this.options.viewer;
+      this.message.value = '';
+      this.options.onError(undefined);
+      this.merge([{ ...sent, Type: 'MESSAGE', ContentType: 'text/plain', Content: text, ParticipantId: participantId, DisplayName: displayName, ParticipantRole: role }]);
+      this.scrollToEnd();
+    } catch (error) {
+      // The text stays in the box, so nothing typed is lost.
+      this.options.onError(plainWords(error, 'send your message'));
+    } finally {
+      this.sendButton.disabled = false;
+    }
+  }
+
+  private typed(): void {
+    const now = Date.now();
+    if (now - this.typingSentAt < TYPING_EVERY_MS || !this.message.value.trim()) return;
+    this.typingSentAt = now;
+    // A lost typing event changes nothing the person can act on; the next keystrokes send another.
+    this.options.connection.typing().catch((error: unknown) => console.warn('typing event not sent', error));
+  }
+
+  /** Adds items not seen before; true if any was shown. */
+  private merge(items: Item[]): boolean {
+    let added = false;
+    for (const item of items) {
+      if (!item.Id || !item.AbsoluteTime || this.seen.has(item.Id)) continue;
+      if (item.ContentType === TYPING) {
+        this.showTyping(item);
+        continue;
+      }
+      this.seen.add(item.Id);
+      if (item.ContactId && (!this.newestCurrent || byTime(this.newestCurrent, item) < 0)) {
+        if (this.newestCurrent?.ContactId !== item.ContactId) this.options.onContact?.(item.ContactId);
+        this.newestCurrent = item;
+      }
+      const node = this.render(item);
+      if (node) {
+        this.insert(item, node);
+        added = true;
+      }
+      if (item.ContentType === EVENT.ended && item.ContactId && this.open) {
+        this.close();
+        this.options.onEnded('ended');
+      }
+    }
+    if (added) this.placeDividers();
+    return added;
+  }
+
+  private insert(item: Item, node: HTMLElement): void {
+    let index = this.shown.length;
+    while (index > 0 && byTime(this.shown[index - 1]!, item) > 0) index--;
+    const next = this.shown[index];
+    this.shown.splice(index, 0, item);
+    this.elements.set(item.Id!, node);
+    this.log.insertBefore(node, next ? (this.dividers.get(next.Id!) ?? this.elements.get(next.Id!)!) : null);
+  }
+
+  /** A heading with the date before each conversation: the first item shown, and every item after a `chat ended`. */
+  private placeDividers(): void {
+    const wanted = new Map<string, string>();
+    this.shown.forEach((item, i) => {
+      if (i > 0 && this.shown[i - 1]!.ContentType !== EVENT.ended) return;
+      wanted.set(item.Id!, `${item.RelatedContactId ? 'Earlier conversation' : 'This conversation'} · ${day(item.AbsoluteTime!)}`);
+    });
+    for (const [id, divider] of this.dividers) {
+      if (wanted.get(id) === divider.textContent) continue;
+      divider.remove();
+      this.dividers.delete(id);
+    }
+    for (const [id, label] of wanted) {
+      if (this.dividers.has(id)) continue;
+      const divider = el('li', { className: 'divider' }, el('h2', { textContent: label }));
+      this.dividers.set(id, divider);
+      this.log.insertBefore(divider, this.elements.get(id)!);
+    }
+  }
+
+  private render(item: Item): HTMLElement | undefined {
+    const { viewer } = this.options;
+    const mine = item.ParticipantId === viewer.participantId || (viewer.role === 'CUSTOMER' && item.ParticipantRole === 'CUSTOMER');
+    const name = mine ? 'You' : item.DisplayName || roleName(item.ParticipantRole);
+    const past = item.RelatedContactId ? ' past' : '';
+    const stamp = el('time', { dateTime: item.AbsoluteTime!, textContent: time(item.AbsoluteTime!) });
+    if (item.Type === 'MESSAGE') {
+      return el(
+        'li',
+        { className: `message ${mine ? 'mine' : 'theirs'}${past}` },
+        el('span', { className: 'sender', textContent: name }),
+        ' ',
+        stamp,
+        el('p', { className: 'text', textContent: item.Content ?? '' }),
+      );
+    }
+    const text = this.eventText(item, name, mine);
+    return text === undefined ? undefined : el('li', { className: `event${past}` }, el('span', { textContent: text }), ' ', stamp);
+  }
+
+  /** What an event says to this viewer; undefined for events that say nothing to a person. */
+  private eventText(item: Item, name: string, mine: boolean): string | undefined {
+    const customerPage = this.options.viewer.role === 'CUSTOMER';
+    switch (item.ContentType) {
+      case EVENT.joined:
+        // The customer knows they joined; an agent wants to see who is there.
+        return customerPage && mine ? undefined : `${name} joined the chat`;
+      case EVENT.left:
+        return customerPage && mine ? undefined : `${name} left the chat`;
+      case EVENT.transferred:
+        return customerPage ? 'You have been transferred. Someone will be with you shortly.' : 'The chat was transferred';
+      case EVENT.ended:
+        return 'Chat ended';
+      default:
+        return undefined;
+    }
+  }
+
+  private showTyping(item: Item): void {
+    if (item.ParticipantId === this.options.viewer.participantId) return;
+    this.typing.textContent = `${item.DisplayName || roleName(item.ParticipantRole)} is typing…`;
+    clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => (this.typing.textContent = ''), TYPING_SHOWN_MS);
+  }
+
+  private scrollToEnd(): void {
+    this.log.scrollTop = this.log.scrollHeight;
+  }
+}
+
+const roleName = (role: string | undefined) => (role === 'AGENT' ? 'Agent' : role === 'CUSTOMER' ? 'Customer' : 'System');
+
+
+/** The connection may no longer read or write this chat: it ended, or this participant left it. */
+export const isRefused = (error: unknown) => error instanceof Error && error.name === 'AccessDeniedException';

@@ -1,0 +1,191 @@
+import { apiBaseUrl, ChatConnection, plainWords, postJson, ServiceError } from './api';
+import { ChatView, isRefused } from './chat-view';
+
+/** What `POST /widget/chat` returns: StartChatContact's fields and the token to come back with. */
+interface WidgetChat {
+  ContactId: string;
+  ParticipantId: string;
+  ParticipantToken: string;
+  ResumeToken: string;
+}
+
+/**
+ * localStorage: the resume token and name, to continue the conversation days later (the token
+ * expires 30 days after it was issued). sessionStorage: this tab's connection, so a reload goes
+ * straight back into the open chat, as Amazon Connect's own widget keeps it.
+ */
+const REMEMBERED = 'persistent-chat.remembered';
+const CONNECTED = 'persistent-chat.connected';
+
+interface Remembered {
+  resumeToken: string;
+  name: string;
+}
+
+interface Connected {
+  connectionToken: string;
+  participantId: string;
+  contactId: string;
+  name: string;
+}
+
+const read = <T>(storage: Storage, key: string): T | undefined => {
+  try {
+    return JSON.parse(storage.getItem(key) ?? 'null') ?? undefined;
+  } catch {
+    return undefined; // unreadable: as if nothing were kept
+  }
+};
+
+const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const page = {
+  error: byId<HTMLParagraphElement>('error'),
+  welcome: byId<HTMLElement>('welcome'),
+  welcomeTitle: byId<HTMLHeadingElement>('welcome-title'),
+  form: byId<HTMLFormElement>('start-form'),
+  name: byId<HTMLInputElement>('name'),
+  start: byId<HTMLButtonElement>('start'),
+  continue: byId<HTMLButtonElement>('continue'),
+  continueHint: byId<HTMLParagraphElement>('continue-hint'),
+  chat: byId<HTMLElement>('chat'),
+  end: byId<HTMLButtonElement>('end'),
+  smallprint: byId<HTMLElement>('smallprint'),
+  contactId: byId<HTMLSpanElement>('contact-id'),
+};
+
+const base = apiBaseUrl();
+let current: { view: ChatView; connection: ChatConnection } | undefined;
+
+function showError(message: string | undefined): void {
+  page.error.textContent = message ?? '';
+  page.error.hidden = !message;
+}
+
+function showWelcome(title: string): void {
+  const remembered = read<Remembered>(localStorage, REMEMBERED);
+  page.welcomeTitle.textContent = title;
+  if (!page.name.value && remembered) page.name.value = remembered.name;
+  page.continue.hidden = page.continueHint.hidden = !remembered;
+  page.end.hidden = true;
+  page.welcome.hidden = false;
+}
+
+function busy(on: boolean): void {
+  page.start.disabled = page.continue.disabled = on;
+  page.welcome.setAttribute('aria-busy', String(on));
+}
+
+/** Opens the chat view on a connection; throws (leaving the page as it was) if the chat can't be read with it. */
+async function enter(connection: ChatConnection, connected: Connected): Promise<void> {
+  const remember = (contactId: string) => {
+    page.contactId.textContent = contactId;
+    sessionStorage.setItem(CONNECTED, JSON.stringify({ ...connected, contactId } satisfies Connected));
+  };
+  const view = new ChatView({
+    connection,
+    viewer: { role: 'CUSTOMER', participantId: connected.participantId, displayName: connected.name },
+    onEnded: () => ended('This chat has ended. You can continue it whenever you like.'),
+    onError: showError,
+    onContact: remember, // a transfer moves the chat to a new contact
+  });
+  current?.view.close();
+  current = { view, connection };
+  remember(connected.contactId);
+  page.smallprint.hidden = false;
+  page.chat.replaceChildren(view.element);
+  page.chat.hidden = false;
+  page.welcome.hidden = true;
+  page.end.hidden = false;
+  showError(undefined);
+  try {
+    await view.start(); // an already ended chat shows its log, and `ended` brings the welcome form back
+  } catch (error) {
+    view.close();
+    current = undefined;
+    page.chat.hidden = page.end.hidden = page.smallprint.hidden = true;
+    page.welcome.hidden = false;
+    throw error;
+  }
+  if (view.isOpen) view.focus();
+}
+
+function ended(title: string): void {
+  sessionStorage.removeItem(CONNECTED);
+  current?.view.close();
+  showWelcome(title);
+  page.continue.focus();
+}
+
+/** Starts a chat, or with a resume token rejoins or continues the remembered one. */
+async function begin(request: { DisplayName?: string; ResumeToken?: string }, what: string): Promise<void> {
+  busy(true);
+  try {
+    const chat = await postJson<WidgetChat>(base, '/widget/chat', request);
+    const name = request.DisplayName ?? read<Remembered>(localStorage, REMEMBERED)?.name ?? '';
+    localStorage.setItem(REMEMBERED, JSON.stringify({ resumeToken: chat.ResumeToken, name } satisfies Remembered));
+    const connection = await ChatConnection.open(base, chat.ParticipantToken);
+    await enter(connection, { connectionToken: connection.connectionToken, participantId: chat.ParticipantId, contactId: chat.ContactId, name });
+  } catch (error) {
+    if (request.ResumeToken && error instanceof ServiceError && [400, 403, 404].includes(error.status)) {
+      // A token that can never work again: forget it, so the page stops offering it.
+      localStorage.removeItem(REMEMBERED);
+      showWelcome('Start a new chat');
+      showError("We couldn't continue your earlier chat: the link to it is no longer valid or has expired. Please start a new chat.");
+      page.name.focus();
+    } else {
+      showError(plainWords(error, what));
+    }
+  } finally {
+    busy(false);
+  }
+}
+
+page.form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  const name = page.name.value.trim();
+  if (!name) {
+    showError('Please enter your name to start a chat.');
+    page.name.focus();
+    return;
+  }
+  void begin({ DisplayName: name }, 'start a chat');
+});
+
+page.continue.addEventListener('click', () => {
+  const remembered = read<Remembered>(localStorage, REMEMBERED);
+  if (!remembered) return;
+  const name = page.name.value.trim();
+  void begin({ ResumeToken: remembered.resumeToken, ...(name && { DisplayName: name }) }, 'continue your chat');
+});
+
+page.end.addEventListener('click', async () => {
+  if (!current) return;
+  page.end.disabled = true;
+  try {
+    await current.connection.disconnect();
+    ended('You ended the chat. You can continue it whenever you like.');
+  } catch (error) {
+    if (isRefused(error)) ended('This chat has ended. You can continue it whenever you like.');
+    else showError(plainWords(error, 'end the chat'));
+  } finally {
+    page.end.disabled = false;
+  }
+});
+
+/** A reload mid-chat goes straight back in with this tab's connection; otherwise the welcome form. */
+async function main(): Promise<void> {
+  const connected = read<Connected>(sessionStorage, CONNECTED);
+  if (connected) {
+    try {
+      await enter(ChatConnection.resume(base, connected.connectionToken), connected);
+      return;
+    } catch (error) {
+      sessionStorage.removeItem(CONNECTED);
+      if (!isRefused(error)) showError(plainWords(error, 'reopen your chat'));
+    }
+  }
+  const remembered = read<Remembered>(localStorage, REMEMBERED);
+  showWelcome(remembered ? `Welcome back${remembered.name ? `, ${remembered.name}` : ''}` : 'Hello! How can we help?');
+}
+
+void main();
