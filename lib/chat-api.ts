@@ -13,6 +13,7 @@ import {
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { Api } from '../lambdas/http/errors';
 import { ROUTES, type RouteSpec } from '../lambdas/routes';
 import { ChatFunction } from './chat-function';
 import type { ChatData } from './chat-data';
@@ -27,6 +28,8 @@ export interface ChatApiProps {
   corsAllowOrigins: string[];
   throttleRateLimit: number;
   throttleBurstLimit: number;
+  widgetInstanceId: string;
+  widgetContactFlowId: string;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
 }
@@ -55,6 +58,14 @@ const GATEWAY_ERRORS = [
   { types: [ResponseType.THROTTLED], name: 'ThrottlingException' },
 ];
 
+/** Why each API authorizes the way it does (the reason cdk-nag's authorizer rules are acknowledged). */
+const AUTHORIZATION: Record<Api, string> = {
+  connect: 'Connect API: IAM (SigV4) authorization, as Amazon Connect itself; callers are AWS principals, not Cognito users.',
+  participant: 'Participant API: the handler authorizes every call by its X-Amz-Bearer participant or connection token, as Amazon Connect does.',
+  widget:
+    'Public by design: a website visitor starts a chat without credentials, as with the Amazon Connect chat widget; the method has its own low throttle and the handler fixes instance and flow.',
+};
+
 /**
  * The API: one REST API (not an HTTP API) because a REST API lets us answer the gateway's own
  * errors in Connect's wire shape (gateway responses), accepts a WAF web ACL in front of the public
@@ -64,10 +75,10 @@ const GATEWAY_ERRORS = [
  * One function per route of ROUTES. Connect routes take IAM (SigV4) authorization. Participant
  * routes take none: their handlers check `X-Amz-Bearer`, and with authorization NONE and no
  * resource policy API Gateway does not evaluate the SigV4 `Authorization` header the SDK adds there.
+ * The widget route is public.
  */
 export class ChatApi extends Construct {
   readonly api: RestApi;
-  readonly functions: ChatFunction[];
 
   constructor(scope: Construct, id: string, private readonly props: ChatApiProps) {
     super(scope, id);
@@ -82,6 +93,13 @@ export class ChatApi extends Construct {
         stageName: props.stageName,
         throttlingRateLimit: props.throttleRateLimit,
         throttlingBurstLimit: props.throttleBurstLimit,
+        // Routes anyone may call without credentials get their own, lower limit.
+        methodOptions: Object.fromEntries(
+          ROUTES.filter((route) => route.throttle).map(({ path, method, throttle }) => [
+            `${path}/${method}`,
+            { throttlingRateLimit: throttle!.rateLimit, throttlingBurstLimit: throttle!.burstLimit },
+          ]),
+        ),
         accessLogDestination: new LogGroupLogDestination(accessLogs),
         accessLogFormat: AccessLogFormat.custom(
           JSON.stringify({
@@ -127,11 +145,11 @@ export class ChatApi extends Construct {
       this.api.addGatewayResponse(`Gateway${type.responseType}`, { type, responseHeaders: corsHeaders });
     }
 
-    this.functions = ROUTES.map((route) => this.addRoute(route));
+    for (const route of ROUTES) this.addRoute(route);
     this.acknowledgeFindings();
   }
 
-  private addRoute(route: RouteSpec): ChatFunction {
+  private addRoute(route: RouteSpec): void {
     const { data } = this.props;
     const fn = new ChatFunction(this, pascalCase(route.handler), {
       entry: lambdaEntry(`handlers/${route.handler}`),
@@ -145,6 +163,8 @@ export class ChatApi extends Construct {
         ...(this.props.s3ForcePathStyle ? { S3_FORCE_PATH_STYLE: 'true' } : {}),
         ACCOUNT_ID: Stack.of(this).account,
         SIGNING_KEY_SECRET_ARN: data.signingKey.secretArn,
+        WIDGET_INSTANCE_ID: this.props.widgetInstanceId,
+        WIDGET_CONTACT_FLOW_ID: this.props.widgetContactFlowId,
       },
     });
     fn.node.addDependency(data.signingKeyReady);
@@ -154,20 +174,13 @@ export class ChatApi extends Construct {
     if (route.access.bucket) this.grantTranscripts(fn, route.access.bucket);
     data.grantSigningKey(fn, 'secretsmanager:GetSecretValue');
 
-    const method = this.api.root.resourceForPath(route.path).addMethod(route.method, new LambdaIntegration(fn, { allowTestInvoke: false }), {
-      authorizationType: route.api === 'connect' ? AuthorizationType.IAM : AuthorizationType.NONE,
-    });
-    if (route.api === 'participant') {
-      const reason = 'Participant API: the handler authorizes every call by its X-Amz-Bearer participant or connection token, as Amazon Connect does.';
-      Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason });
-      Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason });
-    } else {
-      Validations.of(method).acknowledge({
-        id: 'AwsSolutions-COG4',
-        reason: 'Connect API: IAM (SigV4) authorization, as Amazon Connect itself; callers are AWS principals, not Cognito users.',
-      });
-    }
-    return fn;
+    const authorizationType = route.api === 'connect' ? AuthorizationType.IAM : AuthorizationType.NONE;
+    const method = this.api.root
+      .resourceForPath(route.path)
+      .addMethod(route.method, new LambdaIntegration(fn, { allowTestInvoke: false }), { authorizationType });
+    const reason = AUTHORIZATION[route.api];
+    Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason });
+    if (authorizationType === AuthorizationType.NONE) Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason });
   }
 
   /** Exact object actions under the transcript prefix only: no listing, no deletes, no bucket settings. */

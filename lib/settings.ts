@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { IDEMPOTENCY_TTL_MS } from '../lambdas/domain/idempotency';
+import { RESUME_TOKEN_TTL_MS } from '../lambdas/domain/widget';
 
 /** The deployment's settings, each a CDK context key (`cdk deploy -c key=value` or `cdk.json`). */
 export interface Settings {
@@ -16,6 +17,9 @@ export interface Settings {
   /** An existing bucket to keep transcripts in (e.g. where Amazon Connect already writes them); none: the stack makes one. */
   transcriptBucketName?: string;
   transcriptPrefix: string;
+  /** The InstanceId and ContactFlowId of chats started by the public widget route. */
+  widgetInstanceId: string;
+  widgetContactFlowId: string;
   /** Path-style S3 addressing, for S3-compatible endpoints such as LocalStack. */
   s3ForcePathStyle: boolean;
   keyRotationDays: number;
@@ -30,17 +34,21 @@ export const DEFAULTS = {
   throttleRateLimit: 50,
   throttleBurstLimit: 100,
   transcriptPrefix: 'connect',
+  widgetInstanceId: 'widget',
+  widgetContactFlowId: 'widget-flow',
   s3ForcePathStyle: 'false',
-  keyRotationDays: 30,
+  keyRotationDays: 45,
 } as const;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * A rotation drops the key that was current before the previous one, so a key must keep verifying
- * for longer than anything it signed or sealed lives (idempotency records the longest).
+ * A key stops signing at one rotation and leaves the ring at the next, so the rotation period must
+ * be longer than anything signed or sealed with it stays valid (widget resume tokens, idempotency
+ * records), with a margin for warm containers that still sign with the old key for a few hours and
+ * for Secrets Manager's rotation window.
  */
-const MIN_KEY_ROTATION_DAYS = Math.floor(IDEMPOTENCY_TTL_MS / DAY_MS) + 1;
+const MIN_KEY_ROTATION_DAYS = Math.ceil(Math.max(RESUME_TOKEN_TTL_MS, IDEMPOTENCY_TTL_MS) / DAY_MS) + 2;
 
 export function settingsFromContext(node: Node): Settings {
   const text = (key: string, fallback: string): string => {
@@ -75,6 +83,8 @@ export function settingsFromContext(node: Node): Settings {
     throttleBurstLimit: integer('throttleBurstLimit', DEFAULTS.throttleBurstLimit, 1),
     transcriptBucketName: text('transcriptBucketName', '') || undefined,
     transcriptPrefix: text('transcriptPrefix', DEFAULTS.transcriptPrefix).replace(/^\/+|\/+$/g, ''),
+    widgetInstanceId: text('widgetInstanceId', DEFAULTS.widgetInstanceId),
+    widgetContactFlowId: text('widgetContactFlowId', DEFAULTS.widgetContactFlowId),
     s3ForcePathStyle: oneOf('s3ForcePathStyle', DEFAULTS.s3ForcePathStyle, { true: true, false: false }),
     keyRotationDays: integer('keyRotationDays', DEFAULTS.keyRotationDays, MIN_KEY_ROTATION_DAYS),
   };

@@ -65,7 +65,7 @@ describe('API', () => {
     expect(methodProps(route).AuthorizationType).toBe('AWS_IAM');
   });
 
-  test.each(ROUTES.filter(({ api }) => api === 'participant'))('$method $path (participant API) takes no gateway authorization', (route) => {
+  test.each(ROUTES.filter(({ api }) => api !== 'connect'))('$method $path ($api) takes no gateway authorization', (route) => {
     expect(methodProps(route).AuthorizationType).toBe('NONE');
   });
 
@@ -77,6 +77,19 @@ describe('API', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       MethodSettings: Match.arrayWith([Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 })]),
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+    });
+  });
+
+  test.each(ROUTES.filter(({ throttle }) => throttle))('$method $path has its own throttle', ({ path, method, throttle }) => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({
+          ResourcePath: `/${path.replace(/\//g, '~1')}`,
+          HttpMethod: method,
+          ThrottlingRateLimit: throttle!.rateLimit,
+          ThrottlingBurstLimit: throttle!.burstLimit,
+        }),
+      ]),
     });
   });
 
@@ -194,7 +207,7 @@ describe('data', () => {
     template.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
       SecretId: { Ref: secretId },
       RotationLambdaARN: Match.anyValue(),
-      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+      RotationRules: { ScheduleExpression: 'rate(45 days)' },
       RotateImmediatelyOnUpdate: false,
     });
   });
@@ -216,7 +229,7 @@ test('cdk-nag (AwsSolutions) finds nothing unacknowledged', () => {
 });
 
 test('bad settings fail the synth with a clear message', () => {
-  expect(() => synth({ keyRotationDays: 3 })).toThrow(/keyRotationDays must be an integer >= 8/);
+  expect(() => synth({ keyRotationDays: 30 })).toThrow(/keyRotationDays must be an integer >= 32/);
   expect(() => synth({ removalPolicy: 'snapshot' })).toThrow(/removalPolicy must be one of retain, destroy/);
   expect(Stack.of(stack).stackName).toBe('Test');
 });
