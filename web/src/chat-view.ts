@@ -65,6 +65,8 @@ export class ChatView {
   private readonly seen = new Set<string>();
   private newestCurrent?: Item;
   private olderToken?: string;
+  /** Past conversations' items of the first page, shown at the first "Load earlier messages". */
+  private heldBack: Item[] = [];
   private pollTimer?: ReturnType<typeof setTimeout>;
   private pollFailing = false;
   private typingSentAt = 0;
@@ -103,11 +105,16 @@ export class ChatView {
     this.message.addEventListener('input', () => this.typed());
   }
 
-  /** Reads the newest page (with the token for older ones) and starts polling. Throws if the chat can't be read. */
+  /**
+   * Reads the newest page (with the token for older ones) and starts polling. Throws if the chat can't
+   * be read. The chat opens on the current conversation alone; earlier ones are a click away, however
+   * few they are, so a returning person starts on a clean page with their history just above it.
+   */
   async start(): Promise<void> {
     const page = await this.options.connection.transcript({ ScanDirection: 'BACKWARD', MaxResults: PAGE_SIZE });
+    this.heldBack = page.items.filter((item) => item.RelatedContactId);
     this.setOlder(page.nextToken);
-    this.merge(page.items);
+    this.merge(page.items.filter((item) => !item.RelatedContactId));
     this.scrollToEnd();
     if (this.open) this.schedulePoll();
   }
@@ -156,10 +163,12 @@ export class ChatView {
   }
 
   private async loadEarlier(): Promise<void> {
-    if (!this.olderToken) return;
     this.earlier.disabled = true;
     try {
-      const page = await this.options.connection.transcript({ ScanDirection: 'BACKWARD', NextToken: this.olderToken, MaxResults: PAGE_SIZE });
+      const page = this.heldBack.length
+        ? { items: this.heldBack, nextToken: this.olderToken }
+        : await this.options.connection.transcript({ ScanDirection: 'BACKWARD', NextToken: this.olderToken, MaxResults: PAGE_SIZE });
+      this.heldBack = [];
       const before = this.log.scrollHeight;
       this.merge(page.items);
       // Keep what the person was reading in place: the older items grow the log above it.
@@ -175,9 +184,10 @@ export class ChatView {
 
   private setOlder(token: string | undefined): void {
     this.olderToken = token;
+    const more = token !== undefined || this.heldBack.length > 0;
     const hadFocus = document.activeElement === this.earlier;
-    this.earlier.hidden = !token;
-    if (hadFocus && !token) this.log.focus(); // don't strand keyboard focus on a vanished button
+    this.earlier.hidden = !more;
+    if (hadFocus && !more) this.log.focus(); // don't strand keyboard focus on a vanished button
   }
 
   private async send(): Promise<void> {
