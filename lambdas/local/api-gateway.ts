@@ -108,8 +108,8 @@ export function writeResult(res: ServerResponse, result: APIGatewayProxyResult, 
 
 export const newRequestId = () => randomUUID();
 
-/** Reads the whole body, refusing more than `limit` bytes. */
-export function readBody(req: IncomingMessage, limit: number): Promise<string | 'too-large'> {
+/** Reads the whole body, refusing more than `limit` bytes and bytes that are not UTF-8 (JSON is UTF-8). */
+export function readBody(req: IncomingMessage, limit: number): Promise<string | 'too-large' | 'not-utf8'> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -122,7 +122,20 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string | 
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => {
+      try {
+        resolve(new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks)));
+      } catch {
+        resolve('not-utf8');
+      }
+    });
     req.on('error', reject);
   });
+}
+
+/** API Gateway refuses requests whose request line and headers exceed 10240 bytes. */
+export const MAX_HEADER_BYTES = 10_240;
+
+export function headerBytes(req: IncomingMessage): number {
+  return req.rawHeaders.reduce((total, part) => total + Buffer.byteLength(part) + 2, (req.url ?? '').length);
 }

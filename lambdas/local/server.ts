@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { type Config, widgetConfigFromEnvironment } from '../config';
-import { buildDeps, type Deps } from '../deps';
-import { accessDenied, DomainError } from '../domain/errors';
+import { buildDeps, type Clients, type Deps } from '../deps';
+import { accessDenied, DomainError, invalidRequest } from '../domain/errors';
 import { KeyRing, type KeyMaterial } from '../domain/keys';
 import { HANDLERS } from '../handlers';
 import { errorResult, type ApiHandler } from '../http/api';
@@ -12,7 +12,7 @@ import { Logger, type LogLevel } from '../http/logger';
 import { ROUTES, type RouteSpec } from '../routes';
 import { documentClient, s3Client } from '../stores/clients';
 import { AGENT_ROUTES } from './agent-routes';
-import { lambdaContext, newRequestId, readBody, Router, toProxyEvent, writeResult } from './api-gateway';
+import { headerBytes, lambdaContext, MAX_HEADER_BYTES, newRequestId, readBody, Router, toProxyEvent, writeResult } from './api-gateway';
 import { startDynamoDBLocal } from './dynamodb-local';
 import { startS3Local } from './s3-local';
 import { type LocalCredentials, verifySigV4 } from './sigv4';
@@ -35,6 +35,8 @@ export interface LocalServer {
   dynamodbEndpoint: string;
   s3Endpoint: string;
   s3Credentials: { accessKeyId: string; secretAccessKey: string };
+  /** The server's own store clients (benchmarks count their calls). */
+  clients: Clients;
   config: Config;
   stop(): Promise<void>;
 }
@@ -90,7 +92,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     if (recovered) log.info('wrote transcript files left unwritten by an earlier stop', { contacts: recovered });
     const router = buildRouter(deps, log);
     const context: RequestContext = { router, credentials, log, throttle: new Throttle(), webDir: options.webDir };
-    const server = createServer((req, res) => {
+    // Node's own 16 KB header cap answers with a bare 431; a larger one lets the adapter answer API Gateway's way.
+    const server = createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
       handle(req, res, context).catch((error: unknown) => {
         log.error('local adapter failed', { error: String(error) });
         if (!res.headersSent) writeResult(res, errorResult('connect', error, newRequestId()));
@@ -113,6 +116,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       dynamodbEndpoint: dynamodb.endpoint,
       s3Endpoint: s3.endpoint,
       s3Credentials: s3.credentials,
+      clients,
       config,
       stop: () => stopAll(stops),
     };
@@ -162,7 +166,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, { router, crede
   if (match === undefined || match === 'method-not-allowed') {
     const status = match === undefined ? 404 : 405;
     const name = match === undefined ? 'UnknownOperationException' : 'MethodNotAllowedException';
-    writeResult(res, { statusCode: status, headers: { 'Content-Type': 'application/json', 'x-amzn-RequestId': requestId, 'x-amzn-ErrorType': name }, body: JSON.stringify({ __type: name, message: `No route for ${method} ${url.pathname}` }) });
+    const message = `No route for ${method} ${url.pathname}`;
+    writeResult(res, { statusCode: status, headers: { 'Content-Type': 'application/json', 'x-amzn-RequestId': requestId, 'x-amzn-ErrorType': name }, body: JSON.stringify({ __type: name, Message: message, message }) });
     return;
   }
   const refusal = throttled(req, match.spec, throttle, requestId);
@@ -170,9 +175,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, { router, crede
     writeResult(res, refusal, { 'Retry-After': '1' });
     return;
   }
+  if (headerBytes(req) > MAX_HEADER_BYTES) {
+    writeResult(res, errorResult(match.spec.api, invalidRequest(`The request line and headers exceed ${MAX_HEADER_BYTES} bytes`), requestId));
+    return;
+  }
   const body = await readBody(req, MAX_REQUEST_BYTES);
-  if (body === 'too-large') {
-    writeResult(res, errorResult(match.spec.api, new DomainError('InvalidRequest', 'The request is too large'), requestId));
+  if (body === 'too-large' || body === 'not-utf8') {
+    const problem = body === 'too-large' ? 'The request is too large' : 'The request body is not valid UTF-8';
+    writeResult(res, errorResult(match.spec.api, invalidRequest(problem), requestId));
     return;
   }
   if (match.spec.api === 'connect') {

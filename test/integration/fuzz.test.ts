@@ -1,0 +1,190 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { StartChatContactCommand } from '@aws-sdk/client-connect';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import fc from 'fast-check';
+import { ROUTES, type RouteSpec } from '../../lambdas/routes';
+import { INSTANCE, joinAgent, startChat } from '../support/chat';
+import { startTestServer, type TestServer } from '../support/local-server';
+
+/**
+ * Malformed requests, generated, for every route: each must get a 4xx in the API's error shape,
+ * never a 5xx or a stack trace, and must leave every stored byte as it was.
+ */
+const PER_ROUTE = 1000;
+const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
+let t: TestServer;
+let db: DynamoDBClient;
+
+type Json = Record<string, unknown>;
+
+/** A valid request of each route, to corrupt: real ids and tokens, so only the defect stops it. */
+interface Template {
+  body: Json;
+  /** Members that must be present (paths into body), each removable, retypable or oversizable. */
+  required: string[][];
+  bearer?: string;
+  path?: Record<string, string>;
+}
+
+let templates: Record<string, Template>;
+
+beforeAll(async () => {
+  t = await startTestServer();
+  db = new DynamoDBClient({ endpoint: t.server.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const chat = await startChat(t);
+  const agent = await joinAgent(t, chat.contactId, 'agent');
+  const { ParticipantToken } = await t.connect.send(
+    new StartChatContactCommand({ InstanceId: INSTANCE, ContactFlowId: 'f', ParticipantDetails: { DisplayName: 'P' } }),
+  );
+  const ids = { InstanceId: INSTANCE, ContactId: chat.contactId };
+  templates = {
+    'start-chat-contact': { body: { InstanceId: INSTANCE, ContactFlowId: 'f', ParticipantDetails: { DisplayName: 'x' } }, required: [['InstanceId'], ['ContactFlowId'], ['ParticipantDetails'], ['ParticipantDetails', 'DisplayName']] },
+    'stop-contact': { body: ids, required: [['InstanceId'], ['ContactId']] },
+    'transfer-contact': { body: { ...ids, ContactFlowId: 'f', QueueId: 'q' }, required: [['InstanceId'], ['ContactId'], ['ContactFlowId']] },
+    'describe-contact': { body: {}, required: [], path: ids },
+    'create-participant': { body: { ...ids, ParticipantDetails: { ParticipantRole: 'AGENT' } }, required: [['InstanceId'], ['ContactId'], ['ParticipantDetails']] },
+    'get-contact-attributes': { body: {}, required: [], path: { InstanceId: INSTANCE, InitialContactId: chat.contactId } },
+    'update-contact-attributes': { body: { InstanceId: INSTANCE, InitialContactId: chat.contactId, Attributes: { a: 'b' } }, required: [['InstanceId'], ['InitialContactId'], ['Attributes']] },
+    'create-participant-connection': { body: { Type: ['CONNECTION_CREDENTIALS'] }, required: [], bearer: ParticipantToken },
+    'send-message': { body: { ContentType: 'text/plain', Content: 'hi' }, required: [['ContentType'], ['Content']], bearer: chat.connectionToken },
+    'send-event': { body: { ContentType: 'application/vnd.amazonaws.connect.event.message.read', Content: '{"messageId":"m"}' }, required: [['ContentType']], bearer: agent.connectionToken },
+    'get-transcript': { body: { MaxResults: 5 }, required: [], bearer: chat.connectionToken },
+    'disconnect-participant': { body: {}, required: [], bearer: agent.connectionToken },
+    'widget-chat': { body: { DisplayName: 'x' }, required: [['DisplayName']] },
+  };
+});
+
+afterAll(async () => {
+  db.destroy();
+  await t.stop();
+});
+
+/** Everything stored: every table item and every file of the bucket. */
+async function dump(): Promise<string> {
+  const items: unknown[] = [];
+  let ExclusiveStartKey: Record<string, never> | undefined;
+  do {
+    const page = await db.send(new ScanCommand({ TableName: t.server.config.tableName, ExclusiveStartKey, ConsistentRead: true }));
+    items.push(...(page.Items ?? []));
+    ExclusiveStartKey = page.LastEvaluatedKey as typeof ExclusiveStartKey;
+  } while (ExclusiveStartKey);
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [`${join(dir, e.name)}:${statSync(join(dir, e.name)).size}`]));
+  return JSON.stringify({ items: items.map((item) => JSON.stringify(item)).sort(), files: files(join(t.dataDir, 's3')).sort() });
+}
+
+interface Malformed {
+  body: Buffer;
+  headers: Record<string, string>;
+  path: Record<string, string> | undefined;
+  auth: 'valid' | 'none' | 'forged' | 'truncated';
+}
+
+const setPath = (body: Json, path: string[], value: unknown): Json => {
+  const copy = structuredClone(body);
+  let node: Json = copy;
+  for (const key of path.slice(0, -1)) node = node[key] as Json;
+  if (value === undefined) delete node[path[path.length - 1]!];
+  else node[path[path.length - 1]!] = value;
+  return copy;
+};
+
+/** A value that breaks a member holding `valid`: another type, or for strings empty or far too long. */
+function wrongValue(valid: unknown): fc.Arbitrary<unknown> {
+  const otherTypes = [fc.integer(), fc.boolean(), fc.array(fc.string(), { maxLength: 3 })];
+  if (typeof valid === 'string') return fc.oneof(...otherTypes, fc.constant({}), fc.constant(''), fc.string({ minLength: 33_000, maxLength: 40_000 }));
+  return fc.oneof(...otherTypes, fc.string());
+}
+
+const valueAt = (body: Json, path: string[]): unknown => path.reduce<unknown>((node, key) => (node as Json)[key], body);
+
+function malformed(spec: RouteSpec, template: Template): fc.Arbitrary<Malformed> {
+  const json = (body: unknown) => Buffer.from(JSON.stringify(body));
+  const withDefaults = (m: Partial<Malformed> & Pick<Malformed, 'body'>): Malformed => ({ headers: {}, path: template.path, auth: 'valid', ...m });
+  // A GET has no body to get wrong: only its path, credentials and headers.
+  const bodyDefects: fc.Arbitrary<Malformed>[] = spec.method === 'GET' ? [] : [
+    // Not JSON, truncated JSON, bad UTF-8, JSON that is not an object.
+    fc.string({ minLength: 1, maxLength: 200 }).filter((s) => { try { JSON.parse(s); return false; } catch { return true; } }).map((s) => withDefaults({ body: Buffer.from(s) })),
+    fc.integer({ min: 1, max: 40 }).map((n) => withDefaults({ body: json(template.body).subarray(0, Math.min(n, json(template.body).length - 1)) })),
+    fc.uint8Array({ minLength: 1, maxLength: 8 }).map((bytes) => withDefaults({ body: Buffer.concat([Buffer.from('{"x":"'), Buffer.from([0xff, 0xfe, ...bytes]), Buffer.from('"}')]) })),
+    fc.oneof(fc.integer(), fc.array(fc.integer()), fc.constant(null), fc.string()).map((v) => withDefaults({ body: json(v), headers: { 'content-type': 'text/xml' } })),
+  ];
+  const defects: fc.Arbitrary<Malformed>[] = [
+    ...bodyDefects,
+    // Credentials missing, forged or truncated (a public route has none to get wrong).
+    ...(spec.api === 'widget' ? [] : [fc.constantFrom<Malformed['auth']>('none', 'forged', 'truncated').map((auth) => withDefaults({ body: json(template.body), auth }))]),
+    // Giant headers.
+    fc.integer({ min: 12_000, max: 30_000 }).map((n) => withDefaults({ body: json(template.body), headers: { 'x-padding': 'p'.repeat(n) } })),
+  ];
+  if (template.required.length) {
+    // A required member removed, of the wrong type, empty, or far too long.
+    defects.push(
+      fc
+        .constantFrom(...template.required)
+        .chain((path) => fc.tuple(fc.constant(path), fc.option(wrongValue(valueAt(template.body, path)), { nil: undefined })))
+        .map(([path, value]) => withDefaults({ body: json(setPath(template.body, path, value)) })),
+    );
+  }
+  if (template.path) {
+    defects.push(fc.string({ minLength: 101, maxLength: 300 }).map((id) => withDefaults({ body: Buffer.alloc(0), path: { ...template.path!, InstanceId: id } })));
+    defects.push(fc.uuid().map((id) => withDefaults({ body: Buffer.alloc(0), path: Object.fromEntries(Object.keys(template.path!).map((k, i) => [k, i ? id : INSTANCE])) })));
+  }
+  return fc.oneof(...defects);
+}
+
+async function send(spec: RouteSpec, template: Template, request: Malformed) {
+  const url = new URL(t.server.url);
+  const path = spec.path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(request.path![name]!));
+  const headers: Record<string, string> = { host: url.host, 'content-type': 'application/json', ...request.headers };
+  const body = spec.method === 'GET' ? undefined : request.body;
+  if (spec.api === 'participant' && request.auth !== 'none') {
+    const token = template.bearer!;
+    headers['x-amz-bearer'] = request.auth === 'forged' ? `${token.slice(0, -4)}AAAA` : request.auth === 'truncated' ? token.slice(0, 10) : token;
+  }
+  if (spec.api === 'connect' && request.auth !== 'none') {
+    const secretAccessKey = request.auth === 'valid' ? 'local' : 'forged';
+    const signer = new SignatureV4({ credentials: { accessKeyId: 'local', secretAccessKey }, region: 'us-east-1', service: 'connect', sha256: Sha256 });
+    const signed = await signer.sign(new HttpRequest({ method: spec.method, hostname: url.hostname, port: Number(url.port), path, headers, body }));
+    Object.assign(headers, signed.headers);
+    if (request.auth === 'truncated') headers.authorization = headers.authorization!.slice(0, 40);
+  }
+  delete headers.host;
+  const response = await fetch(`${t.server.url}${path}`, { method: spec.method, headers, body: body && new Uint8Array(body) });
+  return { status: response.status, errorType: response.headers.get('x-amzn-errortype'), text: await response.text() };
+}
+
+async function inParallel<T>(items: T[], width: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < items.length) await run(items[next++]!);
+  }));
+}
+
+it.each(ROUTES.map((spec) => [`${spec.method} ${spec.path}`, spec] as const))(
+  `answers ${PER_ROUTE} malformed requests to %s with 4xx errors in shape, changing nothing`,
+  async (_, spec) => {
+    const template = templates[spec.handler];
+    if (!template) throw new Error(`no fuzz template for route ${spec.handler}: add one`);
+    const before = await dump();
+    const requests = fc.sample(malformed(spec, template), { numRuns: PER_ROUTE, seed });
+    const failures: string[] = [];
+    await inParallel(requests, 8, async (request) => {
+      const { status, errorType, text } = await send(spec, template, request);
+      let body: { __type?: unknown; Message?: unknown } = {};
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // reported below
+      }
+      const ok = status >= 400 && status < 500 && !!errorType && body.__type === errorType && typeof body.Message === 'string' && !/\n\s+at |node_modules|\.ts:\d/.test(text);
+      if (!ok && failures.length < 3) failures.push(`${status} ${errorType} ${text.slice(0, 200)} <- ${request.body.toString('utf8').slice(0, 120)} auth=${request.auth} headers=${Object.keys(request.headers)}`);
+    });
+    expect({ seed, failures }).toEqual({ seed, failures: [] });
+    expect(await dump()).toBe(before);
+  },
+  120_000,
+);
