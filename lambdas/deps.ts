@@ -71,5 +71,7 @@ export function depsFromEnvironment(): Promise<Deps> {
     const clients = { db: documentClient(config), s3: s3Client({ ...config, forcePathStyle: config.forcePathStyle }) };
     return buildDeps(config, clients, await loadKeyMaterial(config), new Logger((process.env.LOG_LEVEL as never) ?? 'info'));
   })();
+  // A failure (Secrets Manager unreachable for a moment) must not stick to the container: try again next time.
+  lambdaDeps.catch(() => (lambdaDeps = undefined));
   return lambdaDeps;
 }

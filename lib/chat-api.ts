@@ -165,6 +165,7 @@ export class ChatApi extends Construct {
         SIGNING_KEY_SECRET_ARN: data.signingKey.secretArn,
         WIDGET_INSTANCE_ID: this.props.widgetInstanceId,
         WIDGET_CONTACT_FLOW_ID: this.props.widgetContactFlowId,
+        CORS_ALLOW_ORIGINS: this.props.corsAllowOrigins.join(','),
       },
     });
     fn.node.addDependency(data.signingKeyReady);

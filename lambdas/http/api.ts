@@ -3,6 +3,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { randomUUID } from 'node:crypto';
 import { DomainError, invalidRequest } from '../domain/errors';
 import { Fields } from '../domain/fields';
+import { cors } from './cors';
 import { type Api, toErrorResponse } from './errors';
 import { errorFields, Logger } from './logger';
 
@@ -39,6 +40,8 @@ interface State {
 export function defineRoute<D>(api: Api, logic: RouteLogic<D>): Route<D> {
   return (deps, log = new Logger((process.env.LOG_LEVEL as never) ?? 'info')) =>
     middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
+      // middy runs `after` and `onError` in reverse: CORS headers go on last, onto any response.
+      .use(cors())
       .use(requestContext(api, log))
       .use(jsonBody())
       .handler(async (event, context) => {

@@ -218,3 +218,16 @@ describe('the contact lifecycle through @aws-sdk/client-connect', () => {
     expect((await describe_(ContactId!)).Attributes).toEqual({ kept: 'yes' });
   });
 });
+
+describe('CORS on handler responses', () => {
+  it('lets a browser read successes and errors, headers included', async () => {
+    const response = await fetch(`${t.server.url}/participant/transcript`, {
+      method: 'POST',
+      headers: { origin: 'https://shop.example', 'content-type': 'application/json', 'x-amz-bearer': 'forged' },
+      body: '{}',
+    });
+    expect(response.status).toBe(403);
+    expect(response.headers.get('access-control-allow-origin')).toBe('*');
+    expect(response.headers.get('access-control-expose-headers')).toContain('x-amzn-ErrorType');
+  });
+});
