@@ -350,7 +350,6 @@ export function grantFor(session: ChatSession, contact: Contact, participant: Pa
     contactId: contact.contactId,
     participantId: participant.participantId,
     role: participant.role,
-    displayName: participant.displayName,
     expiresAt: session.expiresAt,
   };
 }

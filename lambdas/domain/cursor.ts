@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { accessDenied, DomainError } from './errors';
 import type { KeyRing } from './keys';
+import { openToken, signToken } from './signed-token';
 
 /**
- * GetTranscript's NextToken: a compact cursor, HMAC-signed, expiring, and bound to the chat that
- * asked and to the scan direction. `<base64url(JSON)>.<key id>.<base64url(HMAC-SHA256)>`.
+ * GetTranscript's NextToken: a compact cursor, signed (signed-token.ts), expiring, and bound to the
+ * chat that asked and to the scan direction.
  */
 export interface Cursor {
   /** The contact (segment) to read next, and the exclusive bound inside it (absent: from its end). */
@@ -45,27 +46,15 @@ export function encodeCursor(keys: KeyRing, cursor: Cursor, readerInitialContact
     f: cursor.filter,
     x: Math.ceil((now + NEXT_TOKEN_TTL_MS) / 1000),
   };
-  const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
-  const [keyId, signature] = keys.sign(body);
-  const token = `${body}.${keyId}.${signature}`;
+  const token = signToken(keys, 'next-token', payload);
   if (token.length > MAX_NEXT_TOKEN_LENGTH) throw new Error(`NextToken of ${token.length} characters exceeds the SDK's limit`);
   return token;
 }
 
 /** The cursor, if the token is authentic, unexpired, and was minted for this chat. */
 export function decodeCursor(keys: KeyRing, token: string, readerInitialContactId: string, now: number): Cursor {
-  const parts = token.split('.');
-  if (parts.length !== 3) throw invalid();
-  const [body, keyId, signature] = parts as [string, string, string];
-  if (!keys.verify(keyId, body, signature)) throw invalid();
-  let payload: Payload;
-  try {
-    payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Payload;
-  } catch {
-    throw invalid();
-  }
-  if (payload.v !== 1 || typeof payload.c !== 'string' || typeof payload.x !== 'number') throw invalid();
-  if (payload.x * 1000 < now) throw invalid();
+  const payload = openToken<Payload>(keys, 'next-token', token, now);
+  if (typeof payload === 'string' || payload.v !== 1 || typeof payload.c !== 'string') throw invalid();
   if (payload.r !== chatDigest(readerInitialContactId)) throw accessDenied('The NextToken was issued for another chat');
   return {
     contactId: payload.c,

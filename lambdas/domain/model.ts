@@ -67,7 +67,7 @@ export interface ChatSession {
   endedAt?: number;
 }
 
-/** What a participant token or connection token grants. Only its hash is ever stored. */
+/** What a participant token (stored only as its hash) or a connection token (signed, not stored) grants. */
 export interface TokenGrant {
   kind: 'participant' | 'connection';
   instanceId: string;
@@ -76,7 +76,6 @@ export interface TokenGrant {
   contactId: string;
   participantId: string;
   role: ParticipantRole;
-  displayName: string;
   expiresAt: number;
 }
 

@@ -4,11 +4,23 @@ import { Idempotency } from './idempotency';
 import { checkMessage, EVENT, eventItem, isoTime, messageItem, newItemId } from './items';
 import type { KeyRing } from './keys';
 import type { ChatSession, Contact, Participant, TokenGrant, TranscriptItem } from './model';
-import { hashToken, newToken } from './tokens';
+import { openToken, signToken } from './signed-token';
+import { hashToken } from './tokens';
 import { type ContactStore, WriteConflict } from '../stores/ports';
 
 /** Amazon Connect: a connection token is valid for one day. */
 export const CONNECTION_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** What a connection token says, signed: instance, chat, contact, participant, role and expiry. */
+interface ConnectionPayload {
+  v: 1;
+  n: string;
+  i: string;
+  c: string;
+  p: string;
+  r: TokenGrant['role'];
+  x: number;
+}
 
 /** Who is calling the participant API, with the chat as it stands. */
 export interface Reader {
@@ -37,24 +49,27 @@ export class Participants {
     this.idempotency = new Idempotency(deps.store, deps.keys);
   }
 
-  /** CreateParticipantConnection: trades a participant token for a connection token. */
+  /**
+   * CreateParticipantConnection: trades a participant token for a connection token. Connection
+   * tokens are signed, not stored: every participant call then costs no token lookup, and a
+   * participant who leaves is refused all the same, since `authorize` checks who is still there.
+   */
   async connect(participantToken: string | undefined): Promise<{ ConnectionToken: string; Expiry: string; reader: Reader }> {
     const reader = await this.authorize(participantToken, 'participant', { active: true });
-    const now = this.deps.now();
-    const token = newToken();
-    const grant: TokenGrant = { ...reader.grant, kind: 'connection', expiresAt: now + CONNECTION_TOKEN_TTL_MS };
-    await this.deps.store.putGrant(hashToken(token), grant);
-    return { ConnectionToken: token, Expiry: isoTime(grant.expiresAt), reader };
+    const expiresAt = this.deps.now() + CONNECTION_TOKEN_TTL_MS;
+    const { instanceId, initialContactId, contactId, participantId, role } = reader.grant;
+    const payload: ConnectionPayload = { v: 1, n: instanceId, i: initialContactId, c: contactId, p: participantId, r: role, x: Math.floor(expiresAt / 1000) };
+    return { ConnectionToken: signToken(this.deps.keys, 'connection-token', payload), Expiry: isoTime(payload.x * 1000), reader };
   }
 
   /**
-   * The participant a token speaks for. Refused (403) when the token is unknown, expired or of the
-   * wrong kind, when the participant has left, and, for `active`, when the chat has ended.
+   * The participant a token speaks for. Refused (403) when the token is unknown, forged, expired or
+   * of the wrong kind, when the participant has left, and, for `active`, when the chat has ended.
    */
   async authorize(token: string | undefined, kind: TokenGrant['kind'], options: { active: boolean }): Promise<Reader> {
     if (!token) throw accessDenied('The X-Amz-Bearer token is missing');
     const now = this.deps.now();
-    const grant = await this.deps.store.getGrant(hashToken(token));
+    const grant = kind === 'connection' ? this.connectionGrant(token, now) : await this.deps.store.getGrant(hashToken(token));
     if (!grant || grant.kind !== kind || grant.expiresAt <= now) throw accessDenied('The token is invalid or has expired');
     let session = await this.deps.store.getSession(grant.initialContactId);
     if (!session) throw accessDenied('The token is invalid or has expired');
@@ -63,6 +78,20 @@ export class Participants {
     if (!participant || participant.leftAt !== undefined) throw accessDenied('The participant has disconnected from this chat');
     if (options.active && session.state !== 'ACTIVE') throw accessDenied('The chat has ended');
     return { grant, participant, session };
+  }
+
+  private connectionGrant(token: string, now: number): TokenGrant | undefined {
+    const payload = openToken<ConnectionPayload>(this.deps.keys, 'connection-token', token, now);
+    if (typeof payload === 'string' || payload.v !== 1) return undefined;
+    return {
+      kind: 'connection',
+      instanceId: payload.n,
+      initialContactId: payload.i,
+      contactId: payload.c,
+      participantId: payload.p,
+      role: payload.r,
+      expiresAt: payload.x * 1000,
+    };
   }
 
   /** A chat past its ChatDurationInMinutes ends the first time anyone touches it. */
