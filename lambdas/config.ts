@@ -9,6 +9,12 @@ export interface Config {
   forcePathStyle: boolean;
   /** Where the signing keys come from: a local JSON file, or a Secrets Manager secret on AWS. */
   keySource: { file: string } | { secretArn: string };
+  /**
+   * The WebSocket endpoint that CreateParticipantConnection's URLs point at: the WebSocket API's
+   * `wss://` stage URL on AWS (its `@connections` API is the same URL over HTTPS), the local server's
+   * `ws://127.0.0.1:<port>/...` locally.
+   */
+  websocketUrl: string;
   /** Where the public widget route (`POST /widget/chat`) starts its chats. */
   widget: WidgetConfig;
 }
@@ -44,6 +50,7 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv): Config {
       ? { secretArn: env.SIGNING_KEY_SECRET_ARN }
       : { file: required('SIGNING_KEY_FILE') },
     widget: widgetConfigFromEnvironment(env),
+    websocketUrl: required('WEBSOCKET_URL'),
   };
   if (missing.length) throw new ConfigError(`missing environment variables: ${missing.join(', ')}`);
   return config;

@@ -1,16 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type Config, configFromEnvironment } from './config';
 import { Contacts } from './domain/contacts';
 import { KeyRing, type KeyMaterial } from './domain/keys';
 import { Participants } from './domain/participants';
+import { ConnectionFanout, type ConnectionTransport } from './domain/push';
 import { TranscriptPages } from './domain/transcript-pages';
 import { Transcripts } from './domain/transcripts';
+import { Websockets } from './domain/websockets';
 import { Widget } from './domain/widget';
 import { Logger } from './http/logger';
 import { documentClient, s3Client } from './stores/clients';
+import { ApiGatewayTransport, managementEndpoint } from './push/api-gateway-transport';
+import { DynamoConnectionStore } from './stores/dynamodb/connection-store';
 import { DynamoContactStore } from './stores/dynamodb/contact-store';
 import { parseKeyMaterial } from './rotation/key-material';
 import { secretVersions } from './rotation/secret-versions';
@@ -25,6 +30,7 @@ export interface Deps {
   transcripts: Transcripts;
   transcriptPages: TranscriptPages;
   widget: Widget;
+  websockets: Websockets;
 }
 
 export interface Clients {
@@ -32,9 +38,17 @@ export interface Clients {
   s3: S3Client;
 }
 
-export function buildDeps(config: Config, clients: Clients, keyMaterial: KeyMaterial, log: Logger, now: () => number = Date.now): Deps {
+/** How pushed frames reach the sockets, and the clock (tests move it to expire WebSocket URLs without sleeping). */
+export interface DepsOptions {
+  transport: ConnectionTransport;
+  now?: () => number;
+}
+
+export function buildDeps(config: Config, clients: Clients, keyMaterial: KeyMaterial, log: Logger, { transport, now = Date.now }: DepsOptions): Deps {
   const keys = new KeyRing(keyMaterial);
   const store = new DynamoContactStore(clients.db, config.tableName);
+  const connections = new DynamoConnectionStore(clients.db, config.tableName);
+  const push = new ConnectionFanout({ connections, transport, now, warn: log.warn });
   const transcripts = new Transcripts({
     store,
     files: new S3TranscriptFiles(clients.s3, config.transcriptBucket),
@@ -42,8 +56,8 @@ export function buildDeps(config: Config, clients: Clients, keyMaterial: KeyMate
     prefix: config.transcriptPrefix,
     warn: log.warn,
   });
-  const contacts = new Contacts({ store, keys, transcripts, now });
-  const participants = new Participants({ store, keys, contacts, now });
+  const contacts = new Contacts({ store, keys, transcripts, push, now });
+  const participants = new Participants({ store, keys, contacts, push, now });
   return {
     config,
     keys,
@@ -52,6 +66,7 @@ export function buildDeps(config: Config, clients: Clients, keyMaterial: KeyMate
     participants,
     transcriptPages: new TranscriptPages({ store, transcripts, keys, now }),
     widget: new Widget({ store, contacts, participants, keys, now, ...config.widget }),
+    websockets: new Websockets({ participants, connections, keys, now, baseUrl: config.websocketUrl }),
   };
 }
 
@@ -69,7 +84,8 @@ export function depsFromEnvironment(): Promise<Deps> {
   lambdaDeps ??= (async () => {
     const config = configFromEnvironment(process.env);
     const clients = { db: documentClient(config), s3: s3Client({ ...config, forcePathStyle: config.forcePathStyle }) };
-    return buildDeps(config, clients, await loadKeyMaterial(config), new Logger((process.env.LOG_LEVEL as never) ?? 'info'));
+    const transport = new ApiGatewayTransport(new ApiGatewayManagementApiClient({ region: config.region, endpoint: managementEndpoint(config.websocketUrl) }));
+    return buildDeps(config, clients, await loadKeyMaterial(config), new Logger((process.env.LOG_LEVEL as never) ?? 'info'), { transport });
   })();
   // A failure (Secrets Manager unreachable for a moment) must not stick to the container: try again next time.
   lambdaDeps.catch(() => (lambdaDeps = undefined));

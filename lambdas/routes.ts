@@ -26,19 +26,23 @@ export interface RouteSpec {
 export interface RouteAccess {
   table: 'read' | 'readwrite';
   bucket?: 'read' | 'readwrite';
+  /** Pushes frames to the chat's WebSocket connections (API Gateway's `@connections` API). */
+  push?: boolean;
 }
 
 const READ: RouteAccess = { table: 'read' };
 const WRITE: RouteAccess = { table: 'readwrite' };
-/** Ending a contact writes its transcript file; any participant call may end a chat past its duration. */
-const TRANSCRIPTS: RouteAccess = { table: 'readwrite', bucket: 'readwrite' };
+/** Ending a contact writes its transcript file and tells the chat; any participant call may end a chat past its duration. */
+const TRANSCRIPTS: RouteAccess = { table: 'readwrite', bucket: 'readwrite', push: true };
+/** Writes transcript items the chat's connections are told about. */
+const WRITE_AND_PUSH: RouteAccess = { table: 'readwrite', push: true };
 
 export const ROUTES: readonly RouteSpec[] = [
   { method: 'PUT', path: '/contact/chat', handler: 'start-chat-contact', api: 'connect', access: WRITE },
   { method: 'POST', path: '/contact/stop', handler: 'stop-contact', api: 'connect', access: TRANSCRIPTS },
   { method: 'POST', path: '/contact/transfer', handler: 'transfer-contact', api: 'connect', access: TRANSCRIPTS },
   { method: 'GET', path: '/contacts/{InstanceId}/{ContactId}', handler: 'describe-contact', api: 'connect', access: READ },
-  { method: 'POST', path: '/contact/create-participant', handler: 'create-participant', api: 'connect', access: WRITE },
+  { method: 'POST', path: '/contact/create-participant', handler: 'create-participant', api: 'connect', access: WRITE_AND_PUSH },
   { method: 'GET', path: '/contact/attributes/{InstanceId}/{InitialContactId}', handler: 'get-contact-attributes', api: 'connect', access: READ },
   { method: 'POST', path: '/contact/attributes', handler: 'update-contact-attributes', api: 'connect', access: WRITE },
   { method: 'POST', path: '/participant/connection', handler: 'create-participant-connection', api: 'participant', access: TRANSCRIPTS },
@@ -48,4 +52,21 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/participant/disconnect', handler: 'disconnect-participant', api: 'participant', access: TRANSCRIPTS },
   // Public: a browser starts or resumes a chat with no AWS credentials. Continuing a chat reads its past transcripts.
   { method: 'POST', path: '/widget/chat', handler: 'widget-chat', api: 'widget', access: TRANSCRIPTS, throttle: { rateLimit: 10, burstLimit: 20 } },
+];
+
+/**
+ * The WebSocket API's routes (route selection on `$request.body.topic`, as chatjs names its frames).
+ * `$connect` admits a connection (and, like any participant call, may end a chat past its duration);
+ * the topics and `$default` are answered on the socket by one function.
+ */
+export interface WebsocketRouteSpec {
+  routeKey: string;
+  handler: string;
+  access: RouteAccess;
+}
+
+export const WEBSOCKET_ROUTES: readonly WebsocketRouteSpec[] = [
+  { routeKey: '$connect', handler: 'websocket-connect', access: TRANSCRIPTS },
+  { routeKey: '$disconnect', handler: 'websocket-disconnect', access: WRITE },
+  ...['aws/subscribe', 'aws/heartbeat', 'aws/ping', '$default'].map((routeKey) => ({ routeKey, handler: 'websocket-message', access: READ })),
 ];

@@ -4,6 +4,7 @@ import { Idempotency } from './idempotency';
 import type { KeyRing } from './keys';
 import type { ChatSession, Contact, Participant, ParticipantRole, SegmentAttributeValue, TokenGrant, TranscriptItem } from './model';
 import { checkMessage, EVENT, eventItem, messageItem } from './items';
+import { type ChatPush, itemFrames } from './push';
 import { hashToken, newToken } from './tokens';
 import type { Transcripts } from './transcripts';
 import { type ContactStore, WriteConflict } from '../stores/ports';
@@ -61,6 +62,7 @@ export interface ContactServiceDeps {
   store: ContactStore;
   keys: KeyRing;
   transcripts: Transcripts;
+  push: ChatPush;
   now: () => number;
 }
 
@@ -150,6 +152,7 @@ export class Contacts {
       } catch (error) {
         throw translateConflict(error, input.persistentChat?.sourceContactId);
       }
+      // Nothing to push: no connection can exist yet for a chat that has just been created.
       return result;
     });
   }
@@ -215,16 +218,20 @@ export class Contacts {
       const clock = ticks(now);
       const { participants, items } = everyoneLeaves(from, clock);
       const session = await this.session(from);
+      const toItems = [eventItem(EVENT.transferSucceeded, clock(), session.customer)];
       try {
         await this.deps.store.transfer({
           from: { contactId: from.contactId, initialContactId: from.initialContactId, now, participants, items },
           to,
-          toItems: [eventItem(EVENT.transferSucceeded, clock(), session.customer)],
+          toItems,
           idempotency: record?.(result),
         });
       } catch (error) {
         throw translateConflict(error, undefined, `Contact ${input.contactId} is not active`);
       }
+      const frames = [...itemFrames(from.initialContactId, from.contactId, items), ...itemFrames(from.initialContactId, to.contactId, toItems)];
+      // The agents of the old segment have left it: their sockets close once they have seen the transfer.
+      await this.deps.push.toChat(from.initialContactId, frames, from.participants.map((p) => p.participantId));
       await this.deps.transcripts.archiveOrWarn({ ...from, state: 'ENDED', disconnectTimestamp: now, nextContactId: to.contactId, participants });
       return result;
     });
@@ -262,6 +269,7 @@ export class Contacts {
       participants,
       items,
     });
+    await this.deps.push.toChat(contact.initialContactId, itemFrames(contact.initialContactId, contact.contactId, items), 'everyone');
     await this.deps.transcripts.archiveOrWarn({ ...contact, state: 'ENDED', disconnectTimestamp: now, participants });
   }
 
@@ -281,17 +289,19 @@ export class Contacts {
       };
       const token = newToken();
       const result = { ParticipantId: participant.participantId, ParticipantToken: token, Expiry: new Date(session.expiresAt).toISOString() };
+      const items = [eventItem(EVENT.joined, now, participant)];
       try {
         await this.deps.store.addParticipant({
           contactId: contact.contactId,
           participant,
-          items: [eventItem(EVENT.joined, now, participant)],
+          items,
           grant: { tokenHash: hashToken(token), grant: grantFor(session, contact, participant, 'participant') },
           idempotency: record?.(result),
         });
       } catch (error) {
         throw translateConflict(error, undefined, `Contact ${input.contactId} is not active`);
       }
+      await this.deps.push.toChat(contact.initialContactId, itemFrames(contact.initialContactId, contact.contactId, items));
       return result;
     });
   }

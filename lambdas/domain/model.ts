@@ -102,3 +102,14 @@ export interface MessageMetadata {
   MessageId: string;
   Receipts?: Receipt[];
 }
+
+/** One WebSocket connection of a participant, as kept in the store between $connect and $disconnect. */
+export interface ChatConnection {
+  connectionId: string;
+  initialContactId: string;
+  participantId: string;
+  role: ParticipantRole;
+  connectedAt: number;
+  /** The connection is cut at the first push after this (about an hour after it opened). */
+  expiresAt: number;
+}

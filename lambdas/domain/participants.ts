@@ -3,6 +3,7 @@ import type { Contacts } from './contacts';
 import { Idempotency } from './idempotency';
 import { checkMessage, EVENT, eventItem, isoTime, messageItem, newItemId } from './items';
 import type { KeyRing } from './keys';
+import { type ChatPush, itemFrames, receiptFrame } from './push';
 import type { ChatSession, Contact, Participant, TokenGrant, TranscriptItem } from './model';
 import { openToken, signToken } from './signed-token';
 import { hashToken } from './tokens';
@@ -33,6 +34,7 @@ export interface ParticipantsDeps {
   store: ContactStore;
   keys: KeyRing;
   contacts: Contacts;
+  push: ChatPush;
   now: () => number;
 }
 
@@ -70,7 +72,14 @@ export class Participants {
     if (!token) throw accessDenied('The X-Amz-Bearer token is missing');
     const now = this.deps.now();
     const grant = kind === 'connection' ? this.connectionGrant(token, now) : await this.deps.store.getGrant(hashToken(token));
-    if (!grant || grant.kind !== kind || grant.expiresAt <= now) throw accessDenied('The token is invalid or has expired');
+    if (!grant || grant.kind !== kind) throw accessDenied('The token is invalid or has expired');
+    return this.admit(grant, options);
+  }
+
+  /** The participant a grant speaks for, if it may still act: unexpired, still in the chat, and the chat active if asked. */
+  async admit(grant: TokenGrant, options: { active: boolean }): Promise<Reader> {
+    const now = this.deps.now();
+    if (grant.expiresAt <= now) throw accessDenied('The token is invalid or has expired');
     let session = await this.deps.store.getSession(grant.initialContactId);
     if (!session) throw accessDenied('The token is invalid or has expired');
     if (session.state === 'ACTIVE' && session.expiresAt <= now) session = await this.expire(session);
@@ -117,23 +126,29 @@ export class Participants {
     return this.idempotency.run<Sent & Record<string, string>>(this.idempotencyKey(reader, 'SendMessage', clientToken), { contentType, content }, now, async (record) => {
       const item = messageItem(reader.participant, contentType, content, now);
       const result = { Id: item.Id, AbsoluteTime: item.AbsoluteTime };
-      await this.append(reader, item, record?.(result));
+      const contactId = await this.append(reader, item, record?.(result));
+      // Inside the idempotent part: a retried SendMessage is not pushed twice.
+      await this.deps.push.toChat(reader.session.initialContactId, itemFrames(reader.session.initialContactId, contactId, [item]));
       return result;
     });
   }
 
   /**
-   * SendEvent: typing is passed on but not kept; delivered and read receipts land in the message's
-   * MessageMetadata; `connection.acknowledged` (deprecated by Amazon Connect) is accepted and ignored.
+   * SendEvent: typing is pushed but not kept; delivered and read receipts land in the message's
+   * MessageMetadata and are pushed as Amazon Connect pushes them (`MESSAGEMETADATA`);
+   * `connection.acknowledged` (deprecated by Amazon Connect) is accepted and ignored.
    */
-  async sendEvent(reader: Reader, contentType: string, content: string | undefined): Promise<Sent & { item?: TranscriptItem }> {
+  async sendEvent(reader: Reader, contentType: string, content: string | undefined): Promise<Sent> {
     const now = this.deps.now();
-    const sent = { Id: newItemId(now), AbsoluteTime: isoTime(now) };
+    const { initialContactId, latestContactId } = reader.session;
     switch (contentType) {
-      case EVENT.typing:
-        return { ...sent, item: eventItem(EVENT.typing, now, reader.participant) };
+      case EVENT.typing: {
+        const item = eventItem(EVENT.typing, now, reader.participant);
+        await this.deps.push.toChat(initialContactId, itemFrames(initialContactId, latestContactId, [item]));
+        return { Id: item.Id, AbsoluteTime: item.AbsoluteTime };
+      }
       case EVENT.connectionAcknowledged:
-        return sent;
+        return { Id: newItemId(now), AbsoluteTime: isoTime(now) };
       case EVENT.delivered:
       case EVENT.read: {
         const messageId = receiptMessageId(content);
@@ -144,8 +159,10 @@ export class Participants {
           ...(kind === 'delivered' ? { DeliveredTimestamp: time } : { ReadTimestamp: time }),
         };
         // Receipts are kept for messages of the active contact; older ones have their transcript written.
-        await this.deps.store.addReceipt(reader.session.latestContactId, messageId, kind, receipt);
-        return sent;
+        await this.deps.store.addReceipt(latestContactId, messageId, kind, receipt);
+        const frame = receiptFrame(initialContactId, latestContactId, messageId, receipt, now);
+        await this.deps.push.toChat(initialContactId, [frame]);
+        return { Id: frame.Id, AbsoluteTime: frame.AbsoluteTime };
       }
       default:
         throw invalidParameter(`ContentType ${contentType} is not a supported event`);
@@ -167,7 +184,9 @@ export class Participants {
         }
         const now = this.deps.now();
         const participants = contact.participants.map((p) => (p.participantId === reader.participant.participantId ? { ...p, leftAt: now } : p));
-        await this.deps.store.participantLeft({ contactId: contact.contactId, participants, item: eventItem(EVENT.left, now, reader.participant) });
+        const item = eventItem(EVENT.left, now, reader.participant);
+        await this.deps.store.participantLeft({ contactId: contact.contactId, participants, item });
+        await this.deps.push.toChat(contact.initialContactId, itemFrames(contact.initialContactId, contact.contactId, [item]), [reader.participant.participantId]);
         return;
       } catch (error) {
         if (!(error instanceof WriteConflict && error.reason === 'contact-not-active')) throw error;
@@ -182,12 +201,13 @@ export class Participants {
   }
 
   /** Writes to the session's active contact; a transfer racing the write moves it to the next contact. */
-  private async append(reader: Reader, item: TranscriptItem, idempotency: Parameters<ContactStore['appendItem']>[0]['idempotency']) {
+  /** The contact the item landed on. */
+  private async append(reader: Reader, item: TranscriptItem, idempotency: Parameters<ContactStore['appendItem']>[0]['idempotency']): Promise<string> {
     let session = reader.session;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         await this.deps.store.appendItem({ contactId: session.latestContactId, item, idempotency });
-        return;
+        return session.latestContactId;
       } catch (error) {
         if (!(error instanceof WriteConflict && error.reason === 'contact-not-active')) throw error;
         const fresh = await this.deps.store.getSession(session.initialContactId);

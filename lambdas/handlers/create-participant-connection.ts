@@ -2,12 +2,18 @@ import { participantRoute } from '../http/api';
 import { bearerToken } from '../http/wire';
 import { type Deps, depsFromEnvironment } from '../deps';
 
-/** POST /participant/connection — CreateParticipantConnection: the ParticipantToken as bearer buys a ConnectionToken. */
-export const route = participantRoute<Deps>(async ({ body, headers }, { participants }) => {
+/**
+ * POST /participant/connection — CreateParticipantConnection: the ParticipantToken as bearer buys a
+ * ConnectionToken and, for `WEBSOCKET`, a single-use WebSocket URL.
+ */
+export const route = participantRoute<Deps>(async ({ body, headers }, { participants, websockets }) => {
   const types = body.optionalEnumList('Type', ['WEBSOCKET', 'CONNECTION_CREDENTIALS', 'WEBRTC_CONNECTION'] as const) ?? ['CONNECTION_CREDENTIALS'];
   body.optionalBoolean('ConnectParticipant');
-  const { ConnectionToken, Expiry } = await participants.connect(bearerToken(headers));
-  return types.includes('CONNECTION_CREDENTIALS') ? { ConnectionCredentials: { ConnectionToken, Expiry } } : {};
+  const { ConnectionToken, Expiry, reader } = await participants.connect(bearerToken(headers));
+  return {
+    ...(types.includes('WEBSOCKET') && { Websocket: websockets.url(reader) }),
+    ...(types.includes('CONNECTION_CREDENTIALS') && { ConnectionCredentials: { ConnectionToken, Expiry } }),
+  };
 });
 
 export const handler = route(depsFromEnvironment);

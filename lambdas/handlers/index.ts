@@ -1,5 +1,6 @@
 import type { Deps } from '../deps';
 import type { Route } from '../http/api';
+import type { WebsocketRoute } from '../http/websocket';
 import { route as createParticipant } from './create-participant';
 import { route as createParticipantConnection } from './create-participant-connection';
 import { route as describeContact } from './describe-contact';
@@ -12,6 +13,9 @@ import { route as startChatContact } from './start-chat-contact';
 import { route as stopContact } from './stop-contact';
 import { route as transferContact } from './transfer-contact';
 import { route as updateContactAttributes } from './update-contact-attributes';
+import { route as websocketConnect } from './websocket-connect';
+import { route as websocketDisconnect } from './websocket-disconnect';
+import { route as websocketMessage } from './websocket-message';
 import { route as widgetChat } from './widget-chat';
 
 /** Every handler by its file name (`RouteSpec.handler`), for the local server. On AWS each file is its own function. */
@@ -29,4 +33,11 @@ export const HANDLERS: Record<string, Route<Deps>> = {
   'transfer-contact': transferContact,
   'update-contact-attributes': updateContactAttributes,
   'widget-chat': widgetChat,
+};
+
+/** The WebSocket handlers by file name (`WebsocketRouteSpec.handler`). */
+export const WEBSOCKET_HANDLERS: Record<string, WebsocketRoute<Deps>> = {
+  'websocket-connect': websocketConnect,
+  'websocket-disconnect': websocketDisconnect,
+  'websocket-message': websocketMessage,
 };

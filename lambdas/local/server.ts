@@ -6,10 +6,10 @@ import { type Config, widgetConfigFromEnvironment } from '../config';
 import { buildDeps, type Clients, type Deps } from '../deps';
 import { accessDenied, DomainError, invalidRequest } from '../domain/errors';
 import { KeyRing, type KeyMaterial } from '../domain/keys';
-import { HANDLERS } from '../handlers';
+import { HANDLERS, WEBSOCKET_HANDLERS } from '../handlers';
 import { errorResult, type ApiHandler } from '../http/api';
 import { Logger, type LogLevel } from '../http/logger';
-import { ROUTES, type RouteSpec } from '../routes';
+import { ROUTES, type RouteSpec, WEBSOCKET_ROUTES } from '../routes';
 import { documentClient, s3Client } from '../stores/clients';
 import { AGENT_ROUTES } from './agent-routes';
 import { headerBytes, lambdaContext, MAX_HEADER_BYTES, newRequestId, readBody, Router, toProxyEvent, writeResult } from './api-gateway';
@@ -18,6 +18,7 @@ import { startS3Local } from './s3-local';
 import { type LocalCredentials, verifySigV4 } from './sigv4';
 import { serveStatic } from './static-files';
 import { Throttle } from './throttle';
+import { LocalWebsockets, WEBSOCKET_PATH } from './websocket-server';
 
 export interface LocalServerOptions {
   /** 0 picks a free port. */
@@ -28,6 +29,8 @@ export interface LocalServerOptions {
   logLevel?: LogLevel;
   /** The built web pages (`buildWeb`), served at `/` (customer) and `/agent` (local agent page); none: API only. */
   webDir?: string;
+  /** The service's clock (tests move it forward to expire WebSocket URLs without waiting). */
+  now?: () => number;
 }
 
 export interface LocalServer {
@@ -72,6 +75,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     forcePathStyle: true,
     keySource: { file: keyFile },
     widget: widgetConfigFromEnvironment(process.env),
+    websocketUrl: '', // known once the server listens: its port is in the URL
   };
 
   const dynamodb = await startDynamoDBLocal({ dataDir: join(dataDir, 'dynamodb'), tableName: config.tableName });
@@ -87,17 +91,17 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       clients.db.destroy();
       clients.s3.destroy();
     });
-    const deps = buildDeps(config, clients, keyMaterial, log);
-    const recovered = await deps.transcripts.recover();
-    if (recovered) log.info('wrote transcript files left unwritten by an earlier stop', { contacts: recovered });
-    const router = buildRouter(deps, log);
-    const context: RequestContext = { router, credentials, log, throttle: new Throttle(), webDir: options.webDir };
+    // Requests wait for the handlers, which need the port (it is in the WebSocket URL) before they exist.
+    let ready!: (context: RequestContext) => void;
+    const contextReady = new Promise<RequestContext>((resolveContext) => (ready = resolveContext));
     // Node's own 16 KB header cap answers with a bare 431; a larger one lets the adapter answer API Gateway's way.
     const server = createServer({ maxHeaderSize: 1024 * 1024 }, (req, res) => {
-      handle(req, res, context).catch((error: unknown) => {
-        log.error('local adapter failed', { error: String(error) });
-        if (!res.headersSent) writeResult(res, errorResult('connect', error, newRequestId()));
-      });
+      contextReady
+        .then((context) => handle(req, res, context))
+        .catch((error: unknown) => {
+          log.error('local adapter failed', { error: String(error) });
+          if (!res.headersSent) writeResult(res, errorResult('connect', error, newRequestId()));
+        });
     });
     await new Promise<void>((resolveListen, reject) => {
       server.once('error', reject);
@@ -110,7 +114,24 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
           server.closeAllConnections();
         }),
     );
+    const websockets = new LocalWebsockets(log);
+    // Sockets close before the HTTP server and the store: their $disconnect handlers still reach DynamoDB.
+    stops.unshift(() => websockets.stop());
     const { port } = server.address() as AddressInfo;
+    config.websocketUrl = `ws://127.0.0.1:${port}${WEBSOCKET_PATH}`;
+    const deps = buildDeps(config, clients, keyMaterial, log, { transport: websockets, now: options.now });
+    const recovered = await deps.transcripts.recover();
+    if (recovered) log.info('wrote transcript files left unwritten by an earlier stop', { contacts: recovered });
+    const depsReady = Promise.resolve(deps);
+    websockets.attach(
+      server,
+      WEBSOCKET_ROUTES.map((spec) => {
+        const route = WEBSOCKET_HANDLERS[spec.handler];
+        if (!route) throw new Error(`no handler '${spec.handler}' for websocket route ${spec.routeKey}`);
+        return { spec, handler: route(() => depsReady, log) };
+      }),
+    );
+    ready({ router: buildRouter(deps, log), credentials, log, throttle: new Throttle(), webDir: options.webDir });
     return {
       url: `http://127.0.0.1:${port}`,
       dynamodbEndpoint: dynamodb.endpoint,

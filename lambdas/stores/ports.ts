@@ -1,4 +1,4 @@
-import type { ChatSession, Contact, Participant, Receipt, TokenGrant, TranscriptItem } from '../domain/model';
+import type { ChatConnection, ChatSession, Contact, Participant, Receipt, TokenGrant, TranscriptItem } from '../domain/model';
 
 /**
  * The contact store: contact records, chat sessions, token grants and idempotency records.
@@ -122,6 +122,19 @@ export class WriteConflict extends Error {
     super(`write refused: ${reason}`);
     this.name = 'WriteConflict';
   }
+}
+
+/** WebSocket connections, kept from $connect to $disconnect (and expiring by TTL if that never comes). */
+export interface ConnectionStore {
+  /**
+   * Records a new connection, and claims the single-use URL it was opened with (kept until
+   * `urlExpiresAt`). Throws WriteConflict `already-exists` when the URL was used before.
+   */
+  openConnection(connection: ChatConnection, url: { id: string; expiresAt: number }): Promise<void>;
+  getConnection(connectionId: string): Promise<ChatConnection | undefined>;
+  /** Every connection of a chat: one query. */
+  chatConnections(initialContactId: string): Promise<ChatConnection[]>;
+  removeConnection(connection: Pick<ChatConnection, 'connectionId' | 'initialContactId'>): Promise<void>;
 }
 
 /** Transcript files in the one S3 bucket, in Amazon Connect's own format. */

@@ -28,6 +28,7 @@ test('deps read the key ring from Secrets Manager once per container', async () 
     AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     TABLE_NAME: 'table',
     TRANSCRIPT_BUCKET: 'bucket',
+    WEBSOCKET_URL: 'wss://example.execute-api.us-east-1.amazonaws.com/prod',
     SIGNING_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:key',
   });
   try {

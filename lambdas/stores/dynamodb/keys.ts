@@ -2,19 +2,27 @@ import type { IdempotencyKey } from '../ports';
 
 /**
  * The one table's keys. A contact and, for a session's first contact, its session share the
- * partition `CONTACT#<id>`; token grants and idempotency records have partitions of their own.
+ * partition `CONTACT#<id>`; token grants, idempotency records and WebSocket connections have partitions of their own.
  */
 export const keys = {
   contact: (contactId: string) => ({ pk: `CONTACT#${contactId}`, sk: 'CONTACT' }),
   session: (initialContactId: string) => ({ pk: `CONTACT#${initialContactId}`, sk: 'SESSION' }),
   item: (contactId: string, itemId: string) => ({ pk: `CONTACT#${contactId}`, sk: `${ITEM_PREFIX}${itemId}` }),
   grant: (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'TOKEN' }),
+  /** A chat's connections share one partition, so fan-out is one Query. */
+  chatConnection: (initialContactId: string, connectionId: string) => ({ pk: `${CONNECTIONS_PREFIX}${initialContactId}`, sk: `CONNECTION#${connectionId}` }),
+  /** The same connection by its id alone, for $disconnect and the deep heartbeat. */
+  connection: (connectionId: string) => ({ pk: `CONNECTION#${connectionId}`, sk: 'CONNECTION' }),
+  /** A used WebSocket URL, kept until it would have expired anyway. */
+  websocketUrl: (urlId: string) => ({ pk: `WSURL#${urlId}`, sk: 'WSURL' }),
   idempotency: ({ operation, instanceId, clientToken }: IdempotencyKey) => ({
     // Encoded so that no instance id and token can spell another pair's key.
     pk: `CLIENTTOKEN#${operation}#${encodeURIComponent(instanceId)}#${encodeURIComponent(clientToken)}`,
     sk: 'CLIENTTOKEN',
   }),
 };
+
+export const CONNECTIONS_PREFIX = 'CONNECTIONS#';
 
 /** Items of a contact sort after its record and session, by their time-ordered ids. */
 export const ITEM_PREFIX = 'ITEM#';

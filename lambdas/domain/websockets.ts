@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { accessDenied } from './errors';
+import { isoTime } from './items';
+import type { KeyRing } from './keys';
+import type { ChatConnection, TokenGrant } from './model';
+import type { Participants, Reader } from './participants';
+import { openToken, signToken } from './signed-token';
+import { type ConnectionStore, WriteConflict } from '../stores/ports';
+
+/** Amazon Connect: the WebSocket URL must be connected to within 100 seconds of being issued. */
+export const WEBSOCKET_URL_TTL_MS = 100_000;
+/** A connection lives an hour; chatjs opens its next one after 59 minutes. */
+export const WEBSOCKET_CONNECTION_TTL_MS = 60 * 60_000;
+/** The one topic chatjs subscribes to. */
+export const CHAT_TOPIC = 'aws/chat';
+
+/**
+ * What a WebSocket URL says, signed: its own id (a URL serves one connection), the participant it
+ * speaks for, and when it stops being usable. Browsers cannot set headers on a WebSocket, so the
+ * URL carries its credential itself; its own signing purpose keeps it from passing for any other token.
+ */
+interface UrlPayload {
+  v: 1;
+  j: string;
+  n: string;
+  i: string;
+  c: string;
+  p: string;
+  r: TokenGrant['role'];
+  x: number;
+}
+
+export interface WebsocketsDeps {
+  participants: Participants;
+  connections: ConnectionStore;
+  keys: KeyRing;
+  now: () => number;
+  /** The WebSocket endpoint the URLs point at: API Gateway's `wss://` stage URL, or the local server's `ws://127.0.0.1:<port>/...`. */
+  baseUrl: string;
+}
+
+/** A frame of chatjs' protocol, as the client sends it. */
+interface ClientFrame {
+  topic?: unknown;
+  content?: { topics?: unknown };
+}
+
+/** The WebSocket side of the participant API: issuing URLs, admitting connections, answering chatjs' frames. */
+export class Websockets {
+  constructor(private readonly deps: WebsocketsDeps) {}
+
+  /** CreateParticipantConnection's `Websocket`: a single-use URL for the participant, valid for 100 seconds. */
+  url(reader: Reader): { Url: string; ConnectionExpiry: string } {
+    const { instanceId, initialContactId, contactId, participantId, role } = reader.grant;
+    const expiresAt = this.deps.now() + WEBSOCKET_URL_TTL_MS;
+    const payload: UrlPayload = { v: 1, j: randomUUID(), n: instanceId, i: initialContactId, c: contactId, p: participantId, r: role, x: Math.floor(expiresAt / 1000) };
+    const url = new URL(this.deps.baseUrl);
+    url.searchParams.set('token', signToken(this.deps.keys, 'websocket-url', payload));
+    return { Url: url.toString(), ConnectionExpiry: isoTime(payload.x * 1000) };
+  }
+
+  /**
+   * $connect: admits a connection if its URL is authentic, unexpired and unused, and its participant
+   * is still in an active chat. The URL is claimed in the same write that records the connection,
+   * so two connects racing with one URL cannot both get in.
+   */
+  async open(token: string | undefined, connectionId: string): Promise<ChatConnection> {
+    const now = this.deps.now();
+    const payload = token ? openToken<UrlPayload>(this.deps.keys, 'websocket-url', token, now) : 'invalid';
+    if (payload === 'expired') throw accessDenied('The WebSocket URL has expired; call CreateParticipantConnection for a new one');
+    if (payload === 'invalid' || payload.v !== 1) throw accessDenied('The WebSocket URL is not valid');
+    const grant: TokenGrant = {
+      kind: 'connection',
+      instanceId: payload.n,
+      initialContactId: payload.i,
+      contactId: payload.c,
+      participantId: payload.p,
+      role: payload.r,
+      expiresAt: payload.x * 1000,
+    };
+    await this.deps.participants.admit(grant, { active: true });
+    const connection: ChatConnection = {
+      connectionId,
+      initialContactId: payload.i,
+      participantId: payload.p,
+      role: payload.r,
+      connectedAt: now,
+      expiresAt: now + WEBSOCKET_CONNECTION_TTL_MS,
+    };
+    try {
+      await this.deps.connections.openConnection(connection, { id: payload.j, expiresAt: grant.expiresAt });
+    } catch (error) {
+      if (error instanceof WriteConflict) throw accessDenied('The WebSocket URL has been used already; call CreateParticipantConnection for a new one');
+      throw error;
+    }
+    return connection;
+  }
+
+  /** $disconnect: the connection is forgotten (a connection the fan-out removed first is no error). */
+  async close(connectionId: string): Promise<void> {
+    const connection = await this.deps.connections.getConnection(connectionId);
+    if (connection) await this.deps.connections.removeConnection(connection);
+  }
+
+  /**
+   * chatjs' frames: subscribe (to `aws/chat` only), the heartbeat, and the deep heartbeat `aws/ping`,
+   * which answers 200 only while the connection is still on record and unexpired. Anything else gets
+   * API Gateway's answer to an unknown route, which chatjs reports as a topic failure.
+   */
+  async answer(connectionId: string, text: string | undefined): Promise<object> {
+    let frame: ClientFrame;
+    try {
+      frame = JSON.parse(text ?? '') as ClientFrame;
+    } catch {
+      frame = {};
+    }
+    switch (frame?.topic) {
+      case 'aws/subscribe': {
+        const topics = frame.content?.topics;
+        const valid = Array.isArray(topics) && topics.length > 0 && topics.every((topic) => topic === CHAT_TOPIC);
+        return { topic: 'aws/subscribe', content: { status: valid ? 'success' : 'failure', topics: Array.isArray(topics) ? topics : [] } };
+      }
+      case 'aws/heartbeat':
+        return { topic: 'aws/heartbeat' };
+      case 'aws/ping': {
+        const connection = await this.deps.connections.getConnection(connectionId);
+        const alive = connection !== undefined && connection.expiresAt > this.deps.now();
+        return alive ? { topic: 'aws/ping', statusCode: 200 } : { topic: 'aws/ping', statusCode: 410, statusContent: 'The connection has expired' };
+      }
+      default:
+        return { message: 'Forbidden', connectionId };
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { ChatConnection } from '../../domain/model';
+import { type ConnectionStore, WriteConflict } from '../ports';
+import { CONNECTIONS_PREFIX, keys, TTL_ATTRIBUTE, toRecord, withKey } from './keys';
+
+/**
+ * WebSocket connections in the one table: each connection twice (under its chat, for fan-out, and
+ * under its own id, for $disconnect), both expiring by TTL in case $disconnect never comes.
+ */
+export class DynamoConnectionStore implements ConnectionStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async openConnection(connection: ChatConnection, url: { id: string; expiresAt: number }): Promise<void> {
+    const ttl = { [TTL_ATTRIBUTE]: Math.ceil(connection.expiresAt / 1000) };
+    const put = (item: Record<string, unknown>) => ({ Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } });
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            // First: its failed condition is the one that means "this URL was used before".
+            put({ ...withKey(keys.websocketUrl(url.id), { connectionId: connection.connectionId }), [TTL_ATTRIBUTE]: Math.ceil(url.expiresAt / 1000) }),
+            put({ ...withKey(keys.chatConnection(connection.initialContactId, connection.connectionId), connection), ...ttl }),
+            put({ ...withKey(keys.connection(connection.connectionId), connection), ...ttl }),
+          ],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
+        throw new WriteConflict('already-exists');
+      }
+      throw error;
+    }
+  }
+
+  async getConnection(connectionId: string): Promise<ChatConnection | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.connection(connectionId), ConsistentRead: true }));
+    return Item ? toRecord<ChatConnection>(Item) : undefined;
+  }
+
+  async chatConnections(initialContactId: string): Promise<ChatConnection[]> {
+    const connections: ChatConnection[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `${CONNECTIONS_PREFIX}${initialContactId}` },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      connections.push(...(page.Items ?? []).map((item) => toRecord<ChatConnection>(item)));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return connections;
+  }
+
+  async removeConnection({ connectionId, initialContactId }: Pick<ChatConnection, 'connectionId' | 'initialContactId'>): Promise<void> {
+    const keyPair = [keys.chatConnection(initialContactId, connectionId), keys.connection(connectionId)];
+    await Promise.all(keyPair.map((Key) => this.db.send(new DeleteCommand({ TableName: this.tableName, Key }))));
+  }
+}

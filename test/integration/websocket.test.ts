@@ -1,0 +1,167 @@
+import { CreateParticipantCommand, StartChatContactCommand, StopContactCommand } from '@aws-sdk/client-connect';
+import { DisconnectParticipantCommand, SendEventCommand, SendMessageCommand } from '@aws-sdk/client-connectparticipant';
+import { INSTANCE, transfer } from '../support/chat';
+import { startTestServer, type TestServer } from '../support/local-server';
+import { FrameClient, websocketConnection } from '../support/websocket';
+
+const EVENT = 'application/vnd.amazonaws.connect.event.';
+let t: TestServer;
+/** The service's clock runs `skew` ms ahead of the real one: URLs expire without a 100-second sleep. */
+let skew = 0;
+const sockets: FrameClient[] = [];
+
+beforeAll(async () => {
+  t = await startTestServer({ now: () => Date.now() + skew });
+});
+afterEach(() => {
+  skew = 0;
+  for (const socket of sockets.splice(0)) socket.close();
+});
+afterAll(async () => {
+  await t.stop();
+});
+
+async function open(url: string): Promise<FrameClient> {
+  const socket = await FrameClient.open(url);
+  sockets.push(socket);
+  return socket;
+}
+
+/** A chat with a customer and an agent, each with a CONNECTION_CREDENTIALS token and an open, subscribed socket. */
+async function chatWithSockets() {
+  const started = await t.connect.send(new StartChatContactCommand({ InstanceId: INSTANCE, ContactFlowId: 'flow', ParticipantDetails: { DisplayName: 'Ann' } }));
+  const agentJoined = await t.connect.send(
+    new CreateParticipantCommand({ InstanceId: INSTANCE, ContactId: started.ContactId!, ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: 'Bob' } }),
+  );
+  const customerConnection = await websocketConnection(t, started.ParticipantToken!);
+  const agentConnection = await websocketConnection(t, agentJoined.ParticipantCredentials!.ParticipantToken!);
+  const customer = { ...customerConnection, id: started.ParticipantId!, socket: await open(customerConnection.url) };
+  const agent = { ...agentConnection, id: agentJoined.ParticipantId!, socket: await open(agentConnection.url) };
+  for (const { socket } of [customer, agent]) {
+    socket.send({ topic: 'aws/subscribe', content: { topics: ['aws/chat'] } });
+    await socket.next((frame) => frame.topic === 'aws/subscribe');
+  }
+  return { contactId: started.ContactId!, customer, agent };
+}
+
+const say = (connectionToken: string, text: string) =>
+  t.participant.send(new SendMessageCommand({ ConnectionToken: connectionToken, ContentType: 'text/plain', Content: text }));
+
+describe('real-time delivery over WebSocket (chatjs frame protocol)', () => {
+  it('CreateParticipantConnection returns a ws://127.0.0.1 URL on the server port, to be used within 100 seconds', async () => {
+    const started = await t.connect.send(new StartChatContactCommand({ InstanceId: INSTANCE, ContactFlowId: 'flow', ParticipantDetails: { DisplayName: 'Ann' } }));
+    const before = Date.now();
+    const { url, expiry, connectionToken } = await websocketConnection(t, started.ParticipantToken!);
+    expect(url.startsWith(`${t.server.url.replace('http://', 'ws://')}/websocket?token=`)).toBe(true);
+    expect(expiry).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const lifetime = Date.parse(expiry) - before;
+    expect(lifetime).toBeGreaterThan(95_000);
+    expect(lifetime).toBeLessThanOrEqual(101_000);
+    expect(connectionToken.length).toBeGreaterThan(20);
+  });
+
+  it('answers subscribe, heartbeat and ping as chatjs expects, and refuses other topics', async () => {
+    const { customer } = await chatWithSockets();
+    const socket = customer.socket;
+    expect(await socket.next((frame) => frame.topic === 'aws/subscribe')).toEqual({ topic: 'aws/subscribe', content: { status: 'success', topics: ['aws/chat'] } });
+    socket.send({ topic: 'aws/heartbeat' });
+    expect(await socket.next((frame) => frame.topic === 'aws/heartbeat')).toEqual({ topic: 'aws/heartbeat' });
+    socket.send({ topic: 'aws/ping' });
+    expect(await socket.next((frame) => frame.topic === 'aws/ping')).toEqual({ topic: 'aws/ping', statusCode: 200 });
+    socket.send({ topic: 'aws/subscribe', content: { topics: ['aws/other'] } });
+    expect(await socket.next((frame) => frame.topic === 'aws/subscribe' && (frame.content as { status: string }).status === 'failure')).toBeTruthy();
+    socket.send({ topic: 'aws/unknown' });
+    expect(await socket.next((frame) => frame.message !== undefined)).toMatchObject({ message: 'Forbidden' });
+  });
+
+  it("pushes an agent's message to every participant, the sender included, within a second", async () => {
+    const { contactId, customer, agent } = await chatWithSockets();
+    const sent = await say(agent.connectionToken, 'hello from the agent');
+    for (const { socket } of [customer, agent]) {
+      const frame = await socket.next((f) => f.topic === 'aws/chat' && (JSON.parse(f.content as string) as { Id: string }).Id === sent.Id, 1000);
+      expect(frame.contentType).toBe('application/json');
+      expect(JSON.parse(frame.content as string)).toEqual({
+        Id: sent.Id,
+        AbsoluteTime: sent.AbsoluteTime,
+        Type: 'MESSAGE',
+        ContentType: 'text/plain',
+        Content: 'hello from the agent',
+        ParticipantId: agent.id,
+        DisplayName: 'Bob',
+        ParticipantRole: 'AGENT',
+        InitialContactId: contactId,
+        ContactId: contactId,
+      });
+    }
+  });
+
+  it('pushes typing and read receipts', async () => {
+    const { customer, agent } = await chatWithSockets();
+    await t.participant.send(new SendEventCommand({ ConnectionToken: customer.connectionToken, ContentType: `${EVENT}typing` }));
+    const typing = await agent.socket.item((item) => item.ContentType === `${EVENT}typing`);
+    expect(typing).toMatchObject({ Type: 'EVENT', ParticipantId: customer.id, ParticipantRole: 'CUSTOMER' });
+    await customer.socket.item((item) => item.ContentType === `${EVENT}typing`);
+
+    const sent = await say(agent.connectionToken, 'did you read this?');
+    await t.participant.send(
+      new SendEventCommand({ ConnectionToken: customer.connectionToken, ContentType: `${EVENT}message.read`, Content: JSON.stringify({ messageId: sent.Id }) }),
+    );
+    const receipt = await agent.socket.item((item) => item.Type === 'MESSAGEMETADATA');
+    expect(receipt.MessageMetadata).toEqual({ MessageId: sent.Id, Receipts: [{ RecipientParticipantId: customer.id, ReadTimestamp: expect.any(String) }] });
+  });
+
+  it('pushes joined, left, transfer and chat ended events, and closes the sockets of those who are gone', async () => {
+    const { contactId, customer, agent } = await chatWithSockets();
+    const second = await t.connect.send(
+      new CreateParticipantCommand({ InstanceId: INSTANCE, ContactId: contactId, ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: 'Cy' } }),
+    );
+    expect(await customer.socket.item((item) => item.ContentType === `${EVENT}participant.joined` && item.ParticipantId === second.ParticipantId)).toBeTruthy();
+
+    const next = await transfer(t, contactId, 'queue-2');
+    expect(await customer.socket.item((item) => item.ContentType === `${EVENT}participant.left` && item.ParticipantId === agent.id)).toMatchObject({ ContactId: contactId });
+    expect(await customer.socket.item((item) => item.ContentType === `${EVENT}transfer.succeeded`)).toMatchObject({ ContactId: next, InitialContactId: contactId });
+    await agent.socket.item((item) => item.ContentType === `${EVENT}transfer.succeeded`);
+    await agent.socket.waitClosed();
+
+    await t.connect.send(new StopContactCommand({ InstanceId: INSTANCE, ContactId: next }));
+    expect(await customer.socket.item((item) => item.ContentType === `${EVENT}chat.ended`)).toMatchObject({ ContactId: next, ParticipantRole: 'SYSTEM' });
+    await customer.socket.waitClosed();
+  });
+
+  it("a participant who disconnects gets no more frames; the others hear that it left", async () => {
+    const { customer, agent } = await chatWithSockets();
+    await t.participant.send(new DisconnectParticipantCommand({ ConnectionToken: agent.connectionToken }));
+    await customer.socket.item((item) => item.ContentType === `${EVENT}participant.left` && item.ParticipantId === agent.id);
+    await agent.socket.waitClosed();
+    const seen = agent.socket.frames.length;
+    const later = await say(customer.connectionToken, 'anyone there?');
+    await customer.socket.item((item) => item.Id === later.Id);
+    expect(agent.socket.frames.length).toBe(seen);
+  });
+
+  it('refuses a URL used before, an expired URL and a forged one', async () => {
+    const started = await t.connect.send(new StartChatContactCommand({ InstanceId: INSTANCE, ContactFlowId: 'flow', ParticipantDetails: { DisplayName: 'Ann' } }));
+    const first = await websocketConnection(t, started.ParticipantToken!);
+    await open(first.url);
+    await expect(FrameClient.open(first.url)).rejects.toThrow('refused: 403');
+
+    const second = await websocketConnection(t, started.ParticipantToken!);
+    skew = 101_000;
+    await expect(FrameClient.open(second.url)).rejects.toThrow('refused: 403');
+    skew = 0;
+    // The refused attempt used nothing up: the URL would still work while it is fresh.
+    await open(second.url);
+
+    const third = await websocketConnection(t, started.ParticipantToken!);
+    await expect(FrameClient.open(third.url.replace(/token=./, 'token=x'))).rejects.toThrow('refused: 403');
+    await expect(FrameClient.open(third.url.replace('/websocket', '/elsewhere'))).rejects.toThrow('refused: 404');
+  });
+
+  it('a closed socket is forgotten: pushes go on to the others', async () => {
+    const { customer, agent } = await chatWithSockets();
+    agent.socket.close();
+    await agent.socket.waitClosed();
+    const sent = await say(customer.connectionToken, 'still here');
+    await customer.socket.item((item) => item.Id === sent.Id);
+  });
+});
