@@ -29,10 +29,14 @@ export interface TranscriptPage {
 }
 
 /**
- * A page reads at most this many contacts' transcripts, so its cost is bounded however long the
- * line behind it is; a page that stops early still carries a NextToken.
+ * What one page may cost, however long the line behind it: at most this many store reads while
+ * walking (the caller's session read comes on top, for 3 in all), and at most this many contacts
+ * even when they are all cached. A contact costs a read for its record and one for its items, each
+ * saved when cached; the walk goes on to the next contact only while its cost fits, and a page that
+ * stops early still carries a NextToken.
  */
-export const MAX_CONTACTS_PER_PAGE = 2;
+export const MAX_WALK_READS = 2;
+export const MAX_CONTACTS_PER_PAGE = 8;
 /** Ended contacts are immutable once their transcript file is written: keep them per container. */
 const CONTACT_CACHE_SIZE = 1024;
 
@@ -100,7 +104,9 @@ export class TranscriptPages {
     const result = (next?: { contactId: string; position?: { time: string; id: string } }) => ({ items: collected, next, unarchived });
     let contactId: string | undefined = start.contactId;
     let position = start.position;
-    for (let read = 1; contactId; read++) {
+    let reads = 0;
+    for (let visited = 1; contactId; visited++) {
+      reads += this.readCost(contactId);
       const contact = await this.contact(contactId);
       if (contact.state === 'ENDED' && !contact.transcriptKey) unarchived.push(contact);
       const need = maxResults - collected.length;
@@ -119,7 +125,9 @@ export class TranscriptPages {
           ? contact.nextContactId
           : (contact.previousContactId ?? (scope.pastChats ? contact.continuedFromContactId : undefined));
       if (!following) return result();
-      if (collected.length >= maxResults || read >= MAX_CONTACTS_PER_PAGE) return result({ contactId: following });
+      if (collected.length >= maxResults || visited >= MAX_CONTACTS_PER_PAGE || reads + this.readCost(following) > MAX_WALK_READS) {
+        return result({ contactId: following });
+      }
       contactId = following;
       position = undefined;
     }
@@ -190,6 +198,12 @@ export class TranscriptPages {
       throw invalidParameter('ContactId must be a contact of the current chat; page back to past chats with NextToken');
     }
     return contact;
+  }
+
+  /** Store reads that visiting the contact will take: its record and its items, unless cached. */
+  private readCost(contactId: string): number {
+    const cached = this.contacts.get(contactId);
+    return cached ? (this.deps.transcripts.isCached(cached) ? 0 : 1) : 2;
   }
 
   private async contact(contactId: string): Promise<Contact> {

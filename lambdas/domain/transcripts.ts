@@ -108,6 +108,11 @@ export class Transcripts {
     return slice(all, direction, from, limit);
   }
 
+  /** Whether reading the contact's items needs no store read. */
+  isCached(contact: Contact): boolean {
+    return !!contact.transcriptKey && this.cache.has(contact.transcriptKey);
+  }
+
   private async fileItems(contact: Contact): Promise<TranscriptItem[]> {
     const key = contact.transcriptKey ?? this.key(contact);
     const cached = this.cache.get(key);

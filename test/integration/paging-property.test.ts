@@ -84,9 +84,9 @@ it('pages every item of any history exactly once and in order, for any page size
       expect(new Set(newestFirst.map((item) => item.Id)).size).toBe(newestFirst.length);
       for (let i = 1; i < newestFirst.length; i++) expect(newestFirst[i - 1]!.AbsoluteTime! >= newestFirst[i]!.AbsoluteTime!).toBe(true);
       expect(messages(newestFirst).reverse()).toEqual(expected);
-      // The first call has a NextToken exactly when more than one page of items exists.
+      // The first call has a NextToken exactly when it did not return everything (it may stop early at a contact boundary).
       const first = await t.participant.send(new GetTranscriptCommand({ ConnectionToken: reader.connectionToken, MaxResults: maxResults }));
-      expect(first.NextToken !== undefined).toBe(newestFirst.length > maxResults);
+      expect(first.NextToken !== undefined).toBe(first.Transcript!.length < newestFirst.length);
     }),
     { numRuns: 12, seed: Number(process.env.FC_SEED ?? Date.now() % 2 ** 31), verbose: 1 },
   );

@@ -146,11 +146,13 @@ export class ChatView {
       const page = await this.options.connection.transcript(
         from ? { ScanDirection: 'FORWARD', StartPosition: { Id: from }, MaxResults: 100 } : { ScanDirection: 'BACKWARD', MaxResults: PAGE_SIZE },
       );
+      if (!this.open) return; // closed while the request was out (a transfer, the chat ended): its answer no longer matters
       if (this.pollFailing) this.options.onError(undefined);
       this.pollFailing = false;
       const nearEnd = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 80;
       if (this.merge(page.items) && nearEnd) this.scrollToEnd();
     } catch (error) {
+      if (!this.open) return;
       if (isRefused(error)) {
         this.close();
         this.options.onEnded('refused');
