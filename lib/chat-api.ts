@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import {
   AccessLogField,
   AccessLogFormat,
@@ -10,28 +10,16 @@ import {
   ResponseType,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
-import { Grant } from 'aws-cdk-lib/aws-iam';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Api } from '../lambdas/http/errors';
 import { ROUTES, type RouteSpec } from '../lambdas/routes';
-import { ChatFunction } from './chat-function';
-import type { ChatData } from './chat-data';
-import { acknowledgeWildcardResource } from './nag';
-import { lambdaEntry } from './paths';
+import { pascalCase, routeFunction, type RouteFunctionProps } from './route-function';
 
-export interface ChatApiProps {
-  data: ChatData;
+export interface ChatApiProps extends RouteFunctionProps {
   stageName: string;
-  transcriptPrefix: string;
-  s3ForcePathStyle: boolean;
-  corsAllowOrigins: string[];
   throttleRateLimit: number;
   throttleBurstLimit: number;
-  widgetInstanceId: string;
-  widgetContactFlowId: string;
-  logRetention: RetentionDays;
-  removalPolicy: RemovalPolicy;
 }
 
 /** Request headers that the SDK clients and chatjs send (see API.md); a browser must be allowed to send them. */
@@ -150,31 +138,7 @@ export class ChatApi extends Construct {
   }
 
   private addRoute(route: RouteSpec): void {
-    const { data } = this.props;
-    const fn = new ChatFunction(this, pascalCase(route.handler), {
-      entry: lambdaEntry(`handlers/${route.handler}`),
-      logRetention: this.props.logRetention,
-      removalPolicy: this.props.removalPolicy,
-      // config.ts requires every setting in every function; grants below decide what each may touch.
-      environment: {
-        TABLE_NAME: data.table.tableName,
-        TRANSCRIPT_BUCKET: data.bucket.bucketName,
-        TRANSCRIPT_PREFIX: this.props.transcriptPrefix,
-        ...(this.props.s3ForcePathStyle ? { S3_FORCE_PATH_STYLE: 'true' } : {}),
-        ACCOUNT_ID: Stack.of(this).account,
-        SIGNING_KEY_SECRET_ARN: data.signingKey.secretArn,
-        WIDGET_INSTANCE_ID: this.props.widgetInstanceId,
-        WIDGET_CONTACT_FLOW_ID: this.props.widgetContactFlowId,
-        CORS_ALLOW_ORIGINS: this.props.corsAllowOrigins.join(','),
-      },
-    });
-    fn.node.addDependency(data.signingKeyReady);
-
-    if (route.access.table === 'readwrite') data.table.grantReadWriteData(fn);
-    else data.table.grantReadData(fn);
-    if (route.access.bucket) this.grantTranscripts(fn, route.access.bucket);
-    data.grantSigningKey(fn, 'secretsmanager:GetSecretValue');
-
+    const fn = routeFunction(this, pascalCase(route.handler), route.handler, route.access, this.props);
     const authorizationType = route.api === 'connect' ? AuthorizationType.IAM : AuthorizationType.NONE;
     const method = this.api.root
       .resourceForPath(route.path)
@@ -182,19 +146,6 @@ export class ChatApi extends Construct {
     const reason = AUTHORIZATION[route.api];
     Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason });
     if (authorizationType === AuthorizationType.NONE) Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason });
-  }
-
-  /** Exact object actions under the transcript prefix only: no listing, no deletes, no bucket settings. */
-  private grantTranscripts(fn: ChatFunction, access: 'read' | 'readwrite'): void {
-    const { data, transcriptPrefix } = this.props;
-    const objects = data.bucket.arnForObjects(transcriptPrefix ? `${transcriptPrefix}/*` : '*');
-    const actions = access === 'readwrite' ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject'];
-    Grant.addToPrincipal({ grantee: fn, actions, resourceArns: [objects] });
-    acknowledgeWildcardResource(
-      fn.role!,
-      objects,
-      'Transcript files are one object per contact segment, named by contact id and date under the transcript prefix: the grant covers that prefix of the one bucket.',
-    );
   }
 
   private acknowledgeFindings(): void {
@@ -217,5 +168,3 @@ export class ChatApi extends Construct {
     });
   }
 }
-
-const pascalCase = (name: string) => name.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase());

@@ -2,21 +2,24 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ChatApi } from './chat-api';
 import { ChatData } from './chat-data';
+import { ChatWebsocket } from './chat-websocket';
 import type { Settings } from './settings';
 
 export interface PersistentChatStackProps extends StackProps {
   settings: Settings;
 }
 
-/** The whole service: its data (table, transcript bucket, signing key) and its API. */
+/** The whole service: its data (table, transcript bucket, signing key), its API and its WebSocket API. */
 export class PersistentChatStack extends Stack {
   constructor(scope: Construct, id: string, props: PersistentChatStackProps) {
     super(scope, id, props);
     const { settings } = props;
     const data = new ChatData(this, 'Data', settings);
-    const { api } = new ChatApi(this, 'Api', { ...settings, data });
+    const websocket = new ChatWebsocket(this, 'Websocket', { ...settings, data });
+    const { api } = new ChatApi(this, 'Api', { ...settings, data, push: websocket });
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL: the SDK clients take it as `endpoint`' });
+    new CfnOutput(this, 'WebsocketUrl', { value: websocket.url, description: 'What CreateParticipantConnection hands out (with a credential of its own)' });
     new CfnOutput(this, 'TranscriptBucketName', { value: data.bucket.bucketName, description: 'Where transcripts are kept' });
   }
 }

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { Method } from 'aws-cdk-lib/aws-apigateway';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ROUTES } from '../../lambdas/routes';
+import { type RouteAccess, ROUTES, WEBSOCKET_ROUTES } from '../../lambdas/routes';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/stores/dynamodb/table';
 import { ChatApi } from '../../lib/chat-api';
 import { PersistentChatStack } from '../../lib/persistent-chat-stack';
@@ -50,6 +50,25 @@ const functionIdOf = (route: (typeof ROUTES)[number]) => {
   expect(resources[id!]?.Type).toBe('AWS::Lambda::Function');
   return id!;
 };
+const websocketApiId = only('AWS::ApiGatewayV2::Api');
+const websocketRouteProps = (routeKey: string) => {
+  const found = ofType('AWS::ApiGatewayV2::Route').find(([, route]) => route.Properties.RouteKey === routeKey);
+  if (!found) throw new Error(`no WebSocket route ${routeKey}`);
+  return found;
+};
+/** The function a WebSocket route integrates with, through its integration's URI. */
+const websocketFunctionIdOf = (routeKey: string) => {
+  const target = JSON.stringify(websocketRouteProps(routeKey)[1].Properties.Target);
+  const integrationId = /"Ref":"([A-Za-z0-9]+)"/.exec(target)?.[1];
+  const id = /"Fn::GetAtt":\["([A-Za-z0-9]+)","Arn"\]/.exec(JSON.stringify(resources[integrationId!]!.Properties.IntegrationUri))?.[1];
+  expect(resources[id!]?.Type).toBe('AWS::Lambda::Function');
+  return id!;
+};
+/** Every function of a route, REST and WebSocket, with its access. */
+const allRoutes: { name: string; functionId: () => string; access: RouteAccess }[] = [
+  ...ROUTES.map((route) => ({ name: `${route.method} ${route.path}`, functionId: () => functionIdOf(route), access: route.access })),
+  ...WEBSOCKET_ROUTES.map((route) => ({ name: `WebSocket ${route.routeKey}`, functionId: () => websocketFunctionIdOf(route.routeKey), access: route.access })),
+];
 /** Statements of the policies attached to a function's role. */
 const statementsOf = (functionId: string): Statement[] => {
   const [roleId] = (resources[functionId]!.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
@@ -149,8 +168,8 @@ describe('least privilege', () => {
     template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.anyValue() }, 0);
   });
 
-  test.each(ROUTES)('$handler may touch only the table, its transcript prefix and the key, as its access says', (route) => {
-    const statements = statementsOf(functionIdOf(route));
+  test.each(allRoutes)('$name may touch only the table, its transcript prefix, the key and the push, as its access says', (route) => {
+    const statements = statementsOf(route.functionId());
     const granted = (service: string) => statements.filter((statement) => actions(statement).some((action) => action.startsWith(`${service}:`)));
 
     for (const statement of granted('dynamodb')) expect(resourcesOf(statement)).toEqual([{ 'Fn::GetAtt': [tableId, 'Arn'] }]);
@@ -164,8 +183,52 @@ describe('least privilege', () => {
       expect(actions(statement)).toEqual(route.access.bucket === 'readwrite' ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject']);
     }
 
+    const push = granted('execute-api');
+    expect(push.length > 0).toBe(route.access.push === true);
+    for (const statement of push) {
+      expect(actions(statement)).toEqual(['execute-api:ManageConnections']);
+      // This API's stage only, and only posting and closing (no GET of a connection's details).
+      const arns = resourcesOf(statement).map((arn) => JSON.stringify(arn));
+      expect(arns).toHaveLength(2);
+      expect(arns[0]).toContain(`{"Ref":"${websocketApiId}"},"/v1/POST/@connections/*"`);
+      expect(arns[1]).toContain(`{"Ref":"${websocketApiId}"},"/v1/DELETE/@connections/*"`);
+    }
+
     expect(granted('secretsmanager')).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secretId } }]);
-    expect(statements.filter((statement) => !/^(dynamodb|s3|secretsmanager|logs):/.test(actions(statement)[0]!))).toEqual([]);
+    expect(statements.filter((statement) => !/^(dynamodb|s3|secretsmanager|logs|execute-api):/.test(actions(statement)[0]!))).toEqual([]);
+  });
+});
+
+describe('WebSocket API', () => {
+  test('routes on the frame topic, as chatjs names its frames', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.topic' });
+  });
+
+  test.each(WEBSOCKET_ROUTES)('$routeKey goes to $handler, answered on the socket unless it is $connect or $disconnect', ({ routeKey }) => {
+    const [routeId, route] = websocketRouteProps(routeKey);
+    expect(route.Properties.AuthorizationType).toBe('NONE'); // $connect checks the URL's own credential
+    const responses = ofType('AWS::ApiGatewayV2::RouteResponse').filter(([, response]) => (response.Properties.RouteId as Json).Ref === routeId);
+    expect(responses.length).toBe(['$connect', '$disconnect'].includes(routeKey) ? 0 : 1);
+  });
+
+  test('one function per handler: the topics and $default share one', () => {
+    const functions = new Set(WEBSOCKET_ROUTES.map(({ routeKey }) => websocketFunctionIdOf(routeKey)));
+    expect(functions.size).toBe(new Set(WEBSOCKET_ROUTES.map(({ handler }) => handler)).size);
+  });
+
+  test('the stage is throttled and writes access logs', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      ApiId: { Ref: websocketApiId },
+      AutoDeploy: true,
+      DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 }),
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('connectionId') },
+    });
+  });
+
+  test.each(allRoutes)("$name knows the stage's wss:// URL (WEBSOCKET_URL)", (route) => {
+    const url = JSON.stringify((resources[route.functionId()]!.Properties.Environment as { Variables: Json }).Variables.WEBSOCKET_URL);
+    expect(url).toContain('"wss://",');
+    expect(url).toContain(`{"Ref":"${websocketApiId}"}`);
   });
 });
 

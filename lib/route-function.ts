@@ -1,0 +1,75 @@
+import { type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { RouteAccess } from '../lambdas/routes';
+import { ChatFunction } from './chat-function';
+import type { ChatData } from './chat-data';
+import { acknowledgeWildcardResource } from './nag';
+import { lambdaEntry } from './paths';
+
+/** Where pushed frames go: the WebSocket stage's URL (every function's WEBSOCKET_URL) and the grant to post to it. */
+export interface PushTarget {
+  url: string;
+  grantPush(fn: ChatFunction): void;
+}
+
+export interface RouteFunctionProps {
+  data: ChatData;
+  push: PushTarget;
+  transcriptPrefix: string;
+  s3ForcePathStyle: boolean;
+  corsAllowOrigins: string[];
+  widgetInstanceId: string;
+  widgetContactFlowId: string;
+  logRetention: RetentionDays;
+  removalPolicy: RemovalPolicy;
+}
+
+/**
+ * The function of one route (REST or WebSocket): every setting `config.ts` requires in its
+ * environment, and exactly the access its `RouteAccess` names — table, transcript objects, the push.
+ */
+export function routeFunction(scope: Construct, id: string, handler: string, access: RouteAccess, props: RouteFunctionProps): ChatFunction {
+  const { data } = props;
+  const fn = new ChatFunction(scope, id, {
+    entry: lambdaEntry(`handlers/${handler}`),
+    logRetention: props.logRetention,
+    removalPolicy: props.removalPolicy,
+    // config.ts requires every setting in every function; grants below decide what each may touch.
+    environment: {
+      TABLE_NAME: data.table.tableName,
+      TRANSCRIPT_BUCKET: data.bucket.bucketName,
+      TRANSCRIPT_PREFIX: props.transcriptPrefix,
+      ...(props.s3ForcePathStyle ? { S3_FORCE_PATH_STYLE: 'true' } : {}),
+      ACCOUNT_ID: Stack.of(scope).account,
+      SIGNING_KEY_SECRET_ARN: data.signingKey.secretArn,
+      WIDGET_INSTANCE_ID: props.widgetInstanceId,
+      WIDGET_CONTACT_FLOW_ID: props.widgetContactFlowId,
+      CORS_ALLOW_ORIGINS: props.corsAllowOrigins.join(','),
+      WEBSOCKET_URL: props.push.url,
+    },
+  });
+  fn.node.addDependency(data.signingKeyReady);
+
+  if (access.table === 'readwrite') data.table.grantReadWriteData(fn);
+  else data.table.grantReadData(fn);
+  if (access.bucket) grantTranscripts(fn, access.bucket, props);
+  if (access.push) props.push.grantPush(fn);
+  data.grantSigningKey(fn, 'secretsmanager:GetSecretValue');
+  return fn;
+}
+
+/** Exact object actions under the transcript prefix only: no listing, no deletes, no bucket settings. */
+function grantTranscripts(fn: ChatFunction, access: 'read' | 'readwrite', { data, transcriptPrefix }: RouteFunctionProps): void {
+  const objects = data.bucket.arnForObjects(transcriptPrefix ? `${transcriptPrefix}/*` : '*');
+  const actions = access === 'readwrite' ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject'];
+  Grant.addToPrincipal({ grantee: fn, actions, resourceArns: [objects] });
+  acknowledgeWildcardResource(
+    fn.role!,
+    objects,
+    'Transcript files are one object per contact segment, named by contact id and date under the transcript prefix: the grant covers that prefix of the one bucket.',
+  );
+}
+
+export const pascalCase = (name: string) => name.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase());
