@@ -1,0 +1,98 @@
+import { StartChatContactCommand, StopContactCommand } from '@aws-sdk/client-connect';
+import WebSocket from 'ws';
+import { INSTANCE, joinAgent, say, startChat } from '../support/chat';
+import { startTestServer, type TestServer } from '../support/local-server';
+
+/**
+ * amazon-connect-chatjs itself, unmodified, against the local server: only its endpoint changes.
+ * chatjs 5 is a browser bundle; in Node it needs a few browser globals, and `WebSocket` from `ws`.
+ */
+interface ChatjsItem {
+  Id: string;
+  Type: string;
+  Content?: string;
+  ContentType: string;
+  ParticipantRole?: string;
+}
+interface ChatjsSession {
+  connect(): Promise<unknown>;
+  onMessage(callback: (event: { data: ChatjsItem }) => void): void;
+  getTranscript(args: { scanDirection?: string; sortOrder?: string; maxResults?: number; nextToken?: string }): Promise<{ data: { Transcript: ChatjsItem[]; NextToken?: string } }>;
+  disconnectParticipant(): Promise<unknown>;
+}
+interface Chatjs {
+  ChatSession: {
+    setGlobalConfig(config: object): void;
+    create(args: object): ChatjsSession;
+  };
+}
+
+const globals = globalThis as unknown as Record<string, unknown>;
+Object.assign(globals, { self: globalThis, window: globalThis, WebSocket });
+Object.defineProperty(globalThis, 'navigator', { value: { userAgent: 'node', onLine: true, language: 'en' }, configurable: true });
+// Loaded after the shims: the bundle reads them, and sets `connect` on the global object, as it loads.
+require('amazon-connect-chatjs');
+const chatjs = globals.connect as Chatjs;
+
+let t: TestServer;
+const sessions: ChatjsSession[] = [];
+
+beforeAll(async () => {
+  t = await startTestServer();
+  chatjs.ChatSession.setGlobalConfig({ region: 'us-east-1', endpoint: t.server.url, loggerConfig: { useDefaultLogger: false } });
+});
+afterAll(async () => {
+  // Leaving ends each chat, and the server closes the sockets: chatjs keeps no timers running.
+  await Promise.allSettled(sessions.map((session) => session.disconnectParticipant()));
+  await t.stop();
+});
+
+async function customerSession(contactId: string, participantId: string, participantToken: string): Promise<ChatjsSession> {
+  const session = chatjs.ChatSession.create({
+    chatDetails: { ContactId: contactId, ParticipantId: participantId, ParticipantToken: participantToken },
+    type: 'CUSTOMER',
+    options: { region: 'us-east-1' },
+    disableCSM: true,
+  });
+  sessions.push(session);
+  await session.connect();
+  return session;
+}
+
+const start = (extra: object = {}) =>
+  t.connect.send(new StartChatContactCommand({ InstanceId: INSTANCE, ContactFlowId: 'flow', ParticipantDetails: { DisplayName: 'Ann' }, ...extra }));
+
+describe('amazon-connect-chatjs against the local server', () => {
+  it("connects over the WebSocket and receives an agent's message within a second", async () => {
+    const started = await start();
+    const session = await customerSession(started.ContactId!, started.ParticipantId!, started.ParticipantToken!);
+    const received: ChatjsItem[] = [];
+    session.onMessage(({ data }) => received.push(data));
+    const agent = await joinAgent(t, started.ContactId!, 'Bob');
+    const id = await say(t, agent, 'hello from the agent');
+    const deadline = Date.now() + 1000;
+    while (!received.some((item) => item.Id === id) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(received.find((item) => item.Id === id)).toMatchObject({ Type: 'MESSAGE', Content: 'hello from the agent', ParticipantRole: 'AGENT' });
+  });
+
+  it('loads the past transcript of a rehydrated chat with getTranscript BACKWARD and NextToken', async () => {
+    const first = await startChat(t);
+    const agent = await joinAgent(t, first.contactId, 'Bob');
+    const past: string[] = [];
+    for (let i = 0; i < 12; i++) past.push(await say(t, i % 2 ? agent : first, `past ${i}`).then(() => `past ${i}`));
+    await t.connect.send(new StopContactCommand({ InstanceId: INSTANCE, ContactId: first.contactId }));
+
+    const resumed = await start({ PersistentChat: { RehydrationType: 'ENTIRE_PAST_SESSION', SourceContactId: first.contactId } });
+    const session = await customerSession(resumed.ContactId!, resumed.ParticipantId!, resumed.ParticipantToken!);
+    const seen: ChatjsItem[] = [];
+    let page = await session.getTranscript({ scanDirection: 'BACKWARD', sortOrder: 'ASCENDING', maxResults: 5 });
+    seen.push(...page.data.Transcript);
+    while (page.data.NextToken) {
+      page = await session.getTranscript({ scanDirection: 'BACKWARD', sortOrder: 'ASCENDING', maxResults: 5, nextToken: page.data.NextToken });
+      seen.push(...page.data.Transcript);
+    }
+    const texts = seen.filter((item) => item.Type === 'MESSAGE').map((item) => item.Content);
+    expect(texts.sort()).toEqual([...past].sort());
+    expect(new Set(seen.map((item) => item.Id)).size).toBe(seen.length);
+  });
+});
