@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import { agentJoins, launchChromium, screenshot, startWebServer } from '../support/browser';
 import type { TestServer } from '../support/local-server';
 
@@ -107,6 +107,56 @@ test('start, talk, end, come back, continue, and page back to the first conversa
   await page.getByText('Hello, my parcel has not arrived').scrollIntoViewIfNeeded();
   await screenshot(page, '06-first-conversation-loaded');
   console.log(`agent reply shown after ${latency} ms; "Load earlier messages" clicked ${clicks} time(s)`);
+});
+
+test('replies and typing are pushed over the WebSocket with no polling; a dropped socket falls back to polling and reconnects', async () => {
+  const page = await phone();
+  // Every WebSocket of the page goes through this route, so the test can cut one as a network would.
+  const sockets: WebSocketRoute[] = [];
+  await page.routeWebSocket(/\/websocket/, (socket) => {
+    sockets.push(socket);
+    socket.connectToServer();
+  });
+  const subscribed = () =>
+    page.waitForEvent('websocket').then((socket) => socket.waitForEvent('framereceived', { predicate: (frame) => String(frame.payload).includes('"status":"success"') }));
+  const transcriptReads: number[] = [];
+  page.on('request', (request) => {
+    if (request.url().endsWith('/participant/transcript')) transcriptReads.push(Date.now());
+  });
+
+  await page.goto(t.server.url);
+  await page.getByLabel('Your name').fill('Lin');
+  const firstSocket = subscribed();
+  await page.getByRole('button', { name: 'Start chat' }).click();
+  const contact = await contactId(page);
+  await firstSocket;
+  const agent = await agentJoins(t.connect, t, contact, 'Sam');
+  await inLog(page, 'Sam joined the chat'); // after the catch-up read that follows the subscription
+
+  const readsBefore = transcriptReads.length;
+  await agent.typing();
+  await page.getByRole('status').getByText('Sam is typing…').waitFor({ timeout: 1000 });
+  const sent = Date.now();
+  await agent.say('Pushed, not polled.');
+  await inLog(page, 'Pushed, not polled.', 1000);
+  const latency = Date.now() - sent;
+  await page.waitForTimeout(1500); // a second poll, if one were running, would have gone out by now
+  expect(transcriptReads.length).toBe(readsBefore);
+  await screenshot(page, '11-pushed-reply-and-typing');
+
+  // The socket drops: the page polls again, and opens a new socket with a new URL.
+  const secondSocket = subscribed();
+  const dropped = Date.now();
+  await sockets[0]!.close();
+  await agent.say('Sent while the socket was down.');
+  await inLog(page, 'Sent while the socket was down.', 3000);
+  await secondSocket;
+  expect(transcriptReads.some((at) => at > dropped)).toBe(true);
+  expect(sockets).toHaveLength(2);
+  await agent.say('Pushed again.');
+  await inLog(page, 'Pushed again.', 1000);
+  agent.close();
+  console.log(`pushed agent reply shown after ${latency} ms`);
 });
 
 test('a reload mid-chat rejoins the same contact, and so does a second tab', async () => {

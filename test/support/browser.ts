@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateParticipantCommand, type ConnectClient } from '@aws-sdk/client-connect';
-import { CreateParticipantConnectionCommand, SendMessageCommand } from '@aws-sdk/client-connectparticipant';
+import { CreateParticipantConnectionCommand, SendEventCommand, SendMessageCommand } from '@aws-sdk/client-connectparticipant';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { buildWeb } from '../../web/build';
 import { participantClient, startTestServer, type TestServer } from './local-server';
@@ -54,6 +54,9 @@ export async function agentJoins(connect: ConnectClient, t: TestServer, contactI
   return {
     say: async (text: string) => {
       await participant.send(new SendMessageCommand({ ConnectionToken: token, ContentType: 'text/plain', Content: text }));
+    },
+    typing: async () => {
+      await participant.send(new SendEventCommand({ ConnectionToken: token, ContentType: 'application/vnd.amazonaws.connect.event.typing' }));
     },
     close: () => participant.destroy(),
   };

@@ -58,6 +58,9 @@ export class ChatConnection {
   private constructor(
     private readonly client: ConnectParticipantClient,
     readonly connectionToken: string,
+    /** Kept to ask for WebSocket URLs: each one serves a single connection, and a dropped socket needs a new one. */
+    readonly participantToken?: string,
+    private firstUrl?: string,
   ) {}
 
   static client(base: string): ConnectParticipantClient {
@@ -70,18 +73,34 @@ export class ChatConnection {
     });
   }
 
-  /** CreateParticipantConnection: trades the participant token for a connection token. */
+  /** CreateParticipantConnection, as chatjs calls it: a connection token and a first WebSocket URL. */
   static async open(base: string, participantToken: string): Promise<ChatConnection> {
     const client = ChatConnection.client(base);
-    const { ConnectionCredentials } = await client.send(
-      new CreateParticipantConnectionCommand({ ParticipantToken: participantToken, Type: ['CONNECTION_CREDENTIALS'], ConnectParticipant: true }),
+    const { ConnectionCredentials, Websocket } = await client.send(
+      new CreateParticipantConnectionCommand({ ParticipantToken: participantToken, Type: ['WEBSOCKET', 'CONNECTION_CREDENTIALS'], ConnectParticipant: true }),
     );
-    return new ChatConnection(client, ConnectionCredentials!.ConnectionToken!);
+    return new ChatConnection(client, ConnectionCredentials!.ConnectionToken!, participantToken, Websocket?.Url);
   }
 
   /** A connection kept from before a reload (its token lives for a day, and only while the chat does). */
-  static resume(base: string, connectionToken: string): ChatConnection {
-    return new ChatConnection(ChatConnection.client(base), connectionToken);
+  static resume(base: string, connectionToken: string, participantToken?: string): ChatConnection {
+    return new ChatConnection(ChatConnection.client(base), connectionToken, participantToken);
+  }
+
+  /**
+   * A WebSocket URL for the next socket: the one CreateParticipantConnection gave first (used at once,
+   * well within its 100 seconds), then a new one per call. Undefined without a participant token: the page then polls.
+   */
+  get websocketUrls(): (() => Promise<string>) | undefined {
+    const participantToken = this.participantToken;
+    if (!participantToken) return undefined;
+    return async () => {
+      const first = this.firstUrl;
+      this.firstUrl = undefined;
+      if (first) return first;
+      const { Websocket } = await this.client.send(new CreateParticipantConnectionCommand({ ParticipantToken: participantToken, Type: ['WEBSOCKET'] }));
+      return Websocket!.Url!;
+    };
   }
 
   async transcript(input: Omit<GetTranscriptCommandInput, 'ConnectionToken'>): Promise<{ items: Item[]; nextToken?: string }> {

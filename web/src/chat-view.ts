@@ -1,4 +1,5 @@
 import { type ChatConnection, type Item, plainWords, TYPING } from './api';
+import { LiveChannel } from './live';
 
 const EVENT = {
   joined: 'application/vnd.amazonaws.connect.event.participant.joined',
@@ -9,7 +10,7 @@ const EVENT = {
 
 /** Items per GetTranscript page when the chat opens and for each "Load earlier messages". */
 const PAGE_SIZE = 15;
-/** New items from the other side show within 2 s: poll every second until the WebSocket lands. */
+/** Without a WebSocket (before it is up, or while it is down), new items show within 2 s: poll every second. */
 const POLL_MS = 1000;
 /** Typing events go out at most this often while the person types (chatjs throttles alike). */
 const TYPING_EVERY_MS = 5000;
@@ -72,6 +73,9 @@ export class ChatView {
   private typingSentAt = 0;
   private typingTimer?: ReturnType<typeof setTimeout>;
   private open = true;
+  /** Items pushed over the WebSocket; while it is up, nothing is polled. */
+  private live?: LiveChannel;
+  private liveUp = false;
 
   constructor(private readonly options: ChatViewOptions) {
     this.earlier = el('button', { type: 'button', className: 'earlier', textContent: 'Load earlier messages', hidden: true });
@@ -106,9 +110,10 @@ export class ChatView {
   }
 
   /**
-   * Reads the newest page (with the token for older ones) and starts polling. Throws if the chat can't
-   * be read. The chat opens on the current conversation alone; earlier ones are a click away, however
-   * few they are, so a returning person starts on a clean page with their history just above it.
+   * Reads the newest page (with the token for older ones), then opens the WebSocket, polling until it
+   * is up and whenever it is down. Throws if the chat can't be read. The chat opens on the current
+   * conversation alone; earlier ones are a click away, however few they are, so a returning person
+   * starts on a clean page with their history just above it.
    */
   async start(): Promise<void> {
     const page = await this.options.connection.transcript({ ScanDirection: 'BACKWARD', MaxResults: PAGE_SIZE });
@@ -116,7 +121,26 @@ export class ChatView {
     this.setOlder(page.nextToken);
     this.merge(page.items.filter((item) => !item.RelatedContactId));
     this.scrollToEnd();
-    if (this.open) this.schedulePoll();
+    if (!this.open) return;
+    this.schedulePoll();
+    const urls = this.options.connection.websocketUrls;
+    if (urls) {
+      this.live = new LiveChannel({
+        url: urls,
+        onItem: (item) => this.arrived([item]),
+        onUp: () => {
+          this.liveUp = true;
+          clearTimeout(this.pollTimer);
+          // One read forward catches what came between the last poll and the subscription.
+          void this.poll();
+        },
+        onDown: () => {
+          this.liveUp = false;
+          if (this.open) this.schedulePoll();
+        },
+      });
+      this.live.start();
+    }
   }
 
   get isOpen(): boolean {
@@ -127,10 +151,11 @@ export class ChatView {
     this.message.focus();
   }
 
-  /** Stops polling and closes the composer: the chat is over for this page. */
+  /** Stops polling, closes the WebSocket and the composer: the chat is over for this page. */
   close(): void {
     this.open = false;
     clearTimeout(this.pollTimer);
+    this.live?.close();
     this.form.hidden = true;
     this.typing.textContent = '';
   }
@@ -149,8 +174,7 @@ export class ChatView {
       if (!this.open) return; // closed while the request was out (a transfer, the chat ended): its answer no longer matters
       if (this.pollFailing) this.options.onError(undefined);
       this.pollFailing = false;
-      const nearEnd = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 80;
-      if (this.merge(page.items) && nearEnd) this.scrollToEnd();
+      this.arrived(page.items);
     } catch (error) {
       if (!this.open) return;
       if (isRefused(error)) {
@@ -161,7 +185,13 @@ export class ChatView {
       this.pollFailing = true;
       this.options.onError(plainWords(error, 'get new messages (still trying)'));
     }
-    if (this.open) this.schedulePoll();
+    if (this.open && !this.liveUp) this.schedulePoll();
+  }
+
+  /** New items, polled or pushed: shown, and scrolled to if the person is reading the end of the log. */
+  private arrived(items: Item[]): void {
+    const nearEnd = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 80;
+    if (this.merge(items) && nearEnd) this.scrollToEnd();
   }
 
   private async loadEarlier(): Promise<void> {
@@ -223,7 +253,8 @@ export class ChatView {
   private merge(items: Item[]): boolean {
     let added = false;
     for (const item of items) {
-      if (!item.Id || !item.AbsoluteTime || this.seen.has(item.Id)) continue;
+      // Receipts (pushed as MESSAGEMETADATA) are not shown on these pages.
+      if (!item.Id || !item.AbsoluteTime || this.seen.has(item.Id) || (item.Type as string) === 'MESSAGEMETADATA') continue;
       if (item.ContentType === TYPING) {
         this.showTyping(item);
         continue;

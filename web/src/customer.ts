@@ -24,6 +24,8 @@ interface Remembered {
 
 interface Connected {
   connectionToken: string;
+  /** For new WebSocket URLs after a reload, as Amazon Connect's widget keeps it for the tab's session. */
+  participantToken?: string;
   participantId: string;
   contactId: string;
   name: string;
@@ -124,7 +126,7 @@ async function begin(request: { DisplayName?: string; ResumeToken?: string }, wh
     const name = request.DisplayName ?? read<Remembered>(localStorage, REMEMBERED)?.name ?? '';
     localStorage.setItem(REMEMBERED, JSON.stringify({ resumeToken: chat.ResumeToken, name } satisfies Remembered));
     const connection = await ChatConnection.open(base, chat.ParticipantToken);
-    await enter(connection, { connectionToken: connection.connectionToken, participantId: chat.ParticipantId, contactId: chat.ContactId, name });
+    await enter(connection, { connectionToken: connection.connectionToken, participantToken: chat.ParticipantToken, participantId: chat.ParticipantId, contactId: chat.ContactId, name });
   } catch (error) {
     if (request.ResumeToken && error instanceof ServiceError && [400, 403, 404].includes(error.status)) {
       // A token that can never work again: forget it, so the page stops offering it.
@@ -177,7 +179,7 @@ async function main(): Promise<void> {
   const connected = read<Connected>(sessionStorage, CONNECTED);
   if (connected) {
     try {
-      await enter(ChatConnection.resume(base, connected.connectionToken), connected);
+      await enter(ChatConnection.resume(base, connected.connectionToken, connected.participantToken), connected);
       return;
     } catch (error) {
       sessionStorage.removeItem(CONNECTED);
