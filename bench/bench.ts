@@ -216,7 +216,8 @@ async function measureHandlers() {
     const outfile = join(out, `${spec.handler}.js`);
     const result = await build({
       entryPoints: [join(root, 'lambdas/handlers', `${spec.handler}.ts`)],
-      bundle: true, minify: true, platform: 'node', target: 'node22', format: 'cjs', outfile, metafile: true, logLevel: 'silent',
+      // As the stack bundles them (lib/chat-function.ts).
+      bundle: true, minify: true, platform: 'node', target: 'node22', format: 'cjs', mainFields: ['module', 'main'], outfile, metafile: true, logLevel: 'silent',
     });
     const byPackage = new Map<string, number>();
     for (const [path, input] of Object.entries(result.metafile.outputs[Object.keys(result.metafile.outputs)[0]!]!.inputs)) {
