@@ -7,12 +7,14 @@ import {
   type Item,
   SendMessageCommand,
 } from '@aws-sdk/client-connectparticipant';
+import WebSocket from 'ws';
 
 /**
  * `npm run smoke -- <api-url>`: a short persistent chat against a deployed stack, through the
  * unmodified SDK clients and the caller's AWS credentials (the default provider chain). It starts
  * a chat, says something, ends it, continues it as a persistent chat (ENTIRE_PAST_SESSION) and
- * pages the transcript BACKWARD until the first chat's message comes back.
+ * pages the transcript BACKWARD until the first chat's message comes back; then opens the
+ * continued chat's WebSocket as chatjs does and waits for its own next message to be pushed.
  */
 const INSTANCE = 'smoke-test';
 
@@ -41,7 +43,12 @@ async function main(apiUrl: string | undefined): Promise<void> {
     const { ConnectionCredentials } = await participant.send(
       new CreateParticipantConnectionCommand({ ParticipantToken: started.ParticipantToken!, Type: ['CONNECTION_CREDENTIALS'], ConnectParticipant: true }),
     );
-    return { contactId: started.ContactId!, connectionToken: ConnectionCredentials!.ConnectionToken!, continuedFrom: started.ContinuedFromContactId };
+    return {
+      contactId: started.ContactId!,
+      participantToken: started.ParticipantToken!,
+      connectionToken: ConnectionCredentials!.ConnectionToken!,
+      continuedFrom: started.ContinuedFromContactId,
+    };
   };
 
   const text = `smoke ${randomUUID()}`;
@@ -69,6 +76,30 @@ async function main(apiUrl: string | undefined): Promise<void> {
   const found = items.find((item) => item.Content === text);
   if (!found) throw new Error(`the first chat's message is not in the continued chat's transcript (${items.length} items read)`);
   if (found.RelatedContactId !== first.contactId) throw new Error(`the past message has RelatedContactId ${found.RelatedContactId}, expected ${first.contactId}`);
+
+  await step('WebSocket: connect, subscribe, SendMessage pushed as an aws/chat frame', async () => {
+    const { Websocket } = await participant.send(new CreateParticipantConnectionCommand({ ParticipantToken: second.participantToken, Type: ['WEBSOCKET'] }));
+    const socket = new WebSocket(Websocket!.Url!);
+    try {
+      const pushed = `pushed ${randomUUID()}`;
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no subscription answer and pushed message within 10 s')), 10_000);
+        socket.once('error', reject);
+        socket.once('open', () => socket.send(JSON.stringify({ topic: 'aws/subscribe', content: { topics: ['aws/chat'] } })));
+        socket.on('message', (data) => {
+          const frame = JSON.parse(data.toString()) as { topic?: string; content?: unknown };
+          if (frame.topic === 'aws/subscribe') {
+            participant.send(new SendMessageCommand({ ConnectionToken: second.connectionToken, ContentType: 'text/plain', Content: pushed })).catch(reject);
+          } else if (frame.topic === 'aws/chat' && (JSON.parse(String(frame.content)) as Item).Content === pushed) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+    } finally {
+      socket.close();
+    }
+  });
 
   await step('StopContact (the continued chat)', () => connect.send(new StopContactCommand({ InstanceId: INSTANCE, ContactId: second.contactId })));
   process.stdout.write(`smoke test passed against ${endpoint}\n`);
