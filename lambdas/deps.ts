@@ -66,7 +66,7 @@ export function buildDeps(config: Config, clients: Clients, keyMaterial: KeyMate
     participants,
     transcriptPages: new TranscriptPages({ store, transcripts, keys, now }),
     widget: new Widget({ store, contacts, participants, keys, now, ...config.widget }),
-    websockets: new Websockets({ participants, connections, keys, now, baseUrl: config.websocketUrl }),
+    websockets: new Websockets({ participants, connections, store, push, keys, now, baseUrl: config.websocketUrl }),
   };
 }
 

@@ -57,7 +57,8 @@ export const ROUTES: readonly RouteSpec[] = [
 /**
  * The WebSocket API's routes (route selection on `$request.body.topic`, as chatjs names its frames).
  * `$connect` admits a connection (and, like any participant call, may end a chat past its duration);
- * the topics and `$default` are answered on the socket by one function.
+ * the topics and `$default` are answered on the socket by one function, which at a customer's first
+ * subscription to a rehydrated chat pushes it the `chat rehydrated` event (once: a marker is written).
  */
 export interface WebsocketRouteSpec {
   routeKey: string;
@@ -68,5 +69,5 @@ export interface WebsocketRouteSpec {
 export const WEBSOCKET_ROUTES: readonly WebsocketRouteSpec[] = [
   { routeKey: '$connect', handler: 'websocket-connect', access: TRANSCRIPTS },
   { routeKey: '$disconnect', handler: 'websocket-disconnect', access: WRITE },
-  ...['aws/subscribe', 'aws/heartbeat', 'aws/ping', '$default'].map((routeKey) => ({ routeKey, handler: 'websocket-message', access: READ })),
+  ...['aws/subscribe', 'aws/heartbeat', 'aws/ping', '$default'].map((routeKey) => ({ routeKey, handler: 'websocket-message', access: WRITE_AND_PUSH })),
 ];

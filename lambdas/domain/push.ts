@@ -1,6 +1,5 @@
 import { newItemId, isoTime } from './items';
 import type { ChatConnection, Receipt, TranscriptItem } from './model';
-import { CHAT_TOPIC } from './websockets';
 import type { ConnectionStore } from '../stores/ports';
 
 /**
@@ -8,6 +7,9 @@ import type { ConnectionStore } from '../stores/ports';
  * where the sockets live (API Gateway's WebSocket API, or the local server's own) is an adapter's
  * business behind `ConnectionTransport`.
  */
+
+/** The one topic chatjs subscribes to. */
+export const CHAT_TOPIC = 'aws/chat';
 
 /** What the `aws/chat` topic carries: a transcript item (or a receipt) of the chat, with its chat and contact. */
 export interface ChatFrame extends Omit<TranscriptItem, 'Type'> {
@@ -23,6 +25,8 @@ export type Closing = readonly string[] | 'everyone';
 export interface ChatPush {
   /** Sends the frames, in order, to every open connection of the chat (the sender's included). Never throws. */
   toChat(initialContactId: string, frames: readonly ChatFrame[], closing?: Closing): Promise<void>;
+  /** Sends the frames to one connection. Never throws. */
+  toConnection(connection: ChatConnection, frames: readonly ChatFrame[]): Promise<void>;
 }
 
 /** The management side of the sockets: API Gateway's `@connections` API, or the local server's sockets. */
@@ -76,6 +80,10 @@ export class ConnectionFanout implements ChatPush {
     } catch (error) {
       this.deps.warn('push failed', { initialContactId, error: String(error) });
     }
+  }
+
+  async toConnection(connection: ChatConnection, frames: readonly ChatFrame[]): Promise<void> {
+    await this.deliver(connection, frames.map(onTopic), undefined);
   }
 
   private async deliver(connection: ChatConnection, texts: readonly string[], closing: Closing | undefined): Promise<void> {

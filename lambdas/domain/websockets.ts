@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { CHAT_DURATION_MINUTES } from './contacts';
 import { accessDenied } from './errors';
-import { isoTime } from './items';
+import { EVENT, isoTime } from './items';
 import type { KeyRing } from './keys';
 import type { ChatConnection, TokenGrant } from './model';
 import type { Participants, Reader } from './participants';
+import { CHAT_TOPIC, type ChatPush, itemFrames } from './push';
 import { openToken, signToken } from './signed-token';
-import { type ConnectionStore, WriteConflict } from '../stores/ports';
+import { type ConnectionStore, type ContactStore, WriteConflict } from '../stores/ports';
 
 /** Amazon Connect: the WebSocket URL must be connected to within 100 seconds of being issued. */
 export const WEBSOCKET_URL_TTL_MS = 100_000;
 /** A connection lives an hour; chatjs opens its next one after 59 minutes. */
 export const WEBSOCKET_CONNECTION_TTL_MS = 60 * 60_000;
-/** The one topic chatjs subscribes to. */
-export const CHAT_TOPIC = 'aws/chat';
 
 /**
  * What a WebSocket URL says, signed: its own id (a URL serves one connection), the participant it
@@ -33,6 +33,8 @@ interface UrlPayload {
 export interface WebsocketsDeps {
   participants: Participants;
   connections: ConnectionStore;
+  store: Pick<ContactStore, 'getContact' | 'queryItems'>;
+  push: ChatPush;
   keys: KeyRing;
   now: () => number;
   /** The WebSocket endpoint the URLs point at: API Gateway's `wss://` stage URL, or the local server's `ws://127.0.0.1:<port>/...`. */
@@ -118,6 +120,7 @@ export class Websockets {
       case 'aws/subscribe': {
         const topics = frame.content?.topics;
         const valid = Array.isArray(topics) && topics.length > 0 && topics.every((topic) => topic === CHAT_TOPIC);
+        if (valid) await this.announceRehydration(connectionId);
         return { topic: 'aws/subscribe', content: { status: valid ? 'success' : 'failure', topics: Array.isArray(topics) ? topics : [] } };
       }
       case 'aws/heartbeat':
@@ -130,5 +133,25 @@ export class Websockets {
       default:
         return { message: 'Forbidden', connectionId };
     }
+  }
+
+  /**
+   * chatjs learns that a chat continues an earlier one from its `chat rehydrated` event (widgets then
+   * offer the earlier messages). That event is written when the chat starts, before anyone can be
+   * connected, so the customer gets it pushed at its first subscription, once: later reconnections
+   * (chatjs opens a new socket every hour) do not announce it again.
+   */
+  private async announceRehydration(connectionId: string): Promise<void> {
+    const connection = await this.deps.connections.getConnection(connectionId);
+    if (!connection || connection.role !== 'CUSTOMER') return;
+    const first = await this.deps.store.getContact(connection.initialContactId);
+    if (!first?.continuedFromContactId) return;
+    // Written right after `participant joined`, among the first contact's first items (gone once its transcript is archived).
+    const opening = await this.deps.store.queryItems(first.contactId, { direction: 'FORWARD' }, 3);
+    const rehydrated = opening.find((item) => item.ContentType === EVENT.chatRehydrated);
+    if (!rehydrated) return;
+    const longestChat = CHAT_DURATION_MINUTES.max * 60_000;
+    if (!(await this.deps.connections.claimOnce(`REHYDRATED#${connection.initialContactId}#${connection.participantId}`, this.deps.now() + longestChat))) return;
+    await this.deps.push.toConnection(connection, itemFrames(first.initialContactId, first.contactId, [rehydrated]));
   }
 }

@@ -135,6 +135,8 @@ export interface ConnectionStore {
   /** Every connection of a chat: one query. */
   chatConnections(initialContactId: string): Promise<ChatConnection[]>;
   removeConnection(connection: Pick<ChatConnection, 'connectionId' | 'initialContactId'>): Promise<void>;
+  /** Records that something happened once (kept until `expiresAt`): true the first time, false ever after. */
+  claimOnce(key: string, expiresAt: number): Promise<boolean>;
 }
 
 /** Transcript files in the one S3 bucket, in Amazon Connect's own format. */

@@ -17,6 +17,7 @@ interface ChatjsItem {
 interface ChatjsSession {
   connect(): Promise<unknown>;
   onMessage(callback: (event: { data: ChatjsItem }) => void): void;
+  onChatRehydrated(callback: (event: { data: ChatjsItem }) => void): void;
   getTranscript(args: { scanDirection?: string; sortOrder?: string; maxResults?: number; nextToken?: string }): Promise<{ data: { Transcript: ChatjsItem[]; NextToken?: string } }>;
   disconnectParticipant(): Promise<unknown>;
 }
@@ -47,7 +48,7 @@ afterAll(async () => {
   await t.stop();
 });
 
-async function customerSession(contactId: string, participantId: string, participantToken: string): Promise<ChatjsSession> {
+async function customerSession(contactId: string, participantId: string, participantToken: string, listen?: (session: ChatjsSession) => void): Promise<ChatjsSession> {
   const session = chatjs.ChatSession.create({
     chatDetails: { ContactId: contactId, ParticipantId: participantId, ParticipantToken: participantToken },
     type: 'CUSTOMER',
@@ -55,6 +56,7 @@ async function customerSession(contactId: string, participantId: string, partici
     disableCSM: true,
   });
   sessions.push(session);
+  listen?.(session);
   await session.connect();
   return session;
 }
@@ -75,7 +77,7 @@ describe('amazon-connect-chatjs against the local server', () => {
     expect(received.find((item) => item.Id === id)).toMatchObject({ Type: 'MESSAGE', Content: 'hello from the agent', ParticipantRole: 'AGENT' });
   });
 
-  it('loads the past transcript of a rehydrated chat with getTranscript BACKWARD and NextToken', async () => {
+  it('raises onChatRehydrated once and loads the past transcript of a rehydrated chat with getTranscript BACKWARD and NextToken', async () => {
     const first = await startChat(t);
     const agent = await joinAgent(t, first.contactId, 'Bob');
     const past: string[] = [];
@@ -83,7 +85,10 @@ describe('amazon-connect-chatjs against the local server', () => {
     await t.connect.send(new StopContactCommand({ InstanceId: INSTANCE, ContactId: first.contactId }));
 
     const resumed = await start({ PersistentChat: { RehydrationType: 'ENTIRE_PAST_SESSION', SourceContactId: first.contactId } });
-    const session = await customerSession(resumed.ContactId!, resumed.ParticipantId!, resumed.ParticipantToken!);
+    let rehydrated = 0;
+    const session = await customerSession(resumed.ContactId!, resumed.ParticipantId!, resumed.ParticipantToken!, (created) =>
+      created.onChatRehydrated(() => rehydrated++),
+    );
     const seen: ChatjsItem[] = [];
     let page = await session.getTranscript({ scanDirection: 'BACKWARD', sortOrder: 'ASCENDING', maxResults: 5 });
     seen.push(...page.data.Transcript);
@@ -94,5 +99,9 @@ describe('amazon-connect-chatjs against the local server', () => {
     const texts = seen.filter((item) => item.Type === 'MESSAGE').map((item) => item.Content);
     expect(texts.sort()).toEqual([...past].sort());
     expect(new Set(seen.map((item) => item.Id)).size).toBe(seen.length);
+    // Pushed at the first subscription, before connect() resolved or right after: chatjs raised its event once.
+    const deadline = Date.now() + 1000;
+    while (rehydrated === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(rehydrated).toBe(1);
   });
 });

@@ -157,6 +157,42 @@ describe('real-time delivery over WebSocket (chatjs frame protocol)', () => {
     await expect(FrameClient.open(third.url.replace('/websocket', '/elsewhere'))).rejects.toThrow('refused: 404');
   });
 
+  it("a rehydrated chat's customer is told once, at its first subscription; agents are not", async () => {
+    const past = await chatWithSockets();
+    await t.connect.send(new StopContactCommand({ InstanceId: INSTANCE, ContactId: past.contactId }));
+    const resumed = await t.connect.send(
+      new StartChatContactCommand({
+        InstanceId: INSTANCE,
+        ContactFlowId: 'flow',
+        ParticipantDetails: { DisplayName: 'Ann' },
+        PersistentChat: { RehydrationType: 'ENTIRE_PAST_SESSION', SourceContactId: past.contactId },
+      }),
+    );
+    const subscribe = async (participantToken: string) => {
+      const socket = await open((await websocketConnection(t, participantToken)).url);
+      socket.send({ topic: 'aws/subscribe', content: { topics: ['aws/chat'] } });
+      await socket.next((frame) => frame.topic === 'aws/subscribe');
+      return socket;
+    };
+    const first = await subscribe(resumed.ParticipantToken!);
+    expect(await first.item((item) => item.ContentType === `${EVENT}chat.rehydrated`)).toMatchObject({
+      Type: 'EVENT',
+      ParticipantRole: 'SYSTEM',
+      InitialContactId: resumed.ContactId,
+      ContactId: resumed.ContactId,
+    });
+    const agent = await t.connect.send(
+      new CreateParticipantCommand({ InstanceId: INSTANCE, ContactId: resumed.ContactId!, ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: 'Bob' } }),
+    );
+    const [again, agentSocket] = [await subscribe(resumed.ParticipantToken!), await subscribe(agent.ParticipantCredentials!.ParticipantToken!)];
+    // A message after the subscriptions: by the time it arrives, an announcement would have come before it.
+    const later = await say((await websocketConnection(t, resumed.ParticipantToken!)).connectionToken, 'after the subscriptions');
+    for (const socket of [again, agentSocket]) {
+      await socket.item((item) => item.Id === later.Id);
+      expect(socket.items().filter((item) => item.ContentType === `${EVENT}chat.rehydrated`)).toEqual([]);
+    }
+  });
+
   it('a closed socket is forgotten: pushes go on to the others', async () => {
     const { customer, agent } = await chatWithSockets();
     agent.socket.close();

@@ -1,5 +1,5 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChatConnection } from '../../domain/model';
 import { type ConnectionStore, WriteConflict } from '../ports';
 import { CONNECTIONS_PREFIX, keys, TTL_ATTRIBUTE, toRecord, withKey } from './keys';
@@ -58,6 +58,22 @@ export class DynamoConnectionStore implements ConnectionStore {
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return connections;
+  }
+
+  async claimOnce(key: string, expiresAt: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.once(key), [TTL_ATTRIBUTE]: Math.ceil(expiresAt / 1000) },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   async removeConnection({ connectionId, initialContactId }: Pick<ChatConnection, 'connectionId' | 'initialContactId'>): Promise<void> {

@@ -13,6 +13,8 @@ export const keys = {
   chatConnection: (initialContactId: string, connectionId: string) => ({ pk: `${CONNECTIONS_PREFIX}${initialContactId}`, sk: `CONNECTION#${connectionId}` }),
   /** The same connection by its id alone, for $disconnect and the deep heartbeat. */
   connection: (connectionId: string) => ({ pk: `CONNECTION#${connectionId}`, sk: 'CONNECTION' }),
+  /** Something done once only (a participant told that its chat was rehydrated). */
+  once: (key: string) => ({ pk: `ONCE#${key}`, sk: 'ONCE' }),
   /** A used WebSocket URL, kept until it would have expired anyway. */
   websocketUrl: (urlId: string) => ({ pk: `WSURL#${urlId}`, sk: 'WSURL' }),
   idempotency: ({ operation, instanceId, clientToken }: IdempotencyKey) => ({
