@@ -1,5 +1,6 @@
 import { CreateParticipantCommand, StartChatContactCommand, StopContactCommand } from '@aws-sdk/client-connect';
 import { DisconnectParticipantCommand, SendEventCommand, SendMessageCommand } from '@aws-sdk/client-connectparticipant';
+import fc from 'fast-check';
 import { INSTANCE, transfer } from '../support/chat';
 import { startTestServer, type TestServer } from '../support/local-server';
 import { FrameClient, websocketConnection } from '../support/websocket';
@@ -191,6 +192,27 @@ describe('real-time delivery over WebSocket (chatjs frame protocol)', () => {
       await socket.item((item) => item.Id === later.Id);
       expect(socket.items().filter((item) => item.ContentType === `${EVENT}chat.rehydrated`)).toEqual([]);
     }
+  });
+
+  it('survives 300 malformed frames: each gets an answer or nothing, and the socket still works', async () => {
+    const { customer } = await chatWithSockets();
+    const topics = fc.constantFrom('aws/subscribe', 'aws/heartbeat', 'aws/ping', '$connect', '$default', '', 'aws/chat');
+    const frames = fc.sample(
+      fc.oneof(
+        fc.string({ maxLength: 200 }),
+        fc.json().map(String),
+        fc.record({ topic: fc.oneof(topics, fc.anything()), content: fc.anything() }).map((frame) => JSON.stringify(frame)),
+        fc.record({ topic: fc.constant('aws/subscribe'), content: fc.record({ topics: fc.anything() }) }).map((frame) => JSON.stringify(frame)),
+      ),
+      300,
+    );
+    for (const frame of frames) customer.socket.socket.send(frame);
+    customer.socket.socket.send(Buffer.from([0xff, 0x00, 0x80]), { binary: true });
+    customer.socket.send({ topic: 'aws/heartbeat', content: { marker: 'last' } });
+    await customer.socket.next((frame) => frame.topic === 'aws/heartbeat', 5000);
+    for (const frame of customer.socket.frames) expect(frame.topic !== undefined || frame.message === 'Forbidden').toBe(true);
+    const sent = await say(customer.connectionToken, 'still delivered');
+    await customer.socket.item((item) => item.Id === sent.Id);
   });
 
   it('a closed socket is forgotten: pushes go on to the others', async () => {
