@@ -57,7 +57,11 @@ test('an agent joins by ContactId, replies, transfers with and without a queue, 
   await agent.getByLabel('Your name').fill('Sam');
   await join(agent, first);
   await inLog(agent, 'Hi, can someone help with my bill?');
-  await say(agent, 'Hello Linus, let me get you to billing.');
+  // The customer sees the agent typing, pushed over the WebSocket, before the reply comes.
+  await agent.getByLabel('Message').fill('Hello Linus, let me get you to billing.');
+  await customer.getByRole('status').getByText('Sam is typing…').waitFor({ timeout: 1000 });
+  await agent.getByLabel('Message').press('Enter');
+  await inLog(agent, 'Hello Linus, let me get you to billing.');
   await inLog(customer, 'Hello Linus, let me get you to billing.', 2000);
   await inLog(customer, 'Sam joined the chat');
   await screenshot(agent, 'agent-01-joined-and-replied');
