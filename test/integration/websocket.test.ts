@@ -158,6 +158,16 @@ describe('real-time delivery over WebSocket (chatjs frame protocol)', () => {
     await expect(FrameClient.open(third.url.replace('/websocket', '/elsewhere'))).rejects.toThrow('refused: 404');
   });
 
+  it('a connection lives an hour: then its deep heartbeat fails and the next push closes it', async () => {
+    const { customer, agent } = await chatWithSockets();
+    skew = 61 * 60_000;
+    customer.socket.send({ topic: 'aws/ping' });
+    expect(await customer.socket.next((frame) => frame.topic === 'aws/ping')).toMatchObject({ statusCode: 410 });
+    const sent = await say(agent.connectionToken, 'an hour later');
+    await customer.socket.waitClosed();
+    expect(customer.socket.items().some((item) => item.Id === sent.Id)).toBe(false);
+  });
+
   it("a rehydrated chat's customer is told once, at its first subscription; agents are not", async () => {
     const past = await chatWithSockets();
     await t.connect.send(new StopContactCommand({ InstanceId: INSTANCE, ContactId: past.contactId }));
