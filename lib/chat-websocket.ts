@@ -12,8 +12,8 @@ import { pascalCase, type PushTarget, routeFunction, type RouteFunctionProps } f
 
 export interface ChatWebsocketProps extends Omit<RouteFunctionProps, 'push'> {
   stageName: string;
-  throttleRateLimit: number;
-  throttleBurstLimit: number;
+  websocketRateLimit: number;
+  websocketBurstLimit: number;
 }
 
 /**
@@ -38,7 +38,7 @@ export class ChatWebsocket extends Construct implements PushTarget {
       webSocketApi: this.api,
       stageName: props.stageName,
       autoDeploy: true,
-      throttle: { rateLimit: props.throttleRateLimit, burstLimit: props.throttleBurstLimit },
+      throttle: { rateLimit: props.websocketRateLimit, burstLimit: props.websocketBurstLimit },
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
         format: AccessLogFormat.custom(

@@ -14,6 +14,12 @@ export interface Settings {
   corsAllowOrigins: string[];
   throttleRateLimit: number;
   throttleBurstLimit: number;
+  /**
+   * The WebSocket stage's frames per second (steady, burst). Every connected participant sends two
+   * frames every 10 s (chatjs' heartbeat and ping): 500 per second carries about 2,500 participants.
+   */
+  websocketRateLimit: number;
+  websocketBurstLimit: number;
   /** An existing bucket to keep transcripts in (e.g. where Amazon Connect already writes them); none: the stack makes one. */
   transcriptBucketName?: string;
   transcriptPrefix: string;
@@ -33,6 +39,8 @@ export const DEFAULTS = {
   corsAllowOrigins: '*',
   throttleRateLimit: 50,
   throttleBurstLimit: 100,
+  websocketRateLimit: 500,
+  websocketBurstLimit: 1000,
   transcriptPrefix: 'connect',
   widgetInstanceId: 'widget',
   widgetContactFlowId: 'widget-flow',
@@ -81,6 +89,8 @@ export function settingsFromContext(node: Node): Settings {
     corsAllowOrigins: text('corsAllowOrigins', DEFAULTS.corsAllowOrigins).split(',').map((origin) => origin.trim()).filter(Boolean),
     throttleRateLimit: integer('throttleRateLimit', DEFAULTS.throttleRateLimit, 1),
     throttleBurstLimit: integer('throttleBurstLimit', DEFAULTS.throttleBurstLimit, 1),
+    websocketRateLimit: integer('websocketRateLimit', DEFAULTS.websocketRateLimit, 1),
+    websocketBurstLimit: integer('websocketBurstLimit', DEFAULTS.websocketBurstLimit, 1),
     transcriptBucketName: text('transcriptBucketName', '') || undefined,
     transcriptPrefix: text('transcriptPrefix', DEFAULTS.transcriptPrefix).replace(/^\/+|\/+$/g, ''),
     widgetInstanceId: text('widgetInstanceId', DEFAULTS.widgetInstanceId),
