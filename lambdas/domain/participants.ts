@@ -5,23 +5,12 @@ import { checkMessage, EVENT, eventItem, isoTime, messageItem, newItemId } from 
 import type { KeyRing } from './keys';
 import { type ChatPush, itemFrames, receiptFrame } from './push';
 import type { ChatSession, Contact, Participant, TokenGrant, TranscriptItem } from './model';
-import { openToken, signToken } from './signed-token';
+import { type GrantPayload, grantFromPayload, grantPayload, openToken, signToken } from './signed-token';
 import { hashToken } from './tokens';
 import { type ContactStore, WriteConflict } from '../stores/ports';
 
 /** Amazon Connect: a connection token is valid for one day. */
 export const CONNECTION_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
-
-/** What a connection token says, signed: instance, chat, contact, participant, role and expiry. */
-interface ConnectionPayload {
-  v: 1;
-  n: string;
-  i: string;
-  c: string;
-  p: string;
-  r: TokenGrant['role'];
-  x: number;
-}
 
 /** Who is calling the participant API, with the chat as it stands. */
 export interface Reader {
@@ -59,8 +48,7 @@ export class Participants {
   async connect(participantToken: string | undefined): Promise<{ ConnectionToken: string; Expiry: string; reader: Reader }> {
     const reader = await this.authorize(participantToken, 'participant', { active: true });
     const expiresAt = this.deps.now() + CONNECTION_TOKEN_TTL_MS;
-    const { instanceId, initialContactId, contactId, participantId, role } = reader.grant;
-    const payload: ConnectionPayload = { v: 1, n: instanceId, i: initialContactId, c: contactId, p: participantId, r: role, x: Math.floor(expiresAt / 1000) };
+    const payload = grantPayload(reader.grant, expiresAt);
     return { ConnectionToken: signToken(this.deps.keys, 'connection-token', payload), Expiry: isoTime(payload.x * 1000), reader };
   }
 
@@ -90,17 +78,8 @@ export class Participants {
   }
 
   private connectionGrant(token: string, now: number): TokenGrant | undefined {
-    const payload = openToken<ConnectionPayload>(this.deps.keys, 'connection-token', token, now);
-    if (typeof payload === 'string' || payload.v !== 1) return undefined;
-    return {
-      kind: 'connection',
-      instanceId: payload.n,
-      initialContactId: payload.i,
-      contactId: payload.c,
-      participantId: payload.p,
-      role: payload.r,
-      expiresAt: payload.x * 1000,
-    };
+    const payload = openToken<GrantPayload>(this.deps.keys, 'connection-token', token, now);
+    return typeof payload === 'string' || payload.v !== 1 ? undefined : grantFromPayload(payload);
   }
 
   /** A chat past its ChatDurationInMinutes ends the first time anyone touches it. */

@@ -1,4 +1,5 @@
 import type { KeyRing, SigningPurpose } from './keys';
+import type { TokenGrant } from './model';
 
 /**
  * The one format of every token this service signs rather than stores (NextTokens, resume tokens,
@@ -31,3 +32,33 @@ export function openToken<T extends SignedPayload>(keys: KeyRing, purpose: Signi
   if (typeof payload !== 'object' || payload === null || typeof payload.x !== 'number') return 'invalid';
   return payload.x * 1000 < now ? 'expired' : payload;
 }
+
+/** A participant's grant carried in a signed token (connection tokens, WebSocket URLs). */
+export interface GrantPayload extends SignedPayload {
+  v: 1;
+  n: string; // InstanceId
+  i: string; // InitialContactId
+  c: string; // ContactId
+  p: string; // ParticipantId
+  r: TokenGrant['role'];
+}
+
+export const grantPayload = (grant: TokenGrant, expiresAt: number): GrantPayload => ({
+  v: 1,
+  n: grant.instanceId,
+  i: grant.initialContactId,
+  c: grant.contactId,
+  p: grant.participantId,
+  r: grant.role,
+  x: Math.floor(expiresAt / 1000),
+});
+
+export const grantFromPayload = (payload: GrantPayload): TokenGrant => ({
+  kind: 'connection',
+  instanceId: payload.n,
+  initialContactId: payload.i,
+  contactId: payload.c,
+  participantId: payload.p,
+  role: payload.r,
+  expiresAt: payload.x * 1000,
+});

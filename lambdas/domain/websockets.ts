@@ -3,10 +3,10 @@ import { CHAT_DURATION_MINUTES } from './contacts';
 import { accessDenied } from './errors';
 import { EVENT, isoTime } from './items';
 import type { KeyRing } from './keys';
-import type { ChatConnection, TokenGrant } from './model';
+import type { ChatConnection } from './model';
 import type { Participants, Reader } from './participants';
 import { CHAT_TOPIC, type ChatPush, itemFrames } from './push';
-import { openToken, signToken } from './signed-token';
+import { type GrantPayload, grantFromPayload, grantPayload, openToken, signToken } from './signed-token';
 import { type ConnectionStore, type ContactStore, WriteConflict } from '../stores/ports';
 
 /** Amazon Connect: the WebSocket URL must be connected to within 100 seconds of being issued. */
@@ -19,15 +19,9 @@ export const WEBSOCKET_CONNECTION_TTL_MS = 60 * 60_000;
  * speaks for, and when it stops being usable. Browsers cannot set headers on a WebSocket, so the
  * URL carries its credential itself; its own signing purpose keeps it from passing for any other token.
  */
-interface UrlPayload {
-  v: 1;
+/** A grant, plus the URL's own id (`j`): claimed at $connect, so the URL serves one connection. */
+interface UrlPayload extends GrantPayload {
   j: string;
-  n: string;
-  i: string;
-  c: string;
-  p: string;
-  r: TokenGrant['role'];
-  x: number;
 }
 
 export interface WebsocketsDeps {
@@ -53,9 +47,8 @@ export class Websockets {
 
   /** CreateParticipantConnection's `Websocket`: a single-use URL for the participant, valid for 100 seconds. */
   url(reader: Reader): { Url: string; ConnectionExpiry: string } {
-    const { instanceId, initialContactId, contactId, participantId, role } = reader.grant;
     const expiresAt = this.deps.now() + WEBSOCKET_URL_TTL_MS;
-    const payload: UrlPayload = { v: 1, j: randomUUID(), n: instanceId, i: initialContactId, c: contactId, p: participantId, r: role, x: Math.floor(expiresAt / 1000) };
+    const payload: UrlPayload = { ...grantPayload(reader.grant, expiresAt), j: randomUUID() };
     const url = new URL(this.deps.baseUrl);
     url.searchParams.set('token', signToken(this.deps.keys, 'websocket-url', payload));
     return { Url: url.toString(), ConnectionExpiry: isoTime(payload.x * 1000) };
@@ -71,15 +64,7 @@ export class Websockets {
     const payload = token ? openToken<UrlPayload>(this.deps.keys, 'websocket-url', token, now) : 'invalid';
     if (payload === 'expired') throw accessDenied('The WebSocket URL has expired; call CreateParticipantConnection for a new one');
     if (payload === 'invalid' || payload.v !== 1) throw accessDenied('The WebSocket URL is not valid');
-    const grant: TokenGrant = {
-      kind: 'connection',
-      instanceId: payload.n,
-      initialContactId: payload.i,
-      contactId: payload.c,
-      participantId: payload.p,
-      role: payload.r,
-      expiresAt: payload.x * 1000,
-    };
+    const grant = grantFromPayload(payload);
     await this.deps.participants.admit(grant, { active: true });
     const connection: ChatConnection = {
       connectionId,
