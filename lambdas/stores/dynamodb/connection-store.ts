@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChatConnection } from '../../domain/model';
 import { type ConnectionStore, WriteConflict } from '../ports';
-import { CONNECTIONS_PREFIX, keys, TTL_ATTRIBUTE, toRecord, withKey } from './keys';
+import { CONNECTIONS_PREFIX, keys, readPages, TTL_ATTRIBUTE, toRecord, withKey } from './keys';
 
 /**
  * WebSocket connections in the one table: each connection twice (under its chat, for fan-out, and
@@ -42,10 +42,8 @@ export class DynamoConnectionStore implements ConnectionStore {
   }
 
   async chatConnections(initialContactId: string): Promise<ChatConnection[]> {
-    const connections: ChatConnection[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
+    const items = await readPages((startKey) =>
+      this.db.send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk',
@@ -53,11 +51,9 @@ export class DynamoConnectionStore implements ConnectionStore {
           ConsistentRead: true,
           ExclusiveStartKey: startKey,
         }),
-      );
-      connections.push(...(page.Items ?? []).map((item) => toRecord<ChatConnection>(item)));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return connections;
+      ),
+    );
+    return items.map((item) => toRecord<ChatConnection>(item));
   }
 
   async claimOnce(key: string, expiresAt: number): Promise<boolean> {

@@ -24,7 +24,7 @@ import {
   type TransferWrite,
   WriteConflict,
 } from '../ports';
-import { ITEM_PREFIX, keys, TTL_ATTRIBUTE, toRecord, withKey } from './keys';
+import { ITEM_PREFIX, keys, readPages, TTL_ATTRIBUTE, toRecord, withKey } from './keys';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -199,27 +199,27 @@ export class DynamoContactStore implements ContactStore {
     const forward = range.direction === 'FORWARD';
     const bound = range.from ? `${ITEM_PREFIX}${range.from.id}` : undefined;
     const operator = forward ? (range.from?.inclusive ? '>=' : '>') : range.from?.inclusive ? '<=' : '<';
-    const items: TranscriptItem[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: bound ? `pk = :pk AND sk ${operator} :bound` : 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: bound ? { ':pk': keys.contact(contactId).pk, ':bound': bound } : { ':pk': keys.contact(contactId).pk, ':prefix': ITEM_PREFIX },
-          ScanIndexForward: forward,
-          Limit: limit - items.length,
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const stored of page.Items ?? []) {
-        // A bound below the item prefix would reach the contact record: keep to items.
-        if (typeof stored.sk === 'string' && stored.sk.startsWith(ITEM_PREFIX)) items.push(fromStoredItem(toRecord<StoredItem>(stored)));
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey && items.length < limit);
-    return items;
+    const rows = await readPages(
+      (startKey) =>
+        this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: bound ? `pk = :pk AND sk ${operator} :bound` : 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: bound ? { ':pk': keys.contact(contactId).pk, ':bound': bound } : { ':pk': keys.contact(contactId).pk, ':prefix': ITEM_PREFIX },
+            ScanIndexForward: forward,
+            Limit: limit,
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      limit,
+    );
+    // A bound reaches past the items only at their end (the contact record sorts before them, the
+    // session after): keep to items.
+    return rows
+      .filter((row) => typeof row.sk === 'string' && row.sk.startsWith(ITEM_PREFIX))
+      .slice(0, limit)
+      .map((row) => fromStoredItem(toRecord<StoredItem>(row)));
   }
 
   async markArchived(contactId: string, transcriptKey: string): Promise<void> {
@@ -249,10 +249,8 @@ export class DynamoContactStore implements ContactStore {
   }
 
   async endedWithoutTranscript(): Promise<Contact[]> {
-    const contacts: Contact[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
+    const items = await readPages((startKey) =>
+      this.db.send(
         new ScanCommand({
           TableName: this.tableName,
           FilterExpression: 'sk = :contact AND #state = :ended AND attribute_not_exists(transcriptKey)',
@@ -260,11 +258,9 @@ export class DynamoContactStore implements ContactStore {
           ExpressionAttributeValues: { ':contact': 'CONTACT', ':ended': 'ENDED' },
           ExclusiveStartKey: startKey,
         }),
-      );
-      contacts.push(...(page.Items ?? []).map((item) => toRecord<Contact>(item)));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return contacts;
+      ),
+    );
+    return items.map((item) => toRecord<Contact>(item));
   }
 
   async replaceAttributes(initialContactId: string, attributes: Record<string, string>, expectedVersion: number, now: number) {

@@ -39,3 +39,24 @@ export function toRecord<T>(item: Record<string, unknown>): T {
   const { pk: _pk, sk: _sk, [TTL_ATTRIBUTE]: _ttl, ...record } = item;
   return record as T;
 }
+
+type Row = Record<string, unknown>;
+interface Page {
+  Items?: Row[];
+  LastEvaluatedKey?: Row;
+}
+
+/**
+ * Every item a Query or Scan yields, following LastEvaluatedKey, up to `limit` (DynamoDB pages at
+ * 1 MB, so even a bounded read can take several). `read` sends one request from a start key.
+ */
+export async function readPages(read: (startKey: Row | undefined) => Promise<Page>, limit = Infinity): Promise<Row[]> {
+  const items: Row[] = [];
+  let startKey: Row | undefined;
+  do {
+    const page = await read(startKey);
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey && items.length < limit);
+  return items;
+}
