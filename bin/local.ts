@@ -1,6 +1,6 @@
 import { MissingJavaError } from '../lambdas/local/dynamodb-local';
 import { startLocalServer } from '../lambdas/local/server';
-import type { LogLevel } from '../lambdas/http/logger';
+import { logLevelFrom } from '../lambdas/http/logger';
 import { buildWeb } from '../web/build';
 
 /** `npm start`: the service on this machine, no cloud account and no Docker. */
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
       accessKeyId: process.env.LOCAL_ACCESS_KEY_ID ?? 'local',
       secretAccessKey: process.env.LOCAL_SECRET_ACCESS_KEY ?? 'local',
     },
-    logLevel: (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info',
+    logLevel: logLevelFrom(process.env.LOG_LEVEL),
   });
   process.stdout.write(`persistent-chat listening on ${server.url} (chat page: ${server.url}/, local agent desk: ${server.url}/agent)\n`);
   let stopping = false;

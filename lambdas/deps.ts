@@ -12,7 +12,7 @@ import { TranscriptPages } from './domain/transcript-pages';
 import { Transcripts } from './domain/transcripts';
 import { Websockets } from './domain/websockets';
 import { Widget } from './domain/widget';
-import { Logger } from './http/logger';
+import { Logger, logLevelFrom } from './http/logger';
 import { documentClient, s3Client } from './stores/clients';
 import { ApiGatewayTransport, managementEndpoint } from './push/api-gateway-transport';
 import { DynamoConnectionStore } from './stores/dynamodb/connection-store';
@@ -85,7 +85,7 @@ export function depsFromEnvironment(): Promise<Deps> {
     const config = configFromEnvironment(process.env);
     const clients = { db: documentClient(config), s3: s3Client({ ...config, forcePathStyle: config.forcePathStyle }) };
     const transport = new ApiGatewayTransport(new ApiGatewayManagementApiClient({ region: config.region, endpoint: managementEndpoint(config.websocketUrl) }));
-    return buildDeps(config, clients, await loadKeyMaterial(config), new Logger((process.env.LOG_LEVEL as never) ?? 'info'), { transport });
+    return buildDeps(config, clients, await loadKeyMaterial(config), new Logger(logLevelFrom(process.env.LOG_LEVEL)), { transport });
   })();
   // A failure (Secrets Manager unreachable for a moment) must not stick to the container: try again next time.
   lambdaDeps.catch(() => (lambdaDeps = undefined));

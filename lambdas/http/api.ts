@@ -5,7 +5,7 @@ import { DomainError, invalidRequest } from '../domain/errors';
 import { Fields } from '../domain/fields';
 import { cors } from './cors';
 import { type Api, toErrorResponse } from './errors';
-import { errorFields, Logger } from './logger';
+import { errorFields, Logger, logLevelFrom } from './logger';
 
 /** What a route handler gets: the checked pieces of the request, never the raw event. */
 export interface ApiRequest {
@@ -38,7 +38,7 @@ interface State {
  * body, then the route; the error mapper turns any failure into the API's error shape last.
  */
 export function defineRoute<D>(api: Api, logic: RouteLogic<D>): Route<D> {
-  return (deps, log = new Logger((process.env.LOG_LEVEL as never) ?? 'info')) =>
+  return (deps, log = new Logger(logLevelFrom(process.env.LOG_LEVEL))) =>
     middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
       // middy runs `after` and `onError` in reverse: CORS headers go on last, onto any response.
       .use(cors())

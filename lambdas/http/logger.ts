@@ -2,6 +2,9 @@
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const order: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
+/** `LOG_LEVEL` from the environment; an unknown value is `info` rather than a crash at start. */
+export const logLevelFrom = (value: string | undefined): LogLevel => (value && value in order ? (value as LogLevel) : 'info');
+
 export class Logger {
   constructor(
     private readonly level: LogLevel = 'info',

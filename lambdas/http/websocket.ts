@@ -1,7 +1,7 @@
 import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { DomainError } from '../domain/errors';
 import { toErrorResponse } from './errors';
-import { errorFields, Logger } from './logger';
+import { errorFields, Logger, logLevelFrom } from './logger';
 
 /** What a WebSocket route's logic gets: the connection, the URL's query (at $connect) and the frame's text. */
 export interface WebsocketRequest {
@@ -32,7 +32,7 @@ export type WebsocketRoute<D> = (deps: () => Promise<D>, log?: Logger) => Websoc
  * REST body and CORS handling that do not apply to socket events.
  */
 export function websocketRoute<D>(logic: WebsocketLogic<D>): WebsocketRoute<D> {
-  return (deps, log = new Logger((process.env.LOG_LEVEL as never) ?? 'info')) =>
+  return (deps, log = new Logger(logLevelFrom(process.env.LOG_LEVEL))) =>
     async (event, context) => {
       const { connectionId, routeKey } = event.requestContext;
       const requestId = context.awsRequestId || event.requestContext.requestId;
