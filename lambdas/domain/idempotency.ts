@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DomainError } from './errors';
 import type { KeyRing } from './keys';
-import { type IdempotencyKey, type IdempotencyRecord, type ContactStore, WriteConflict } from '../stores/ports';
+import type { ContactStore, IdempotencyKey, IdempotencyRecord } from '../stores/ports';
 
 /** How long a ClientToken is remembered (Amazon Connect keeps them for days, not forever). */
 export const IDEMPOTENCY_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -13,9 +13,9 @@ export type Response = Record<string, string>;
 
 /**
  * Runs `create` at most once per ClientToken. A repeat with the same parameters gets the first
- * call's response; a repeat with other parameters gets IdempotencyException. Two racing first
- * calls are settled by the store: the record is written in the same atomic write as what it
- * creates, so the loser finds the winner's record and replays it.
+ * call's response; a repeat with other parameters gets IdempotencyException. The record is written
+ * in the same atomic write as what the call creates, so a repeat, or the loser of two racing first
+ * calls, is refused by the store, finds the winner's record and replays it.
  */
 export class Idempotency {
   constructor(
@@ -31,8 +31,6 @@ export class Idempotency {
   ): Promise<R> {
     if (!key) return create(undefined);
     const requestDigest = createHash('sha256').update(JSON.stringify(request)).digest('base64url');
-    const replayed = await this.replay<R>(key, requestDigest);
-    if (replayed) return replayed;
     try {
       return await create((response) => ({
         ...key,
@@ -41,10 +39,12 @@ export class Idempotency {
         expiresAt: now + IDEMPOTENCY_TTL_MS,
       }));
     } catch (error) {
-      if (!(error instanceof WriteConflict && error.reason === 'idempotency-token-used')) throw error;
-      const winner = await this.replay<R>(key, requestDigest);
-      if (!winner) throw error;
-      return winner;
+      // Only a failed call looks for an earlier one: the SDK sends a ClientToken with every call, so
+      // reading first would cost every write a read. A repeat fails (its record's write is refused, or
+      // the state moved on: a transferred contact is no longer active) and then replays the first answer.
+      const first = await this.replay<R>(key, requestDigest);
+      if (!first) throw error;
+      return first;
     }
   }
 
