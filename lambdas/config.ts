@@ -7,6 +7,12 @@ export interface Config {
   /** Key prefix of transcript files; Amazon Connect writes them under `connect/<instance-alias>/ChatTranscripts/`. */
   transcriptPrefix: string;
   forcePathStyle: boolean;
+  /**
+   * An S3-compatible endpoint instead of AWS's, read from the variables the SDK clients read for
+   * themselves (LocalStack sets `AWS_ENDPOINT_URL` in its Lambda containers): the transcript bucket
+   * is not reached through an SDK client (stores/s3/objects.ts), so it is read here.
+   */
+  s3Endpoint?: string;
   /** Where the signing keys come from: a local JSON file, or a Secrets Manager secret on AWS. */
   keySource: { file: string } | { secretArn: string };
   /**
@@ -46,6 +52,7 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv): Config {
     transcriptBucket: required('TRANSCRIPT_BUCKET'),
     transcriptPrefix: (env.TRANSCRIPT_PREFIX ?? 'connect').replace(/\/+$/, ''),
     forcePathStyle: env.S3_FORCE_PATH_STYLE === 'true',
+    s3Endpoint: env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true' ? undefined : env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined,
     keySource: env.SIGNING_KEY_SECRET_ARN
       ? { secretArn: env.SIGNING_KEY_SECRET_ARN }
       : { file: required('SIGNING_KEY_FILE') },

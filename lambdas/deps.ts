@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type Config, configFromEnvironment } from './config';
@@ -13,12 +12,13 @@ import { Transcripts } from './domain/transcripts';
 import { Websockets } from './domain/websockets';
 import { Widget } from './domain/widget';
 import { Logger, logLevelFrom } from './http/logger';
-import { documentClient, s3Client } from './stores/clients';
+import { documentClient, s3Objects } from './stores/clients';
 import { ApiGatewayTransport, managementEndpoint } from './push/api-gateway-transport';
 import { DynamoConnectionStore } from './stores/dynamodb/connection-store';
 import { DynamoContactStore } from './stores/dynamodb/contact-store';
 import { parseKeyMaterial } from './rotation/key-material';
 import { secretVersions } from './rotation/secret-versions';
+import type { S3Objects } from './stores/s3/objects';
 import { S3TranscriptFiles } from './stores/s3/transcript-files';
 
 /** Everything a handler needs, built once per container (or once per local server). */
@@ -35,7 +35,8 @@ export interface Deps {
 
 export interface Clients {
   db: DynamoDBDocumentClient;
-  s3: S3Client;
+  /** The transcript bucket. */
+  s3: S3Objects;
 }
 
 /** How pushed frames reach the sockets, and the clock (tests move it to expire WebSocket URLs without sleeping). */
@@ -51,7 +52,7 @@ export function buildDeps(config: Config, clients: Clients, keyMaterial: KeyMate
   const push = new ConnectionFanout({ connections, transport, now, warn: log.warn });
   const transcripts = new Transcripts({
     store,
-    files: new S3TranscriptFiles(clients.s3, config.transcriptBucket),
+    files: new S3TranscriptFiles(clients.s3),
     accountId: config.accountId,
     prefix: config.transcriptPrefix,
     warn: log.warn,
@@ -83,7 +84,7 @@ let lambdaDeps: Promise<Deps> | undefined;
 export function depsFromEnvironment(): Promise<Deps> {
   lambdaDeps ??= (async () => {
     const config = configFromEnvironment(process.env);
-    const clients = { db: documentClient(config), s3: s3Client({ ...config, forcePathStyle: config.forcePathStyle }) };
+    const clients = { db: documentClient(config), s3: s3Objects({ ...config, bucket: config.transcriptBucket, s3Endpoint: config.s3Endpoint }) };
     const transport = new ApiGatewayTransport(new ApiGatewayManagementApiClient({ region: config.region, endpoint: managementEndpoint(config.websocketUrl) }));
     return buildDeps(config, clients, await loadKeyMaterial(config), new Logger(logLevelFrom(process.env.LOG_LEVEL)), { transport });
   })();

@@ -4,6 +4,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { HANDLER_BUNDLING } from './handler-bundling';
 
 export interface ChatFunctionProps {
   /** The TypeScript file whose `handler` export is the entry. */
@@ -39,13 +40,13 @@ export class ChatFunction extends NodejsFunction {
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       bundling: {
         format: OutputFormat.CJS,
-        target: 'node24',
+        target: HANDLER_BUNDLING.target,
         minify: true,
         sourceMap: true,
         sourcesContent: false,
         externalModules: [], // bundle the AWS SDK too
-        // The SDK's ES module builds tree-shake: a third smaller bundle and about half the cold init (npm run bench).
-        mainFields: ['module', 'main'],
+        mainFields: [...HANDLER_BUNDLING.mainFields],
+        esbuildArgs: { '--alias': Object.entries(HANDLER_BUNDLING.alias).map(([module, standIn]) => `${module}=${standIn}`) },
       },
     });
   }

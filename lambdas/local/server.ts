@@ -10,7 +10,7 @@ import { HANDLERS, WEBSOCKET_HANDLERS } from '../handlers';
 import { errorResult, type ApiHandler } from '../http/api';
 import { Logger, type LogLevel } from '../http/logger';
 import { ROUTES, type RouteSpec, WEBSOCKET_ROUTES } from '../routes';
-import { documentClient, s3Client } from '../stores/clients';
+import { documentClient, s3Objects } from '../stores/clients';
 import { AGENT_ROUTES } from './agent-routes';
 import { headerBytes, lambdaContext, MAX_HEADER_BYTES, newRequestId, readBody, Router, toProxyEvent, writeResult } from './api-gateway';
 import { startDynamoDBLocal } from './dynamodb-local';
@@ -85,7 +85,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     stops.push(s3.stop);
     const clients = {
       db: documentClient({ region: config.region, dynamodbEndpoint: dynamodb.endpoint, credentials: LOCAL_CREDENTIALS }),
-      s3: s3Client({ region: config.region, s3Endpoint: s3.endpoint, credentials: s3.credentials, forcePathStyle: true }),
+      s3: s3Objects({ region: config.region, bucket: config.transcriptBucket, s3Endpoint: s3.endpoint, credentials: s3.credentials, forcePathStyle: true }),
     };
     stops.push(async () => {
       clients.db.destroy();

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { S3Objects } from './s3/objects';
 
 /**
  * One client per service, built once per container. `endpoint` is set only off AWS (the local
@@ -21,14 +22,14 @@ export function documentClient(options: ClientOptions & { dynamodbEndpoint?: str
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
-export function s3Client(options: ClientOptions & { s3Endpoint?: string; forcePathStyle?: boolean }): S3Client {
-  return new S3Client({
+/** The transcript bucket's objects (see s3/objects.ts for why not the SDK's S3 client). */
+export function s3Objects(options: ClientOptions & { bucket: string; s3Endpoint?: string; forcePathStyle?: boolean }): S3Objects {
+  return new S3Objects({
     region: options.region,
+    bucket: options.bucket,
     endpoint: options.s3Endpoint ?? options.endpoint,
-    credentials: options.credentials,
+    // On Lambda, the default chain (in the bundles: the environment, lambda-credentials.ts) as the SDK clients use.
+    credentials: options.credentials ?? defaultProvider(),
     forcePathStyle: options.forcePathStyle,
-    // Checksums only where S3 requires them: streaming aws-chunked uploads confuse S3-compatible servers.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
   });
 }

@@ -1,26 +1,16 @@
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { TranscriptFile, TranscriptFiles } from '../ports';
+import type { S3Objects } from './objects';
 
 /** Transcript files as JSON objects in the one transcript bucket. */
 export class S3TranscriptFiles implements TranscriptFiles {
-  constructor(
-    private readonly s3: S3Client,
-    private readonly bucket: string,
-  ) {}
+  constructor(private readonly objects: S3Objects) {}
 
   async put(key: string, file: TranscriptFile): Promise<void> {
-    await this.s3.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: JSON.stringify(file), ContentType: 'application/json' }),
-    );
+    await this.objects.put(key, JSON.stringify(file), 'application/json');
   }
 
   async get(key: string): Promise<TranscriptFile | undefined> {
-    try {
-      const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      return JSON.parse(await object.Body!.transformToString('utf8')) as TranscriptFile;
-    } catch (error) {
-      if (error instanceof NoSuchKey) return undefined;
-      throw error;
-    }
+    const text = await this.objects.get(key);
+    return text === undefined ? undefined : (JSON.parse(text) as TranscriptFile);
   }
 }

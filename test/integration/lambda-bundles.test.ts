@@ -1,0 +1,117 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { build } from 'esbuild';
+import { HANDLER_BUNDLING } from '../../lib/handler-bundling';
+import { DynamoContactStore } from '../../lambdas/stores/dynamodb/contact-store';
+import { INSTANCE, say, startChat } from '../support/chat';
+import { startTestServer, type TestServer } from '../support/local-server';
+
+/**
+ * The functions as the stack deploys them: each handler bundled with the stack's own settings
+ * (lib/handler-bundling.ts: the SDK's ES builds, the environment-only credential provider) and run
+ * in a fresh Node process that has only Lambda's environment: credentials in AWS_ACCESS_KEY_ID and
+ * friends, no home directory, endpoints in the SDK's AWS_ENDPOINT_URL_* variables (as LocalStack sets
+ * them). Ending a chat writes its transcript file to S3 and reading it back comes from S3, so both
+ * the bundled DynamoDB client and the bundled S3 object client talk to the local servers.
+ */
+const root = join(__dirname, '../..');
+const run = promisify(execFile);
+let t: TestServer;
+let bundles: string;
+
+beforeAll(async () => {
+  t = await startTestServer();
+  bundles = mkdtempSync(join(tmpdir(), 'persistent-chat-bundles-'));
+  for (const handler of ['stop-contact', 'get-transcript']) {
+    await build({
+      entryPoints: [join(root, 'lambdas/handlers', `${handler}.ts`)],
+      outfile: join(bundles, `${handler}.js`),
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      format: 'cjs',
+      logLevel: 'silent',
+      absWorkingDir: root,
+      target: HANDLER_BUNDLING.target,
+      mainFields: [...HANDLER_BUNDLING.mainFields],
+      alias: HANDLER_BUNDLING.alias,
+    });
+  }
+});
+afterAll(async () => {
+  await t.stop();
+  rmSync(bundles, { recursive: true, force: true });
+});
+
+/** Invokes one bundled handler in a fresh process, as Lambda would, and returns its result. */
+async function invoke(handler: string, event: Partial<APIGatewayProxyEvent>): Promise<APIGatewayProxyResult> {
+  const { server } = t;
+  const home = mkdtempSync(join(tmpdir(), 'persistent-chat-home-'));
+  try {
+    const script = `require(${JSON.stringify(join(bundles, `${handler}.js`))}).handler(JSON.parse(process.env.EVENT), { awsRequestId: 'r-1', functionName: '${handler}', getRemainingTimeInMillis: () => 10000 })
+      .then((result) => process.stdout.write('\\nRESULT ' + JSON.stringify(result)));`;
+    const { stdout } = await run(process.execPath, ['-e', script], {
+      env: {
+        HOME: home,
+        AWS_REGION: server.config.region,
+        AWS_ACCESS_KEY_ID: server.s3Credentials.accessKeyId, // DynamoDB Local takes any key; s3rver only its own
+        AWS_SECRET_ACCESS_KEY: server.s3Credentials.secretAccessKey,
+        AWS_SESSION_TOKEN: 'lambda-session-token',
+        AWS_ENDPOINT_URL_DYNAMODB: server.dynamodbEndpoint,
+        AWS_ENDPOINT_URL_S3: server.s3Endpoint,
+        S3_FORCE_PATH_STYLE: 'true',
+        TABLE_NAME: server.config.tableName,
+        TRANSCRIPT_BUCKET: server.config.transcriptBucket,
+        SIGNING_KEY_FILE: join(t.dataDir, 'signing-keys.json'),
+        WEBSOCKET_URL: 'wss://sockets.invalid/v1', // no socket is open: nothing is pushed
+        LOG_LEVEL: 'error',
+        EVENT: JSON.stringify({ headers: {}, pathParameters: null, queryStringParameters: null, requestContext: { requestId: 'r-1' }, ...event }),
+      },
+    });
+    const result = /\nRESULT (.*)$/.exec(stdout)?.[1];
+    if (!result) throw new Error(`no result from ${handler}: ${stdout}`);
+    return JSON.parse(result) as APIGatewayProxyResult;
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+test('bundled functions end a chat into its S3 transcript file and read it back from there', async () => {
+  const customer = await startChat(t);
+  await say(t, customer, 'said before the chat ended');
+
+  const stopped = await invoke('stop-contact', {
+    httpMethod: 'POST',
+    resource: '/contact/stop',
+    path: '/contact/stop',
+    body: JSON.stringify({ InstanceId: INSTANCE, ContactId: customer.contactId }),
+  });
+  expect(stopped.statusCode).toBe(200);
+
+  // Archived by the bundle: the file is written and the table's items are gone, so the read below is S3's.
+  const contact = await new DynamoContactStore(t.server.clients.db, t.server.config.tableName).getContact(customer.contactId);
+  expect(contact?.transcriptKey).toMatch(new RegExp(`^connect/${INSTANCE}/ChatTranscripts/\\d{4}/\\d\\d/\\d\\d/${customer.contactId}_\\d{8}T\\d\\d:\\d\\d_UTC\\.json$`));
+  expect(await t.server.clients.s3.get(contact!.transcriptKey!)).toContain('said before the chat ended');
+
+  const read = await invoke('get-transcript', {
+    httpMethod: 'POST',
+    resource: '/participant/transcript',
+    path: '/participant/transcript',
+    headers: { 'X-Amz-Bearer': customer.connectionToken, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ ScanDirection: 'BACKWARD', SortOrder: 'ASCENDING', MaxResults: 100 }),
+  });
+  expect(read.statusCode).toBe(200);
+  const transcript = (JSON.parse(read.body) as { Transcript: { Type: string; Content?: string }[] }).Transcript;
+  expect(transcript.filter((item) => item.Type === 'MESSAGE').map((item) => item.Content)).toEqual(['said before the chat ended']);
+});
+
+test('the bundles carry only the environment credential provider, and not the SDK S3 client', async () => {
+  const bundle = readFileSync(join(bundles, 'stop-contact.js'), 'utf8');
+  expect(bundle).toContain('AWS_SECRET_ACCESS_KEY'); // fromEnv
+  // What the default chain's container, web-identity and SSO providers read; the S3 client's endpoint rules.
+  for (const absent of ['AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'sso_start_url', 'S3Express']) expect(bundle).not.toContain(absent);
+});
