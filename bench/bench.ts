@@ -14,7 +14,7 @@ import { ConnectClient } from '@aws-sdk/client-connect';
 import { ConnectParticipantClient } from '@aws-sdk/client-connectparticipant';
 import { HANDLER_BUNDLING } from '../lib/handler-bundling';
 import { startLocalServer, type LocalServer } from '../lambdas/local/server';
-import { ROUTES } from '../lambdas/routes';
+import { ROUTES, WEBSOCKET_ROUTES } from '../lambdas/routes';
 import { DynamoContactStore } from '../lambdas/stores/dynamodb/contact-store';
 import { S3TranscriptFiles } from '../lambdas/stores/s3/transcript-files';
 
@@ -224,10 +224,11 @@ async function naivePage(server: LocalServer, readerContactId: string): Promise<
 async function measureHandlers() {
   const out = mkdtempSync(join(tmpdir(), 'persistent-chat-bundles-'));
   const handlers: Record<string, unknown> = {};
-  for (const spec of ROUTES) {
-    const outfile = join(out, `${spec.handler}.js`);
+  // Every function the stack deploys: the REST routes' and the WebSocket API's (several route keys share one).
+  for (const name of new Set([...ROUTES, ...WEBSOCKET_ROUTES].map((spec) => spec.handler))) {
+    const outfile = join(out, `${name}.js`);
     const result = await build({
-      entryPoints: [join(root, 'lambdas/handlers', `${spec.handler}.ts`)],
+      entryPoints: [join(root, 'lambdas/handlers', `${name}.ts`)],
       // As the stack bundles them (lib/chat-function.ts).
       bundle: true, minify: true, platform: 'node', format: 'cjs', outfile, metafile: true, logLevel: 'silent',
       absWorkingDir: root, target: HANDLER_BUNDLING.target, mainFields: [...HANDLER_BUNDLING.mainFields], alias: HANDLER_BUNDLING.alias,
@@ -244,7 +245,7 @@ async function measureHandlers() {
       }).toString();
       init.push(Number(printed));
     }
-    handlers[spec.handler] = {
+    handlers[name] = {
       kb: round(statSync(outfile).size / 1024),
       initMs: stats(init).median,
       largest: [...byPackage.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([name, bytes]) => `${name} ${Math.round(bytes / 1024)} KB`),
@@ -266,6 +267,7 @@ function report(results: Record<string, unknown>) {
     return [d, {
       'first page median ms': p.firstPage.median, 'first p95': p.firstPage.p95,
       '5th page median ms': p.fifthPage.median, '5th p95': p.fifthPage.p95,
+      'vs depth 1 (first)': round(p.firstPage.median / base.firstPage.median),
       'vs depth 1 (5th)': round(p.fifthPage.median / base.fifthPage.median),
       'reads/page cold→warm (first)': `${p.storeReadsFirstPage.cold}→${p.storeReadsFirstPage.warm}`,
       'reads/page cold→warm (5th)': `${p.storeReadsFifthPage.cold}→${p.storeReadsFifthPage.warm}`,
