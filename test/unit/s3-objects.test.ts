@@ -134,9 +134,11 @@ describe('S3Objects answers and retries', () => {
     expect(transport.tries).toHaveLength(1);
   });
 
-  test('a PUT answered 404 (no such bucket) fails instead of passing for a write', async () => {
-    const transport = scripted([[404, errorBody('NoSuchBucket')]]);
-    await expect(new S3Objects({ ...options, requestHandler: transport }).put('a/b.json', '{}', 'application/json')).rejects.toMatchObject({ code: 'NoSuchBucket' });
+  test('a missing bucket is an error, for a read as for a write', async () => {
+    const transport = scripted([[404, errorBody('NoSuchBucket')], [404, errorBody('NoSuchBucket')]]);
+    const objects = new S3Objects({ ...options, requestHandler: transport });
+    await expect(objects.get('a/b.json')).rejects.toMatchObject({ code: 'NoSuchBucket' });
+    await expect(objects.put('a/b.json', '{}', 'application/json')).rejects.toMatchObject({ code: 'NoSuchBucket' });
   });
 
   test('after the last try the last failure is thrown', async () => {

@@ -10,7 +10,7 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, HttpHandlerO
  * `@aws-sdk/client-s3` signs them (test/unit/s3-objects.test.ts holds the two side by side).
  *
  * Why not client-s3 itself: its ~100 operations' schemas and its endpoint rules survive esbuild's
- * tree-shaking (computed keys, aws/aws-sdk-js-v3#7607) and were a fifth of every function's bundle;
+ * tree-shaking (computed keys, aws/aws-sdk-js-v3#7607) and were 150 KB of every function's bundle;
  * these two calls are all the service makes. DynamoDB and the rest stay on the SDK.
  */
 export interface S3ObjectsOptions {
@@ -55,11 +55,14 @@ export class S3Objects {
     this.maxAttempts = options.maxAttempts ?? 3;
   }
 
-  /** The object's body as UTF-8 text; undefined when there is no such key (404). */
+  /** The object's body as UTF-8 text; undefined when there is no such key (a missing bucket is an error). */
   async get(key: string): Promise<string | undefined> {
-    const { statusCode, body } = await this.send(objectRequest(this.options, 'GET', key));
-    if (statusCode === 404) return undefined;
-    return body;
+    try {
+      return await this.send(objectRequest(this.options, 'GET', key));
+    } catch (error) {
+      if (error instanceof S3Error && error.code === 'NoSuchKey') return undefined;
+      throw error;
+    }
   }
 
   async put(key: string, body: string, contentType: string): Promise<void> {
@@ -72,17 +75,18 @@ export class S3Objects {
   }
 
   /** Signs (afresh for every try: the signature carries the time) and sends, retrying what S3 says to retry. */
-  private async send(request: HttpRequest): Promise<{ statusCode: number; body: string }> {
+  private async send(request: HttpRequest): Promise<string> {
     for (let attempt = 1; ; attempt++) {
+      const signed = (await this.signer.sign(request.clone())) as HttpRequest;
       let answer: { statusCode: number; body: string } | undefined;
       try {
-        const { response } = await this.handler.handle((await this.signer.sign(request.clone())) as HttpRequest);
+        const { response } = await this.handler.handle(signed);
         answer = { statusCode: response.statusCode, body: await readBody(response) };
       } catch (error) {
         if (attempt >= this.maxAttempts) throw error; // the connection failed (reset, refused, DNS)
       }
       if (answer) {
-        if (answer.statusCode < 300 || (answer.statusCode === 404 && request.method === 'GET')) return answer;
+        if (answer.statusCode < 300) return answer.body;
         if (!RETRYABLE_STATUS.has(answer.statusCode) || attempt >= this.maxAttempts) throw s3Error(answer);
       }
       // Full jitter on an exponential base, as the SDK's standard retry strategy.
