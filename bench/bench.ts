@@ -12,7 +12,7 @@ import { StartChatContactCommand, StopContactCommand } from '@aws-sdk/client-con
 import { CreateParticipantConnectionCommand, GetTranscriptCommand, SendMessageCommand } from '@aws-sdk/client-connectparticipant';
 import { ConnectClient } from '@aws-sdk/client-connect';
 import { ConnectParticipantClient } from '@aws-sdk/client-connectparticipant';
-import { HANDLER_BUNDLING } from '../lib/handler-bundling';
+import { HANDLER_BUNDLING, handlerBuildOptions } from '../lib/handler-bundling';
 import { startLocalServer, type LocalServer } from '../lambdas/local/server';
 import { ROUTES, WEBSOCKET_ROUTES } from '../lambdas/routes';
 import { DynamoContactStore } from '../lambdas/stores/dynamodb/contact-store';
@@ -227,21 +227,18 @@ async function measureHandlers() {
   // Every function the stack deploys: the REST routes' and the WebSocket API's (several route keys share one).
   for (const name of new Set([...ROUTES, ...WEBSOCKET_ROUTES].map((spec) => spec.handler))) {
     const outfile = join(out, `${name}.js`);
-    const result = await build({
-      entryPoints: [join(root, 'lambdas/handlers', `${name}.ts`)],
-      // As the stack bundles them (lib/chat-function.ts).
-      bundle: true, minify: true, platform: 'node', format: 'cjs', outfile, metafile: true, logLevel: 'silent',
-      absWorkingDir: root, target: HANDLER_BUNDLING.target, mainFields: [...HANDLER_BUNDLING.mainFields], alias: HANDLER_BUNDLING.alias,
-    });
+    // As the stack bundles them, and initialised with the Node options the functions run with.
+    const result = await build({ ...handlerBuildOptions(root, name, outfile), metafile: true });
     const byPackage = new Map<string, number>();
-    for (const [path, input] of Object.entries(result.metafile.outputs[Object.keys(result.metafile.outputs)[0]!]!.inputs)) {
-      const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? '(project)';
-      byPackage.set(name, (byPackage.get(name) ?? 0) + input.bytesInOutput);
+    const bundle = Object.entries(result.metafile!.outputs).find(([file]) => file.endsWith(`${name}.js`))![1]; // not the .map
+    for (const [path, input] of Object.entries(bundle.inputs)) {
+      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? '(project)';
+      byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + input.bytesInOutput);
     }
     const init: number[] = [];
     for (let i = 0; i < 5; i++) {
       const printed = execFileSync(process.execPath, ['-e', `const s=process.hrtime.bigint();require(${JSON.stringify(outfile)});process.stdout.write(String(Number(process.hrtime.bigint()-s)/1e6))`], {
-        env: { ...process.env, AWS_REGION: 'us-east-1', TABLE_NAME: 't', TRANSCRIPT_BUCKET: 'b', SIGNING_KEY_FILE: '/dev/null' },
+        env: { ...process.env, NODE_OPTIONS: HANDLER_BUNDLING.nodeOptions, AWS_REGION: 'us-east-1', TABLE_NAME: 't', TRANSCRIPT_BUCKET: 'b', SIGNING_KEY_FILE: '/dev/null' },
       }).toString();
       init.push(Number(printed));
     }

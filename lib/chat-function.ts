@@ -37,13 +37,13 @@ export class ChatFunction extends NodejsFunction {
       timeout: props.timeout ?? Duration.seconds(10),
       role,
       logGroup,
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      environment: { NODE_OPTIONS: HANDLER_BUNDLING.nodeOptions, ...props.environment },
       bundling: {
         format: OutputFormat.CJS,
         target: HANDLER_BUNDLING.target,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
+        minify: HANDLER_BUNDLING.minify,
+        sourceMap: HANDLER_BUNDLING.sourcemap,
+        sourcesContent: HANDLER_BUNDLING.sourcesContent,
         externalModules: [], // bundle the AWS SDK too
         mainFields: [...HANDLER_BUNDLING.mainFields],
         esbuildArgs: { '--alias': Object.entries(HANDLER_BUNDLING.alias).map(([module, standIn]) => `${module}=${standIn}`) },

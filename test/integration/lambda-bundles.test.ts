@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { build } from 'esbuild';
-import { HANDLER_BUNDLING } from '../../lib/handler-bundling';
+import { HANDLER_BUNDLING, handlerBuildOptions } from '../../lib/handler-bundling';
 import { DynamoContactStore } from '../../lambdas/stores/dynamodb/contact-store';
 import { INSTANCE, say, startChat } from '../support/chat';
 import { startTestServer, type TestServer } from '../support/local-server';
@@ -26,21 +26,7 @@ let bundles: string;
 beforeAll(async () => {
   t = await startTestServer();
   bundles = mkdtempSync(join(tmpdir(), 'persistent-chat-bundles-'));
-  for (const handler of ['stop-contact', 'get-transcript']) {
-    await build({
-      entryPoints: [join(root, 'lambdas/handlers', `${handler}.ts`)],
-      outfile: join(bundles, `${handler}.js`),
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      format: 'cjs',
-      logLevel: 'silent',
-      absWorkingDir: root,
-      target: HANDLER_BUNDLING.target,
-      mainFields: [...HANDLER_BUNDLING.mainFields],
-      alias: HANDLER_BUNDLING.alias,
-    });
-  }
+  for (const handler of ['stop-contact', 'get-transcript']) await build(handlerBuildOptions(root, handler, join(bundles, `${handler}.js`)));
 });
 afterAll(async () => {
   await t.stop();
@@ -57,6 +43,7 @@ async function invoke(handler: string, event: Partial<APIGatewayProxyEvent>): Pr
     const { stdout } = await run(process.execPath, ['-e', script], {
       env: {
         HOME: home,
+        NODE_OPTIONS: HANDLER_BUNDLING.nodeOptions,
         AWS_REGION: server.config.region,
         AWS_ACCESS_KEY_ID: server.s3Credentials.accessKeyId, // DynamoDB Local takes any key; s3rver only its own
         AWS_SECRET_ACCESS_KEY: server.s3Credentials.secretAccessKey,
