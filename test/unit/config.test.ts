@@ -1,0 +1,23 @@
+import { ConfigError, configFromEnvironment } from '../../lambdas/config';
+
+/** The functions' settings from their environment, as the stack sets it (and LocalStack adds to it). */
+const stack = { TABLE_NAME: 'table', TRANSCRIPT_BUCKET: 'bucket', SIGNING_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:k', WEBSOCKET_URL: 'wss://w/v1', AWS_REGION: 'eu-west-1' };
+
+test.each([
+  [{}, undefined],
+  [{ AWS_ENDPOINT_URL: 'http://localstack:4566' }, 'http://localstack:4566'],
+  [{ AWS_ENDPOINT_URL: 'http://localstack:4566', AWS_ENDPOINT_URL_S3: 'http://s3.local:9000' }, 'http://s3.local:9000'],
+  [{ AWS_ENDPOINT_URL: 'http://localstack:4566', AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' }, undefined],
+])('the transcript bucket endpoint follows the SDK variables: %j', (variables, endpoint) => {
+  expect(configFromEnvironment({ ...stack, ...variables }).s3Endpoint).toBe(endpoint);
+});
+
+test('path style only when told', () => {
+  expect(configFromEnvironment(stack).forcePathStyle).toBe(false);
+  expect(configFromEnvironment({ ...stack, S3_FORCE_PATH_STYLE: 'true' }).forcePathStyle).toBe(true);
+});
+
+test('a missing setting names every missing variable at once', () => {
+  expect(() => configFromEnvironment({ AWS_REGION: 'eu-west-1' })).toThrow(ConfigError);
+  expect(() => configFromEnvironment({ AWS_REGION: 'eu-west-1' })).toThrow('missing environment variables: TABLE_NAME, TRANSCRIPT_BUCKET, SIGNING_KEY_FILE, WEBSOCKET_URL');
+});
