@@ -78,9 +78,12 @@ export class TranscriptPages {
       filter = cursor.filter;
       start = { contactId: cursor.contactId, position: cursor.position && { ...cursor.position, inclusive: false } };
     } else {
-      direction = request.scanDirection ?? (request.startPosition ? 'FORWARD' : 'BACKWARD');
+      // A StartPosition naming no position (`{}`) is no StartPosition: the newest items first, as without one.
+      const { id, absoluteTime, mostRecent } = request.startPosition ?? {};
+      const startPosition = id !== undefined || absoluteTime !== undefined || mostRecent !== undefined ? request.startPosition : undefined;
+      direction = request.scanDirection ?? (startPosition ? 'FORWARD' : 'BACKWARD');
       filter = request.contactId && (await this.currentContact(session, request.contactId)).contactId;
-      start = await this.start(session, direction, filter, request.startPosition);
+      start = await this.start(session, direction, filter, startPosition);
     }
 
     const { items, next, unarchived } = await this.walk(start, direction, request.maxResults, { filter, pastChats: true });
@@ -143,7 +146,7 @@ export class TranscriptPages {
   /** Where a first call starts: the newest (BACKWARD) or oldest (FORWARD) item, or its StartPosition. */
   private async start(session: ChatSession, direction: ScanDirection, filter: string | undefined, startPosition: TranscriptRequest['startPosition']): Promise<Start> {
     const newest = filter ?? session.latestContactId;
-    if (!startPosition || (startPosition.id === undefined && startPosition.absoluteTime === undefined && startPosition.mostRecent === undefined)) {
+    if (!startPosition) {
       return { contactId: direction === 'BACKWARD' ? newest : (filter ?? session.initialContactId) };
     }
     if (startPosition.id !== undefined) {

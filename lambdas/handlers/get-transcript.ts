@@ -8,7 +8,8 @@ export const route = participantRoute<Deps>(async ({ body, headers }, { particip
   const start = body.optionalObject('StartPosition');
   const request = {
     contactId: body.optionalString('ContactId', limits.contactId),
-    maxResults: body.optionalInteger('MaxResults', { min: 0, max: 100 }) ?? 10,
+    // 0 (which the model allows) reads as the default: an empty page whose NextToken never moves would spin a paging loop forever.
+    maxResults: body.optionalInteger('MaxResults', { min: 0, max: 100 }) || 10,
     nextToken: body.optionalString('NextToken', { min: 1, max: 1000 }),
     scanDirection: body.optionalEnum<ScanDirection>('ScanDirection', ['FORWARD', 'BACKWARD']),
     sortOrder: body.optionalEnum<SortOrder>('SortOrder', ['ASCENDING', 'DESCENDING']) ?? 'DESCENDING',

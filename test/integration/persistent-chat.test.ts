@@ -198,8 +198,13 @@ describe('persistent chat, as the seed describes it', () => {
     expect(messages(newest.Transcript!)).toEqual(['m7', 'm6']);
     const all = await get({ ScanDirection: 'FORWARD', MaxResults: 100, SortOrder: 'ASCENDING' });
     expect(messages(all.Transcript!)).toEqual(ids.map((_, i) => `m${i}`));
-    // chatjs always sends an empty StartPosition.
-    expect((await get({ StartPosition: {}, MaxResults: 1 })).Transcript).toHaveLength(1);
+    // chatjs always sends an empty StartPosition: it names no position, so the newest come first, as without one.
+    expect(messages((await get({ StartPosition: {}, MaxResults: 1 })).Transcript!)).toEqual(['m7']);
+    // MaxResults 0 reads as the default: a page that returned nothing would hand back a NextToken that never moves.
+    const [zero, ten] = [await get({ MaxResults: 0 }), await get({ MaxResults: 10 })];
+    expect(zero.Transcript!.map((item) => item.Id)).toEqual(ten.Transcript!.map((item) => item.Id));
+    expect(zero.Transcript).toHaveLength(10);
+    expect(Boolean(zero.NextToken)).toBe(Boolean(ten.NextToken));
   });
 
   it('writes each ended contact transcript to the bucket in Amazon Connect format, and reads Connect-exported files back', async () => {
