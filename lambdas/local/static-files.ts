@@ -14,11 +14,11 @@ const CONTENT_TYPES: Record<string, string> = {
 const PAGES: Record<string, string> = { '/': 'index.html', '/agent': 'agent.html' };
 
 /**
- * The pages allow scripts and styles from this origin only. `connect-src` stays open because the
- * page's API base URL is configurable (`?api=`), and a bearer token is the only credential it sends.
+ * The pages allow scripts, styles and connections (the API and its WebSocket) to this origin only:
+ * served here, their API is this server.
  */
 const SECURITY_HEADERS = {
-  'Content-Security-Policy': "default-src 'self'; connect-src 'self' http: https:; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'Content-Security-Policy': "default-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-cache',

@@ -215,3 +215,20 @@ test('a forged resume token is refused, shown in plain words, and forgotten', as
   expect(await page.evaluate(() => localStorage.getItem('persistent-chat.remembered'))).toBeNull();
   await screenshot(page, '10-forged-token-refused');
 });
+
+test('a link naming another API is ignored: the resume token goes only to this service', async () => {
+  const real = await fetch(`${t.server.url}/widget/chat`, { method: 'POST', body: JSON.stringify({ DisplayName: 'Ada' }) }).then(
+    (response) => response.json() as Promise<{ ResumeToken: string; ContactId: string }>,
+  );
+  const page = await phone();
+  const requested: string[] = [];
+  page.on('request', (request) => requested.push(request.url()));
+  await page.goto(t.server.url);
+  await page.evaluate((token) => localStorage.setItem('persistent-chat.remembered', JSON.stringify({ resumeToken: token, name: 'Ada' })), real.ResumeToken);
+  await page.goto(`${t.server.url}/?api=${encodeURIComponent('http://127.0.0.1:9/v1')}`);
+  await page.getByRole('button', { name: 'Continue chat' }).click();
+  expect(await contactId(page)).toBe(real.ContactId);
+  const origin = new URL(t.server.url).origin;
+  expect(requested.filter((url) => !url.startsWith(origin) && !url.startsWith(origin.replace(/^http/, 'ws')))).toEqual([]);
+  expect(requested.some((url) => url.startsWith(`${origin}/widget/chat`))).toBe(true);
+});

@@ -35,6 +35,7 @@ test('serves the pages by path and built files by name, with a restrictive CSP',
   const page = await fetch(`${url}/`);
   expect([page.status, await page.text(), page.headers.get('content-type')]).toEqual([200, '<p>customer</p>', 'text/html; charset=utf-8']);
   expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+  expect(page.headers.get('content-security-policy')).toContain("connect-src 'self';"); // the page talks to this server only
   expect(await (await fetch(`${url}/agent`)).text()).toBe('<p>agent</p>');
   expect((await fetch(`${url}/customer.js`)).headers.get('content-type')).toBe('text/javascript; charset=utf-8');
 });

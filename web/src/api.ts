@@ -14,13 +14,13 @@ export type { Item };
 export const TYPING = 'application/vnd.amazonaws.connect.event.typing';
 
 /**
- * The service's base URL: `?api=` on the page's address, else the page's `<meta name="persistent-chat-api">`
- * (set it when hosting the built page apart from the API), else the page's own origin (`npm start`).
+ * The service's base URL: the page's `<meta name="persistent-chat-api">` (set it when hosting the built
+ * page apart from the API), else the page's own origin (`npm start`). Never from the page's address: a
+ * link with another API in it would send that site the customer's resume and connection tokens.
  */
 export function apiBaseUrl(): string {
-  const fromQuery = new URLSearchParams(location.search).get('api');
   const fromMeta = document.querySelector<HTMLMetaElement>('meta[name="persistent-chat-api"]')?.content;
-  return (fromQuery || fromMeta || location.origin).replace(/\/+$/, '');
+  return (fromMeta || location.origin).replace(/\/+$/, '');
 }
 
 /** An error the service answered with: its wire name (`x-amzn-ErrorType`) and message. */
