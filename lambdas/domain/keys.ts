@@ -39,8 +39,9 @@ export class KeyRing {
     const cacheKey = `${id}:${purpose}`;
     let key = this.derived.get(cacheKey);
     if (!key) {
-      const secret = this.material.keys[id];
-      if (!secret) return undefined;
+      // Own keys only: a token naming `constructor` or `__proto__` must not reach the object's prototype.
+      const secret = Object.hasOwn(this.material.keys, id) ? this.material.keys[id] : undefined;
+      if (typeof secret !== 'string') return undefined;
       key = Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'base64'), Buffer.alloc(0), `persistent-chat:${purpose}`, 32));
       this.derived.set(cacheKey, key);
     }

@@ -23,6 +23,11 @@ describe('KeyRing', () => {
     expect(ring.verify(id, 'payload!', signature)).toBe(false);
     expect(ring.verify('nope', 'payload', signature)).toBe(false);
     expect(ring.verify(id, 'payload', signature.slice(1))).toBe(false);
+    // Key ids come from tokens: names of Object's own members are unknown ids, not crashes.
+    for (const keyId of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      expect(ring.verify(keyId, 'payload', signature)).toBe(false);
+      expect(() => ring.open(`${keyId}.aaaa.bbbb.cccc`)).toThrow('sealed value is malformed or its key is gone');
+    }
   });
 
   it('keeps accepting the previous key after a rotation', () => {
@@ -70,6 +75,7 @@ describe('NextToken cursor', () => {
     expect(kind(() => decodeCursor(ring, `${body}.${id}`, chat, now))).toBe('InvalidParameter');
     const otherRing = new KeyRing(KeyRing.generate());
     expect(kind(() => decodeCursor(otherRing, token, chat, now))).toBe('InvalidParameter');
+    expect(kind(() => decodeCursor(ring, `${body}.constructor.${signature}`, chat, now))).toBe('InvalidParameter');
   });
 
   it('stays within the SDK limit with the longest ids Amazon Connect issues', () => {
