@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -38,6 +38,12 @@ export async function verifySigV4(request: SignedRequest, credentials: LocalCred
   const signingDate = parseAmzDate(amzDate);
   if (!signingDate || !amzDate.startsWith(day!)) return 'Missing or invalid X-Amz-Date';
   if (Math.abs(now - signingDate.getTime()) > MAX_SKEW_MS) return 'Signature expired';
+  // The signer trusts this header as the body's hash: check it against the body, or a captured request
+  // could be replayed with another body of the caller's choosing.
+  const contentHash = request.headers['x-amz-content-sha256'];
+  if (contentHash !== undefined && contentHash !== createHash('sha256').update(request.body, 'utf8').digest('hex')) {
+    return 'The provided x-amz-content-sha256 header does not match what was computed';
+  }
   const names = signedHeaders!.split(';');
   if (!names.includes('host')) return 'The host header must be signed';
   const headers: Record<string, string> = {};

@@ -119,6 +119,22 @@ describe('the contact lifecycle through @aws-sdk/client-connect', () => {
     unknownKey.destroy();
   });
 
+  it('refuses a signed request whose body was swapped after signing', async () => {
+    const client = connectClient(t.server.url);
+    // After signing, on the way out: the same length, another contact.
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { body: string };
+        request.body = request.body.replace('"ContactId":"aaaa"', '"ContactId":"bbbb"');
+        return next(args);
+      },
+      { step: 'deserialize' },
+    );
+    const error = await client.send(new StopContactCommand({ InstanceId: instance, ContactId: 'aaaa' })).catch((e: unknown) => e);
+    client.destroy();
+    expect(error).toBeInstanceOf(AccessDeniedException);
+  });
+
   it('accepts signatures scoped to execute-api, as a client configured for a deployed API sends them', async () => {
     const client = connectClient(t.server.url, undefined, 'execute-api');
     const scopes: string[] = [];
