@@ -177,18 +177,40 @@ function throttled(req: IncomingMessage, spec: RouteSpec, throttle: Throttle, re
   return errorResult(spec.api, new DomainError('Throttled', 'Too many requests: slow down and try again'), requestId);
 }
 
+/** The names this machine answers to: a DNS-rebinding page reaches 127.0.0.1 under its own host name. */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** Why a request is refused before any route sees it, or undefined. */
+function refusedOrigin(req: IncomingMessage, pathname: string): string | undefined {
+  const host = req.headers.host ?? '';
+  if (!LOOPBACK_HOSTS.has(host.replace(/:\d+$/, ''))) return 'This local server answers only requests addressed to 127.0.0.1 or localhost';
+  // The agent desk's routes act as an agent without credentials: only the pages served here may call them.
+  if (pathname.startsWith('/local/') && req.headers.origin !== undefined && req.headers.origin !== `http://${host}`) {
+    return 'The local agent routes answer only the pages this server serves';
+  }
+  return undefined;
+}
+
+function writeError(res: ServerResponse, statusCode: number, name: string, message: string, requestId: string) {
+  const headers = { 'Content-Type': 'application/json', 'x-amzn-RequestId': requestId, 'x-amzn-ErrorType': name };
+  writeResult(res, { statusCode, headers, body: JSON.stringify({ __type: name, Message: message, message }) });
+}
+
 async function handle(req: IncomingMessage, res: ServerResponse, { router, credentials, log, throttle, webDir }: RequestContext) {
   const requestId = newRequestId();
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const method = req.method ?? 'GET';
   const rawPath = (req.url ?? '/').split('?')[0]!;
+  const refused = refusedOrigin(req, url.pathname);
+  if (refused) {
+    writeError(res, 403, 'ForbiddenException', refused, requestId);
+    return;
+  }
   const match = router.match(method, url.pathname);
   if (match === undefined && webDir && (await serveStatic(req, res, webDir, url.pathname))) return;
   if (match === undefined || match === 'method-not-allowed') {
-    const status = match === undefined ? 404 : 405;
-    const name = match === undefined ? 'UnknownOperationException' : 'MethodNotAllowedException';
-    const message = `No route for ${method} ${url.pathname}`;
-    writeResult(res, { statusCode: status, headers: { 'Content-Type': 'application/json', 'x-amzn-RequestId': requestId, 'x-amzn-ErrorType': name }, body: JSON.stringify({ __type: name, Message: message, message }) });
+    const [status, name] = match === undefined ? [404, 'UnknownOperationException'] : [405, 'MethodNotAllowedException'];
+    writeError(res, status, name, `No route for ${method} ${url.pathname}`, requestId);
     return;
   }
   const refusal = throttled(req, match.spec, throttle, requestId);
