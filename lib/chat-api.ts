@@ -113,9 +113,11 @@ export class ChatApi extends Construct {
       },
     });
 
+    // The gateway's own errors cannot pick an origin per request: with an allow list of one, they name it;
+    // with several, none (a browser then sees a network error), never the caller's Origin echoed back.
+    const gatewayOrigin = allowAnyOrigin ? '*' : props.corsAllowOrigins.length === 1 ? props.corsAllowOrigins[0] : undefined;
     const corsHeaders = {
-      // With an allow list, the preflight has already refused other origins; an error body holds no secrets.
-      'Access-Control-Allow-Origin': allowAnyOrigin ? "'*'" : 'method.request.header.origin',
+      ...(gatewayOrigin && { 'Access-Control-Allow-Origin': `'${gatewayOrigin}'` }),
       'Access-Control-Expose-Headers': `'${CORS_EXPOSE_HEADERS}'`,
     };
     for (const { types, name } of GATEWAY_ERRORS) {

@@ -124,6 +124,18 @@ describe('API', () => {
       ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"__type":"AccessDeniedException"') },
     });
   });
+
+  it.each([
+    ['*', "'*'"],
+    ['https://chat.example.com', "'https://chat.example.com'"],
+    ['https://a.example.com,https://b.example.com', undefined],
+  ])("gateway errors allow the configured origins (%s), never the caller's Origin echoed", (corsAllowOrigins, allowed) => {
+    const responses = Object.values(synth({ corsAllowOrigins }).template.findResources('AWS::ApiGateway::GatewayResponse'));
+    expect(responses.length).toBeGreaterThan(0);
+    for (const response of responses) {
+      expect((response.Properties as { ResponseParameters: Record<string, string> }).ResponseParameters['gatewayresponse.header.Access-Control-Allow-Origin']).toBe(allowed);
+    }
+  });
 });
 
 describe('functions', () => {
