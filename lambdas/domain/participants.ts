@@ -179,8 +179,11 @@ export class Participants {
     throw new DomainError('Conflict', 'The chat is changing too fast; try again');
   }
 
-  /** Writes to the session's active contact; a transfer racing the write moves it to the next contact. */
-  /** The contact the item landed on. */
+  /**
+   * Writes to the session's active contact and returns the contact the item landed on. A transfer
+   * racing the write moves a customer's item to the next contact; an agent left with the transfer
+   * (agents are not carried over), so its item is refused rather than put on a contact it never joined.
+   */
   private async append(reader: Reader, item: TranscriptItem, idempotency: Parameters<ContactStore['appendItem']>[0]['idempotency']): Promise<string> {
     let session = reader.session;
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -189,6 +192,7 @@ export class Participants {
         return session.latestContactId;
       } catch (error) {
         if (!(error instanceof WriteConflict && error.reason === 'contact-not-active')) throw error;
+        if (reader.grant.role !== 'CUSTOMER') throw accessDenied('The participant has disconnected from this chat');
         const fresh = await this.deps.store.getSession(session.initialContactId);
         if (!fresh || fresh.state !== 'ACTIVE') throw accessDenied('The chat has ended');
         session = fresh;

@@ -1,6 +1,6 @@
 import { DescribeContactCommand, TransferContactCommand } from '@aws-sdk/client-connect';
-import { GetTranscriptCommand, SendMessageCommand } from '@aws-sdk/client-connectparticipant';
-import { INSTANCE, leave, messages, startChat } from '../support/chat';
+import { AccessDeniedException, GetTranscriptCommand, SendMessageCommand } from '@aws-sdk/client-connectparticipant';
+import { INSTANCE, joinAgent, leave, messages, say, startChat } from '../support/chat';
 import { startTestServer, type TestServer } from '../support/local-server';
 
 let t: TestServer;
@@ -50,5 +50,26 @@ it('keeps the chat consistent when a transfer races the customer leaving', async
       expect(next.PreviousContactId).toBe(chat.contactId);
       expect(next.DisconnectTimestamp).toBeInstanceOf(Date);
     }
+  }
+});
+
+it("an agent's messages racing a transfer stay on the agent's contact, never the one the transfer started", async () => {
+  for (let round = 0; round < 8; round++) {
+    const chat = await startChat(t);
+    const agent = await joinAgent(t, chat.contactId, `agent-${round}`);
+    const [transferred, ...sends] = await Promise.allSettled([
+      t.connect.send(new TransferContactCommand({ InstanceId: INSTANCE, ContactId: chat.contactId, ContactFlowId: 'flow', QueueId: 'q' })),
+      ...Array.from({ length: 6 }, (_, i) => say(t, agent, `agent ${round} says ${i}`)),
+    ]);
+    expect(transferred.status).toBe('fulfilled');
+    // A message either made it onto the agent's contact before the transfer, or is refused: the agent left with it.
+    for (const send of sends) if (send.status === 'rejected') expect(send.reason).toBeInstanceOf(AccessDeniedException);
+    const byAgent = async (contactId: string) =>
+      (await t.participant.send(new GetTranscriptCommand({ ConnectionToken: chat.connectionToken, ContactId: contactId, MaxResults: 100 }))).Transcript!.filter(
+        (item) => item.ParticipantId === agent.participantId && item.Type === 'MESSAGE',
+      );
+    const next = (transferred as PromiseFulfilledResult<{ ContactId?: string }>).value.ContactId!;
+    expect(await byAgent(next)).toEqual([]);
+    expect(await byAgent(chat.contactId)).toHaveLength(sends.filter((send) => send.status === 'fulfilled').length);
   }
 });
