@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DomainError, invalidRequest, notFound } from './errors';
+import { DomainError, invalidParameter, invalidRequest, notFound } from './errors';
 import { Idempotency } from './idempotency';
 import type { KeyRing } from './keys';
 import type { ChatSession, Contact, Participant, ParticipantRole, SegmentAttributeValue, TokenGrant, TranscriptItem } from './model';
@@ -99,6 +99,7 @@ export class Contacts {
     const key = clientToken ? { operation: 'StartChatContact', instanceId: input.instanceId, clientToken } : undefined;
     return this.idempotency.run<StartChatResult>(key, request, now, async (record) => {
       const supported = input.supportedMessagingContentTypes ?? DEFAULT_SUPPORTED_CONTENT_TYPES;
+      if (!supported.includes('text/plain')) throw invalidParameter('SupportedMessagingContentTypes must contain text/plain');
       const messageProblem = input.initialMessage && checkMessage(input.initialMessage.contentType, input.initialMessage.content, supported);
       if (messageProblem) throw invalidRequest(`InitialMessage: ${messageProblem}`);
       const continuation = await this.resolveContinuation(input);

@@ -70,8 +70,12 @@ export const compareItems = (a: Pick<TranscriptItem, 'AbsoluteTime' | 'Id'>, b: 
   a.AbsoluteTime < b.AbsoluteTime ? -1 : a.AbsoluteTime > b.AbsoluteTime ? 1 : a.Id < b.Id ? -1 : a.Id > b.Id ? 1 : 0;
 
 /** Checks a chat message as Amazon Connect does: a known content type the chat supports, within its size limit. */
+/** The content types a chat may carry (StartChatContact's SupportedMessagingContentTypes), text/plain always among them. */
+export const MESSAGE_CONTENT_TYPES = Object.keys(MESSAGE_CONTENT_LIMITS);
+
 export function checkMessage(contentType: string, content: string, supported: readonly string[]): string | undefined {
-  const limit = MESSAGE_CONTENT_LIMITS[contentType];
+  // Own keys only: a ContentType such as `constructor` names no limit.
+  const limit = Object.hasOwn(MESSAGE_CONTENT_LIMITS, contentType) ? MESSAGE_CONTENT_LIMITS[contentType] : undefined;
   if (limit === undefined || (contentType !== 'text/plain' && !supported.includes(contentType))) {
     return `ContentType ${contentType} is not supported by this chat`;
   }

@@ -2,6 +2,7 @@ import { connectRoute } from '../http/api';
 import { limits } from '../http/wire';
 import { type Deps, depsFromEnvironment } from '../deps';
 import { CHAT_DURATION_MINUTES, type RehydrationType } from '../domain/contacts';
+import { MESSAGE_CONTENT_TYPES } from '../domain/items';
 
 /** PUT /contact/chat — StartChatContact, with persistent chat (rehydration). */
 export const route = connectRoute<Deps>(async ({ body }, { contacts }) => {
@@ -19,7 +20,7 @@ export const route = connectRoute<Deps>(async ({ body }, { contacts }) => {
     },
     clientToken: body.optionalString('ClientToken', limits.clientToken),
     chatDurationInMinutes: body.optionalInteger('ChatDurationInMinutes', CHAT_DURATION_MINUTES),
-    supportedMessagingContentTypes: body.optionalStringList('SupportedMessagingContentTypes', { maxItems: 10, item: limits.contentType }),
+    supportedMessagingContentTypes: body.optionalEnumList('SupportedMessagingContentTypes', MESSAGE_CONTENT_TYPES),
     persistentChat: persistentChat && {
       rehydrationType: persistentChat.optionalEnum<RehydrationType>('RehydrationType', ['ENTIRE_PAST_SESSION', 'FROM_SEGMENT']),
       sourceContactId: persistentChat.optionalString('SourceContactId', limits.contactId),

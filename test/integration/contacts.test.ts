@@ -161,6 +161,8 @@ describe('the contact lifecycle through @aws-sdk/client-connect', () => {
     ['an InstanceId of 101 characters', { InstanceId: 'i'.repeat(101) }, /InstanceId/],
     ['a ContactFlowId of 501 characters', { ContactFlowId: 'f'.repeat(501) }, /ContactFlowId/],
     ['an unknown RehydrationType', { PersistentChat: { RehydrationType: 'ALL' as never, SourceContactId: 'x' } }, /RehydrationType/],
+    ['SupportedMessagingContentTypes without text/plain', { SupportedMessagingContentTypes: ['text/markdown'] }, /must contain text\/plain/],
+    ['an unknown supported content type', { SupportedMessagingContentTypes: ['text/plain', 'constructor'] }, /SupportedMessagingContentTypes must contain only/],
   ])('refuses %s with 400 InvalidParameterException', async (_, extra, message) => {
     const error = await startChat(extra).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidParameterException);
