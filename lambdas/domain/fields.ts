@@ -146,6 +146,16 @@ export class Fields {
     return Object.fromEntries(entries) as Record<string, string>;
   }
 
+  /** A list whose items are objects, read by `read`. */
+  optionalObjectList<T>(member: string, maxItems: number, read: (fields: Fields) => T): T[] | undefined {
+    const value = this.raw(member);
+    if (value === undefined) return undefined;
+    const name = this.name(member);
+    if (!Array.isArray(value)) throw invalidParameter(`${name} must be a list`);
+    if (value.length > maxItems) throw invalidParameter(`${name} has more than ${maxItems} items`);
+    return value.map((item, index) => read(Fields.of(item, `${name}[${index}]`)));
+  }
+
   /** A map whose values are objects, read by `read` (for example SegmentAttributes). */
   optionalObjectMap<T>(member: string, maxEntries: number, key: Length, read: (fields: Fields) => T): Record<string, T> | undefined {
     const value = this.raw(member);

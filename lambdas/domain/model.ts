@@ -15,8 +15,13 @@ export interface Participant {
   leftAt?: number;
 }
 
+/** Connect's SegmentAttributeValue: one of a string, an ARN, a 32-bit integer, or a map or list of values. */
 export interface SegmentAttributeValue {
   ValueString?: string;
+  ValueArn?: string;
+  ValueInteger?: number;
+  ValueMap?: Record<string, SegmentAttributeValue>;
+  ValueList?: SegmentAttributeValue[];
 }
 
 /** One contact: a segment of a chat session. Only the newest segment of a session can be active. */

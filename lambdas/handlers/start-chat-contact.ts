@@ -1,5 +1,5 @@
 import { connectRoute } from '../http/api';
-import { limits } from '../http/wire';
+import { limits, segmentAttributes } from '../http/wire';
 import { type Deps, depsFromEnvironment } from '../deps';
 import { CHAT_DURATION_MINUTES, type RehydrationType } from '../domain/contacts';
 import { MESSAGE_CONTENT_TYPES } from '../domain/items';
@@ -26,9 +26,7 @@ export const route = connectRoute<Deps>(async ({ body }, { contacts }) => {
       sourceContactId: persistentChat.optionalString('SourceContactId', limits.contactId),
     },
     relatedContactId: body.optionalString('RelatedContactId', limits.contactId),
-    segmentAttributes: body.optionalObjectMap('SegmentAttributes', 50, limits.segmentAttributeKey, (value) => ({
-      ValueString: value.optionalString('ValueString', limits.segmentAttributeValue),
-    })),
+    segmentAttributes: segmentAttributes(body),
     customerId: body.optionalString('CustomerId', limits.customerId),
   });
 });

@@ -1,4 +1,6 @@
-import type { Length } from '../domain/fields';
+import { invalidParameter } from '../domain/errors';
+import type { Fields, Length } from '../domain/fields';
+import type { SegmentAttributeValue } from '../domain/model';
 
 /** Member limits from the Connect and participant service models, shared by the handlers. */
 export const limits = {
@@ -18,6 +20,32 @@ export const limits = {
   segmentAttributeKey: { min: 1, max: 128 },
   segmentAttributeValue: { max: 1024 },
 } satisfies Record<string, Length>;
+
+/**
+ * Our bounds on SegmentAttributes, where the model sets none: entries per map or list, nesting, and the
+ * whole as JSON (the contact's DynamoDB item holds them). Connect's own `connect:` attributes fit easily.
+ */
+export const SEGMENT_ATTRIBUTES = { maxEntries: 50, maxDepth: 3, maxJsonLength: 32_768 } as const;
+
+/** StartChatContact's SegmentAttributes, every kind of value the model allows. */
+export function segmentAttributes(body: Fields): Record<string, SegmentAttributeValue> | undefined {
+  const read = (fields: Fields, depth: number): SegmentAttributeValue => {
+    if (depth > SEGMENT_ATTRIBUTES.maxDepth) throw invalidParameter(`SegmentAttributes nest at most ${SEGMENT_ATTRIBUTES.maxDepth} levels`);
+    const value: SegmentAttributeValue = {
+      ValueString: fields.optionalString('ValueString', limits.segmentAttributeValue),
+      ValueArn: fields.optionalString('ValueArn', limits.segmentAttributeValue),
+      ValueInteger: fields.optionalInteger('ValueInteger', { min: -(2 ** 31), max: 2 ** 31 - 1 }),
+      ValueMap: fields.optionalObjectMap('ValueMap', SEGMENT_ATTRIBUTES.maxEntries, limits.segmentAttributeKey, (nested) => read(nested, depth + 1)),
+      ValueList: fields.optionalObjectList('ValueList', SEGMENT_ATTRIBUTES.maxEntries, (nested) => read(nested, depth + 1)),
+    };
+    return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined));
+  };
+  const attributes = body.optionalObjectMap('SegmentAttributes', SEGMENT_ATTRIBUTES.maxEntries, limits.segmentAttributeKey, (value) => read(value, 1));
+  if (attributes && JSON.stringify(attributes).length > SEGMENT_ATTRIBUTES.maxJsonLength) {
+    throw invalidParameter(`SegmentAttributes must be at most ${SEGMENT_ATTRIBUTES.maxJsonLength} characters as JSON`);
+  }
+  return attributes;
+}
 
 /** Connect API timestamps are epoch seconds, as JSON numbers. */
 export const epochSeconds = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : ms / 1000);

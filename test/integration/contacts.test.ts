@@ -170,6 +170,28 @@ describe('the contact lifecycle through @aws-sdk/client-connect', () => {
     expect((error as Error).message).toMatch(message);
   });
 
+  it('keeps SegmentAttributes of every kind the model allows, and describes them back', async () => {
+    const SegmentAttributes = {
+      'connect:Subtype': { ValueString: 'connect:Chat' },
+      'connect:ContactExpiry': { ValueMap: { ExpiryDuration: { ValueInteger: 1440 } } },
+      'app:Topics': { ValueList: [{ ValueString: 'billing' }, { ValueInteger: -7 }] },
+      'app:Queue': { ValueArn: 'arn:aws:connect:eu-west-1:123456789012:instance/i/queue/q' },
+    };
+    const { ContactId } = await startChat({ SegmentAttributes });
+    expect((await describe_(ContactId!)).SegmentAttributes).toEqual(SegmentAttributes);
+  });
+
+  it.each([
+    ['a fractional ValueInteger', { a: { ValueInteger: 1.5 } }, /ValueInteger must be an integer/],
+    ['values nested four deep', { a: { ValueMap: { b: { ValueList: [{ ValueMap: { c: { ValueString: 'x' } } }] } } } }, /nest at most 3 levels/],
+    ['a ValueList item that is not an object', { a: { ValueList: ['x'] } }, /ValueList\[0\] must be an object/],
+    ['more than 32 KB of them', Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, { ValueString: 'v'.repeat(1000) }])), /at most 32768 characters/],
+  ])('refuses SegmentAttributes with %s', async (_, SegmentAttributes, message) => {
+    const error = await startChat({ SegmentAttributes: SegmentAttributes as never }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidParameterException);
+    expect((error as Error).message).toMatch(message);
+  });
+
   it('refuses a transfer with both QueueId and UserId', async () => {
     const { ContactId } = await startChat();
     await expect(
