@@ -100,12 +100,14 @@ export class Fields {
     return value;
   }
 
-  optionalStringList(member: string, limits: { maxItems: number; item: Length }): string[] | undefined {
+  optionalStringList(member: string, limits: { minItems?: number; maxItems: number; item: Length }): string[] | undefined {
     const value = this.raw(member);
     if (value === undefined) return undefined;
     const name = this.name(member);
     if (!Array.isArray(value)) throw invalidParameter(`${name} must be a list`);
     if (value.length > limits.maxItems) throw invalidParameter(`${name} has more than ${limits.maxItems} items`);
+    const minItems = limits.minItems ?? 0;
+    if (value.length < minItems) throw invalidParameter(`${name} must have at least ${minItems} item${minItems === 1 ? '' : 's'}`);
     return value.map((item, index) => {
       if (typeof item !== 'string') throw invalidParameter(`${name}[${index}] must be a string`);
       checkLength(`${name}[${index}]`, item, limits.item);
@@ -113,8 +115,9 @@ export class Fields {
     });
   }
 
+  /** A list of the given values; as the models' lists of enums, at least one item when present. */
   optionalEnumList<T extends string>(member: string, values: readonly T[]): T[] | undefined {
-    const list = this.optionalStringList(member, { maxItems: values.length, item: { min: 1, max: 100 } });
+    const list = this.optionalStringList(member, { minItems: 1, maxItems: values.length, item: { min: 1, max: 100 } });
     const unknown = list?.find((value) => !(values as readonly string[]).includes(value));
     if (unknown !== undefined) throw invalidParameter(`${this.name(member)} must contain only ${values.join(', ')}`);
     return list as T[] | undefined;

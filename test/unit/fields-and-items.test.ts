@@ -24,6 +24,20 @@ describe('Fields', () => {
     expect(message(() => body.optionalStringMap('Map', { key: { min: 1, max: 5 }, value: { max: 5 } }))).toBe('Map.k must be a string');
   });
 
+  it('reads lists of enums as the models bound them: known values, at least one', () => {
+    const types = ['WEBSOCKET', 'CONNECTION_CREDENTIALS'] as const;
+    expect(message(() => Fields.of({ Type: [] }).optionalEnumList('Type', types))).toBe('Type must have at least 1 item');
+    expect(message(() => Fields.of({ Type: ['WEBRTC'] }).optionalEnumList('Type', types))).toBe('Type must contain only WEBSOCKET, CONNECTION_CREDENTIALS');
+    expect(Fields.of({ Type: ['WEBSOCKET'] }).optionalEnumList('Type', types)).toEqual(['WEBSOCKET']);
+    expect(Fields.of({}).optionalEnumList('Type', types)).toBeUndefined();
+  });
+
+  it('reads lists of objects item by item, naming the item that broke a rule', () => {
+    const body = Fields.of({ List: [{ N: 1 }, 'x'] });
+    expect(message(() => body.optionalObjectList('List', 5, (item) => item.optionalInteger('N', { min: 0, max: 9 })))).toBe('List[1] must be an object');
+    expect(message(() => body.optionalObjectList('List', 1, () => 0))).toBe('List has more than 1 items');
+  });
+
   it('refuses bodies that are not objects', () => {
     for (const body of [null, [], 'text', 3]) expect(message(() => Fields.of(body))).toBe('The request body must be a JSON object');
   });
