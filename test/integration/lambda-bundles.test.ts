@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { build } from 'esbuild';
 import { HANDLER_BUNDLING, handlerBuildOptions } from '../../lib/handler-bundling';
+import { ROUTES, WEBSOCKET_ROUTES } from '../../lambdas/routes';
 import { DynamoContactStore } from '../../lambdas/stores/dynamodb/contact-store';
 import { INSTANCE, say, startChat } from '../support/chat';
 import { startTestServer, type TestServer } from '../support/local-server';
@@ -101,4 +102,14 @@ test('the bundles carry only the environment credential provider, and not the SD
   expect(bundle).toContain('AWS_SECRET_ACCESS_KEY'); // fromEnv
   // What the default chain's container, web-identity and SSO providers read; the S3 client's endpoint rules.
   for (const absent of ['AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'sso_start_url', 'S3Express']) expect(bundle).not.toContain(absent);
+});
+
+test('every function stays within its 400 KB bundle budget (npm run bench measures the rest)', async () => {
+  const sizes: Record<string, number> = {};
+  for (const handler of new Set([...ROUTES, ...WEBSOCKET_ROUTES].map((spec) => spec.handler))) {
+    const outfile = join(bundles, 'budget', `${handler}.js`);
+    await build(handlerBuildOptions(root, handler, outfile));
+    sizes[handler] = statSync(outfile).size;
+  }
+  for (const [handler, bytes] of Object.entries(sizes)) expect([handler, bytes <= 400 * 1024]).toEqual([handler, true]);
 });
