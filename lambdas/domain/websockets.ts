@@ -80,6 +80,14 @@ export class Websockets {
       if (error instanceof WriteConflict) throw accessDenied('The WebSocket URL has been used already; call CreateParticipantConnection for a new one');
       throw error;
     }
+    // A leave or an end between the check above and the write pushed its closing before this connection
+    // was on record, so it would have stayed open: check again. A leave after the write finds it on record.
+    try {
+      await this.deps.participants.admit(grant, { active: true });
+    } catch (error) {
+      await this.deps.connections.removeConnection(connection);
+      throw error;
+    }
     return connection;
   }
 
