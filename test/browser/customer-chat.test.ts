@@ -232,3 +232,23 @@ test('a link naming another API is ignored: the resume token goes only to this s
   expect(requested.filter((url) => !url.startsWith(origin) && !url.startsWith(origin.replace(/^http/, 'ws')))).toEqual([]);
   expect(requested.some((url) => url.startsWith(`${origin}/widget/chat`))).toBe(true);
 });
+
+test('on a shared device the earlier chat can be forgotten: no more "Continue chat", nothing kept', async () => {
+  const real = await fetch(`${t.server.url}/widget/chat`, { method: 'POST', body: JSON.stringify({ DisplayName: 'Ada' }) }).then(
+    (response) => response.json() as Promise<{ ResumeToken: string }>,
+  );
+  const page = await phone();
+  await page.goto(t.server.url);
+  await page.evaluate((token) => localStorage.setItem('persistent-chat.remembered', JSON.stringify({ resumeToken: token, name: 'Ada' })), real.ResumeToken);
+  await page.reload();
+  await page.getByRole('heading', { name: 'Welcome back, Ada' }).waitFor();
+  await page.getByRole('button', { name: /Forget the earlier chat/ }).click();
+  await page.getByRole('heading', { name: 'Hello! How can we help?' }).waitFor();
+  expect(await page.getByRole('button', { name: 'Continue chat' }).isVisible()).toBe(false);
+  expect(await page.getByRole('button', { name: /Forget the earlier chat/ }).isVisible()).toBe(false);
+  expect(await page.getByLabel('Your name').inputValue()).toBe('');
+  expect(await page.evaluate(() => localStorage.getItem('persistent-chat.remembered'))).toBeNull();
+  await page.reload();
+  await page.getByRole('heading', { name: 'Hello! How can we help?' }).waitFor();
+  await screenshot(page, '12-forgotten');
+});

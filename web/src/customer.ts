@@ -49,6 +49,7 @@ const page = {
   start: byId<HTMLButtonElement>('start'),
   continue: byId<HTMLButtonElement>('continue'),
   continueHint: byId<HTMLParagraphElement>('continue-hint'),
+  forget: byId<HTMLButtonElement>('forget'),
   chat: byId<HTMLElement>('chat'),
   end: byId<HTMLButtonElement>('end'),
   smallprint: byId<HTMLElement>('smallprint'),
@@ -67,7 +68,7 @@ function showWelcome(title: string): void {
   const remembered = read<Remembered>(localStorage, REMEMBERED);
   page.welcomeTitle.textContent = title;
   if (!page.name.value && remembered) page.name.value = remembered.name;
-  page.continue.hidden = page.continueHint.hidden = !remembered;
+  page.continue.hidden = page.continueHint.hidden = page.forget.hidden = !remembered;
   page.end.hidden = true;
   page.welcome.hidden = false;
 }
@@ -158,6 +159,16 @@ page.continue.addEventListener('click', () => {
   if (!remembered) return;
   const name = page.name.value.trim();
   void begin({ ResumeToken: remembered.resumeToken, ...(name && { DisplayName: name }) }, 'continue your chat');
+});
+
+/** On a shared device: the earlier chat's resume token (its whole history) leaves this browser. */
+page.forget.addEventListener('click', () => {
+  localStorage.removeItem(REMEMBERED);
+  sessionStorage.removeItem(CONNECTED);
+  page.name.value = '';
+  showError(undefined);
+  showWelcome('Hello! How can we help?');
+  page.name.focus();
 });
 
 page.end.addEventListener('click', async () => {
