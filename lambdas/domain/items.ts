@@ -69,10 +69,10 @@ export function messageItem(participant: Participant, contentType: string, conte
 export const compareItems = (a: Pick<TranscriptItem, 'AbsoluteTime' | 'Id'>, b: Pick<TranscriptItem, 'AbsoluteTime' | 'Id'>): number =>
   a.AbsoluteTime < b.AbsoluteTime ? -1 : a.AbsoluteTime > b.AbsoluteTime ? 1 : a.Id < b.Id ? -1 : a.Id > b.Id ? 1 : 0;
 
-/** Checks a chat message as Amazon Connect does: a known content type the chat supports, within its size limit. */
 /** The content types a chat may carry (StartChatContact's SupportedMessagingContentTypes), text/plain always among them. */
 export const MESSAGE_CONTENT_TYPES = Object.keys(MESSAGE_CONTENT_LIMITS);
 
+/** Checks a chat message as Amazon Connect does: a known content type the chat supports, within its size limit. */
 export function checkMessage(contentType: string, content: string, supported: readonly string[]): string | undefined {
   // Own keys only: a ContentType such as `constructor` names no limit.
   const limit = Object.hasOwn(MESSAGE_CONTENT_LIMITS, contentType) ? MESSAGE_CONTENT_LIMITS[contentType] : undefined;
