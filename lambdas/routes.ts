@@ -37,6 +37,9 @@ const TRANSCRIPTS: RouteAccess = { table: 'readwrite', bucket: 'readwrite', push
 /** Writes transcript items the chat's connections are told about. */
 const WRITE_AND_PUSH: RouteAccess = { table: 'readwrite', push: true };
 
+/** The public routes' own low limit: they take no credentials. */
+const WIDGET_THROTTLE = { rateLimit: 10, burstLimit: 20 };
+
 export const ROUTES: readonly RouteSpec[] = [
   { method: 'PUT', path: '/contact/chat', handler: 'start-chat-contact', api: 'connect', access: WRITE },
   { method: 'POST', path: '/contact/stop', handler: 'stop-contact', api: 'connect', access: TRANSCRIPTS },
@@ -51,7 +54,9 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/participant/transcript', handler: 'get-transcript', api: 'participant', access: TRANSCRIPTS },
   { method: 'POST', path: '/participant/disconnect', handler: 'disconnect-participant', api: 'participant', access: TRANSCRIPTS },
   // Public: a browser starts or resumes a chat with no AWS credentials. Continuing a chat reads its past transcripts.
-  { method: 'POST', path: '/widget/chat', handler: 'widget-chat', api: 'widget', access: TRANSCRIPTS, throttle: { rateLimit: 10, burstLimit: 20 } },
+  { method: 'POST', path: '/widget/chat', handler: 'widget-chat', api: 'widget', access: TRANSCRIPTS, throttle: WIDGET_THROTTLE },
+  // Public: a browser forgets its chat (a shared device); its resume tokens stop working.
+  { method: 'POST', path: '/widget/forget', handler: 'widget-forget', api: 'widget', access: WRITE, throttle: WIDGET_THROTTLE },
 ];
 
 /**

@@ -70,6 +70,8 @@ export interface ChatSession {
   expiresAt: number;
   startedAt: number;
   endedAt?: number;
+  /** Resume tokens (widget) naming this chat or an earlier one of its line, issued up to this time, are refused: the browser forgot it. */
+  resumeTokensRevokedBefore?: number;
 }
 
 /** What a participant token (stored only as its hash) or a connection token (signed, not stored) grants. */

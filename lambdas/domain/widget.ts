@@ -59,15 +59,37 @@ export class Widget {
   }
 
   /**
+   * The browser forgets its chat (a shared device): every resume token of the line issued until now is
+   * refused from here on, wherever it enters the line, so a copy kept elsewhere stops working too.
+   */
+  async forget(resumeToken: string): Promise<void> {
+    const claim = readResumeToken(this.deps.keys, resumeToken, this.deps.instanceId, this.deps.now());
+    // Tokens carry their expiry in whole seconds, so their issue time reads up to a second late.
+    const before = this.deps.now() + 1000;
+    for (const chat of await this.line(claim.initialContactId)) await this.deps.store.revokeResumeTokens(chat, before);
+  }
+
+  /** The chats of a line from `initialContactId` on, each continued from the one before. */
+  private async line(initialContactId: string): Promise<string[]> {
+    const chats = [initialContactId];
+    for (let contact = await this.contact(initialContactId); contact.persistentChatSourceOf; contact = await this.contact(contact.persistentChatSourceOf)) {
+      if (chats.length > MAX_FOLLOWED_CHATS) throw new DomainError('QuotaExceeded', `A resume token can be followed through at most ${MAX_FOLLOWED_CHATS} continued chats`);
+      chats.push(contact.persistentChatSourceOf);
+    }
+    return chats;
+  }
+
+  /**
    * A source seeds only one persistent chat, so a token naming a chat that was already continued
    * (an older token, or a second tab that clicked at the same moment) is followed to the chat that
    * continued it: whoever holds a token for a chat holds it for the chats continued from it.
    */
-  private async resume(initialContactId: string, displayName: string | undefined): Promise<WidgetChat> {
-    let id = initialContactId;
+  private async resume(claim: ResumeClaim, displayName: string | undefined): Promise<WidgetChat> {
+    let id = claim.initialContactId;
     for (let followed = 0; followed < MAX_FOLLOWED_CHATS; followed++) {
       const contact = await this.contact(id);
       let session = await this.deps.contacts.session(contact);
+      if ((session.resumeTokensRevokedBefore ?? 0) >= claim.issuedAt) throw accessDenied('The resume token is invalid or has expired');
       if (session.state === 'ACTIVE' && session.expiresAt <= this.deps.now()) session = await this.deps.participants.expire(session);
       if (session.state === 'ACTIVE') return this.rejoin(session);
       if (contact.persistentChatSourceOf) {
@@ -128,12 +150,18 @@ export function issueResumeToken(keys: KeyRing, instanceId: string, initialConta
   return signToken(keys, 'resume-token', payload);
 }
 
-/** The initial contact a token names. Malformed: 400; forged, altered, expired or another instance's: 403. */
-export function readResumeToken(keys: KeyRing, token: string, instanceId: string, now: number): string {
+/** What a genuine resume token says: the chat it names, and when it was issued. */
+export interface ResumeClaim {
+  initialContactId: string;
+  issuedAt: number;
+}
+
+/** Malformed: 400; forged, altered, expired or another instance's: 403. */
+export function readResumeToken(keys: KeyRing, token: string, instanceId: string, now: number): ResumeClaim {
   if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) throw invalidParameter('ResumeToken is malformed');
   const payload = openToken<ResumePayload>(keys, 'resume-token', token, now);
-  if (typeof payload === 'string' || payload.v !== 1 || payload.i !== instanceId || typeof payload.c !== 'string') {
+  if (typeof payload === 'string' || payload.v !== 1 || payload.i !== instanceId || typeof payload.c !== 'string' || typeof payload.x !== 'number') {
     throw accessDenied('The resume token is invalid or has expired');
   }
-  return payload.c;
+  return { initialContactId: payload.c, issuedAt: payload.x * 1000 - RESUME_TOKEN_TTL_MS };
 }

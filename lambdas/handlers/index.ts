@@ -17,6 +17,7 @@ import { route as websocketConnect } from './websocket-connect';
 import { route as websocketDisconnect } from './websocket-disconnect';
 import { route as websocketMessage } from './websocket-message';
 import { route as widgetChat } from './widget-chat';
+import { route as widgetForget } from './widget-forget';
 
 /** Every handler by its file name (`RouteSpec.handler`), for the local server. On AWS each file is its own function. */
 export const HANDLERS: Record<string, Route<Deps>> = {
@@ -33,6 +34,7 @@ export const HANDLERS: Record<string, Route<Deps>> = {
   'transfer-contact': transferContact,
   'update-contact-attributes': updateContactAttributes,
   'widget-chat': widgetChat,
+  'widget-forget': widgetForget,
 };
 
 /** The WebSocket handlers by file name (`WebsocketRouteSpec.handler`). */

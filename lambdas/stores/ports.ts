@@ -36,6 +36,8 @@ export interface ContactStore {
   deleteItems(contactId: string, itemIds: string[]): Promise<void>;
   /** Ended contacts whose transcript file was never written (a crash between the two): a full scan, for recovery. */
   endedWithoutTranscript(): Promise<Contact[]>;
+  /** Refuses from now on the resume tokens that reach this chat and were issued up to `before`. */
+  revokeResumeTokens(initialContactId: string, before: number): Promise<void>;
   /** Replaces the session's attributes if nobody changed them since `expectedVersion` (else `stale`). */
   replaceAttributes(initialContactId: string, attributes: Record<string, string>, expectedVersion: number, now: number): Promise<void>;
 }

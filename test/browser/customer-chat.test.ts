@@ -233,7 +233,7 @@ test('a link naming another API is ignored: the resume token goes only to this s
   expect(requested.some((url) => url.startsWith(`${origin}/widget/chat`))).toBe(true);
 });
 
-test('on a shared device the earlier chat can be forgotten: no more "Continue chat", nothing kept', async () => {
+test('on a shared device the earlier chat can be forgotten: no more "Continue chat", nothing kept, the token dead', async () => {
   const real = await fetch(`${t.server.url}/widget/chat`, { method: 'POST', body: JSON.stringify({ DisplayName: 'Ada' }) }).then(
     (response) => response.json() as Promise<{ ResumeToken: string }>,
   );
@@ -242,7 +242,12 @@ test('on a shared device the earlier chat can be forgotten: no more "Continue ch
   await page.evaluate((token) => localStorage.setItem('persistent-chat.remembered', JSON.stringify({ resumeToken: token, name: 'Ada' })), real.ResumeToken);
   await page.reload();
   await page.getByRole('heading', { name: 'Welcome back, Ada' }).waitFor();
+  const forgotten = page.waitForResponse((response) => response.url().endsWith('/widget/forget'));
   await page.getByRole('button', { name: /Forget the earlier chat/ }).click();
+  expect((await forgotten).status()).toBe(200);
+  // The service no longer honours the token either: a copy of it opens nothing.
+  const reuse = await fetch(`${t.server.url}/widget/chat`, { method: 'POST', body: JSON.stringify({ ResumeToken: real.ResumeToken }) });
+  expect(reuse.status).toBe(403);
   await page.getByRole('heading', { name: 'Hello! How can we help?' }).waitFor();
   expect(await page.getByRole('button', { name: 'Continue chat' }).isVisible()).toBe(false);
   expect(await page.getByRole('button', { name: /Forget the earlier chat/ }).isVisible()).toBe(false);

@@ -41,6 +41,8 @@ beforeAll(async () => {
     new StartChatContactCommand({ InstanceId: INSTANCE, ContactFlowId: 'f', ParticipantDetails: { DisplayName: 'P' } }),
   );
   const ids = { InstanceId: INSTANCE, ContactId: chat.contactId };
+  const widgetChat = await fetch(`${t.server.url}/widget/chat`, { method: 'POST', body: JSON.stringify({ DisplayName: 'W' }) });
+  const { ResumeToken } = (await widgetChat.json()) as { ResumeToken: string };
   templates = {
     'start-chat-contact': { body: { InstanceId: INSTANCE, ContactFlowId: 'f', ParticipantDetails: { DisplayName: 'x' } }, required: [['InstanceId'], ['ContactFlowId'], ['ParticipantDetails'], ['ParticipantDetails', 'DisplayName']] },
     'stop-contact': { body: ids, required: [['InstanceId'], ['ContactId']] },
@@ -55,6 +57,7 @@ beforeAll(async () => {
     'get-transcript': { body: { MaxResults: 5 }, required: [], bearer: chat.connectionToken },
     'disconnect-participant': { body: {}, required: [], bearer: agent.connectionToken },
     'widget-chat': { body: { DisplayName: 'x' }, required: [['DisplayName']] },
+    'widget-forget': { body: { ResumeToken }, required: [['ResumeToken']] },
   };
 });
 

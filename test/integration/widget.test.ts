@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateParticipantConnectionCommand, GetTranscriptCommand, type Item } from '@aws-sdk/client-connectparticipant';
+import { GetTranscriptCommand, type Item } from '@aws-sdk/client-connectparticipant';
 import { KeyRing, type KeyMaterial } from '../../lambdas/domain/keys';
 import { issueResumeToken, RESUME_TOKEN_TTL_MS } from '../../lambdas/domain/widget';
-import { type Connected, leave, messages, pageBack, say } from '../support/chat';
+import { leave, messages, pageBack, say } from '../support/chat';
 import { startTestServer, type TestServer } from '../support/local-server';
+import { tokenPayload, type WidgetChat, widgetCalls } from '../support/widget';
 
 /** `POST /widget/chat` through plain fetch, as a browser calls it: no AWS credentials, no SDK. */
 let t: TestServer;
@@ -17,35 +18,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.stop();
 });
-
-interface WidgetChat {
-  ContactId: string;
-  ParticipantId: string;
-  ParticipantToken: string;
-  ResumeToken: string;
-  ContinuedFromContactId?: string;
-}
-
-async function widget(body: unknown): Promise<{ status: number; errorType: string | null; body: Record<string, string> }> {
-  const response = await fetch(`${t.server.url}/widget/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: response.status, errorType: response.headers.get('x-amzn-errortype'), body: (await response.json()) as Record<string, string> };
-}
-
-async function chat(body: { DisplayName?: string; ResumeToken?: string }): Promise<WidgetChat> {
-  const answer = await widget(body);
-  if (answer.status !== 200) throw new Error(`widget answered ${answer.status} ${answer.errorType}: ${answer.body.message}`);
-  return answer.body as unknown as WidgetChat;
-}
-
-/** The browser's next step: CreateParticipantConnection with the participant token. */
-async function connect(started: WidgetChat): Promise<Connected> {
-  const { ConnectionCredentials } = await t.participant.send(
-    new CreateParticipantConnectionCommand({ ParticipantToken: started.ParticipantToken, Type: ['CONNECTION_CREDENTIALS'] }),
-  );
-  return { contactId: started.ContactId, participantId: started.ParticipantId, connectionToken: ConnectionCredentials!.ConnectionToken! };
-}
-
-const tokenPayload = (token: string) => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { i: string; c: string; x: number };
+const { widget, chat, connect } = widgetCalls(() => t);
 
 test('starts a chat for the configured instance, with a resume token naming it that expires in 30 days', async () => {
   const before = Date.now();

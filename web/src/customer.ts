@@ -161,8 +161,14 @@ page.continue.addEventListener('click', () => {
   void begin({ ResumeToken: remembered.resumeToken, ...(name && { DisplayName: name }) }, 'continue your chat');
 });
 
-/** On a shared device: the earlier chat's resume token (its whole history) leaves this browser. */
+/**
+ * On a shared device: the earlier chat's resume token (its whole history) leaves this browser, and the
+ * service stops honouring it, so a copy kept elsewhere stops working too. That call is best effort:
+ * forgetting here does not wait for it.
+ */
 page.forget.addEventListener('click', () => {
+  const remembered = read<Remembered>(localStorage, REMEMBERED);
+  if (remembered) void postJson(base, '/widget/forget', { ResumeToken: remembered.resumeToken }).catch(() => undefined);
   localStorage.removeItem(REMEMBERED);
   sessionStorage.removeItem(CONNECTED);
   page.name.value = '';

@@ -263,6 +263,18 @@ export class DynamoContactStore implements ContactStore {
     return items.map((item) => toRecord<Contact>(item));
   }
 
+  async revokeResumeTokens(initialContactId: string, before: number): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.session(initialContactId),
+        UpdateExpression: 'SET resumeTokensRevokedBefore = :before',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':before': before },
+      }),
+    );
+  }
+
   async replaceAttributes(initialContactId: string, attributes: Record<string, string>, expectedVersion: number, now: number) {
     try {
       await this.db.send(
