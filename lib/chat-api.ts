@@ -76,7 +76,7 @@ export class ChatApi extends Construct {
     this.api = new RestApi(this, 'Api', {
       description: 'persistent-chat: the Amazon Connect and Connect Participant APIs for chat',
       endpointTypes: [EndpointType.REGIONAL],
-      cloudWatchRole: false, // execution logs need an account-wide role; access logs below cover every request
+      cloudWatchRole: false, // the region's logging role is the stack's own setting (api-gateway-logging-role.ts)
       deployOptions: {
         stageName: props.stageName,
         throttlingRateLimit: props.throttleRateLimit,
@@ -166,7 +166,7 @@ export class ChatApi extends Construct {
     });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG6',
-      reason: 'Execution logging needs the account-wide API Gateway CloudWatch role, which this stack must not take over from other stacks; JSON access logs record every request, including auth and integration errors.',
+      reason: 'Execution logs record request and response data and cost per request; JSON access logs record every request, including auth and integration errors, without bodies.',
     });
   }
 }

@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ChatApi } from './chat-api';
 import { ChatData } from './chat-data';
+import { ApiGatewayLoggingRole } from './api-gateway-logging-role';
 import { ChatWebsocket } from './chat-websocket';
 import type { Settings } from './settings';
 
@@ -17,6 +18,12 @@ export class PersistentChatStack extends Stack {
     const data = new ChatData(this, 'Data', settings);
     const websocket = new ChatWebsocket(this, 'Websocket', { ...settings, data });
     const { api } = new ChatApi(this, 'Api', { ...settings, data, push: websocket });
+    if (settings.apiGatewayCloudWatchRole) {
+      // Both stages write access logs: they must come after the region's logging role is set.
+      const { account } = new ApiGatewayLoggingRole(this, 'ApiGatewayLogging');
+      api.deploymentStage.node.addDependency(account);
+      websocket.stage.node.addDependency(account);
+    }
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL: the SDK clients take it as `endpoint`' });
     new CfnOutput(this, 'WebsocketUrl', { value: websocket.url, description: 'What CreateParticipantConnection hands out (with a credential of its own)' });

@@ -29,6 +29,11 @@ export interface Settings {
   /** Path-style S3 addressing, for S3-compatible endpoints such as LocalStack. */
   s3ForcePathStyle: boolean;
   keyRotationDays: number;
+  /**
+   * Set the region's API Gateway CloudWatch role (account-wide, kept when the stack is deleted), without
+   * which no stage can write access logs; false when the account already has one.
+   */
+  apiGatewayCloudWatchRole: boolean;
 }
 
 export const DEFAULTS = {
@@ -46,6 +51,7 @@ export const DEFAULTS = {
   widgetContactFlowId: 'widget-flow',
   s3ForcePathStyle: 'false',
   keyRotationDays: 45,
+  apiGatewayCloudWatchRole: 'true',
 } as const;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -97,5 +103,6 @@ export function settingsFromContext(node: Node): Settings {
     widgetContactFlowId: text('widgetContactFlowId', DEFAULTS.widgetContactFlowId),
     s3ForcePathStyle: oneOf('s3ForcePathStyle', DEFAULTS.s3ForcePathStyle, { true: true, false: false }),
     keyRotationDays: integer('keyRotationDays', DEFAULTS.keyRotationDays, MIN_KEY_ROTATION_DAYS),
+    apiGatewayCloudWatchRole: oneOf('apiGatewayCloudWatchRole', DEFAULTS.apiGatewayCloudWatchRole, { true: true, false: false }),
   };
 }

@@ -138,6 +138,27 @@ describe('API', () => {
   });
 });
 
+describe('logging', () => {
+  const raw = template.toJSON().Resources as Record<string, { Type: string; DependsOn?: string[]; DeletionPolicy?: string; Properties: Json }>;
+
+  test("both stages log only after the region's API Gateway CloudWatch role is set, which outlives the stack", () => {
+    const accountId = only('AWS::ApiGateway::Account');
+    expect(raw[accountId]!.DeletionPolicy).toBe('Retain');
+    const roleId = (raw[accountId]!.Properties.CloudWatchRoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    expect(raw[roleId]!.DeletionPolicy).toBe('Retain');
+    expect(JSON.stringify(raw[roleId]!.Properties.ManagedPolicyArns)).toContain('service-role/AmazonAPIGatewayPushToCloudWatchLogs');
+    for (const stageType of ['AWS::ApiGateway::Stage', 'AWS::ApiGatewayV2::Stage']) {
+      const [[stageId, stage]] = Object.entries(raw).filter(([, resource]) => resource.Type === stageType) as [[string, (typeof raw)[string]]];
+      expect([stageId, stage.DependsOn]).toEqual([stageId, expect.arrayContaining([accountId])]);
+      expect(stage.Properties.AccessLogSetting ?? stage.Properties.AccessLogSettings).toBeDefined();
+    }
+  });
+
+  test('an account that already has the role keeps it: -c apiGatewayCloudWatchRole=false', () => {
+    expect(synth({ apiGatewayCloudWatchRole: 'false' }).template.findResources('AWS::ApiGateway::Account')).toEqual({});
+  });
+});
+
 describe('functions', () => {
   const newestNode = Object.values(Runtime)
     .filter((runtime): runtime is Runtime => runtime instanceof Runtime && /^nodejs\d+\.x$/.test(runtime.name))
@@ -177,7 +198,9 @@ describe('least privilege', () => {
         expect(resourcesOf(statement)).not.toContain('*');
       }
     }
-    template.resourcePropertiesCountIs('AWS::IAM::Role', { ManagedPolicyArns: Match.anyValue() }, 0);
+    // No managed policies, but for API Gateway's own logging role (AWS's documented policy; see 'logging').
+    const managed = ofType('AWS::IAM::Role').filter(([, role]) => role.Properties.ManagedPolicyArns);
+    expect(managed.map(([, role]) => JSON.stringify(role.Properties.AssumeRolePolicyDocument))).toEqual([expect.stringContaining('apigateway.amazonaws.com')]);
   });
 
   test.each(allRoutes)('$name may touch only the table, its transcript prefix, the key and the push, as its access says', (route) => {
