@@ -23,10 +23,16 @@ export async function rotationStep(secret: SecretVersions, step: SecretsManagerR
     }
     case 'setSecret':
       return; // the ring lives only in this secret: no other system to update
-    case 'testSecret':
-      parseKeyMaterial(await secret.read({ stage: 'AWSPENDING', id: token }));
+    case 'testSecret': {
+      // Setting rotation up without rotating (the stack's schedule) makes Secrets Manager test the
+      // function on a pending version it made itself, which need not hold a ring: nothing to test then.
+      // finishSecret still refuses to promote anything but a valid ring.
+      const pending = await secret.read({ stage: 'AWSPENDING', id: token });
+      if (pending !== undefined) parseKeyMaterial(pending);
       return;
+    }
     case 'finishSecret': {
+      parseKeyMaterial(await secret.read({ stage: 'AWSPENDING', id: token }));
       const current = Object.keys(versions).find((id) => versions[id]!.includes('AWSCURRENT'));
       await secret.makeCurrent(token, current);
       return;

@@ -94,3 +94,14 @@ test('a malformed ring fails the rotation instead of being replaced', async () =
   await expect(rotationStep(secret, 'createSecret', 'rotation-1')).rejects.toThrow(/not a key ring/);
   expect(() => parseKeyMaterial('{"current":"k1","keys":{"k1":"c2hvcnQ="}}')).toThrow(/at least 32 bytes/);
 });
+
+test("Secrets Manager's test of the rotation set-up passes on a pending version without a value, which is never promoted", async () => {
+  const secret = new MemorySecret(initialKeyMaterial());
+  const before = await secret.current();
+  secret.startRotation('setup-test'); // a pending version, no value: what RotateSecret without rotating tests on
+  await expect(rotationStep(secret, 'testSecret', 'setup-test')).resolves.toBeUndefined();
+  await expect(rotationStep(secret, 'finishSecret', 'setup-test')).rejects.toThrow();
+  expect(await secret.current()).toEqual(before);
+  secret.values.set('setup-test', '{"password":"x"}');
+  await expect(rotationStep(secret, 'testSecret', 'setup-test')).rejects.toThrow(/not a key ring/);
+});
