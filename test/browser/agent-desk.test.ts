@@ -1,28 +1,12 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, screenshot, startWebServer } from '../support/browser';
-import type { TestServer } from '../support/local-server';
+import type { Page } from 'playwright-core';
+import { browserTestbed, screenshot } from '../support/browser';
 
 /** The local agent desk (`/agent`) and the customer's page, side by side: one person trying both sides. */
-jest.setTimeout(60_000);
-
-let t: TestServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  [t, browser] = await Promise.all([startWebServer(), launchChromium()]);
-}, 60_000);
-afterAll(async () => {
-  await Promise.all(contexts.map((context) => context.close()));
-  await browser?.close();
-  await t?.stop();
-});
+const bed = browserTestbed();
 
 async function open(path: string, viewport: { width: number; height: number }): Promise<Page> {
-  const context = await browser.newContext({ viewport });
-  contexts.push(context);
-  const page = await context.newPage();
-  await page.goto(`${t.server.url}${path}`);
+  const page = await (await bed.newContext({ viewport })).newPage();
+  await page.goto(`${bed.server().server.url}${path}`);
   return page;
 }
 

@@ -1,29 +1,25 @@
-import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
-import { agentJoins, launchChromium, screenshot, startWebServer } from '../support/browser';
-import type { TestServer } from '../support/local-server';
+import type { Page, WebSocketRoute } from 'playwright-core';
+import { agentJoins, browserTestbed, screenshot } from '../support/browser';
 
 /** The customer's page in headless Chromium against the local server, with an agent on the SDK. */
-jest.setTimeout(60_000);
-let t: TestServer;
-let browser: Browser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  [t, browser] = await Promise.all([startWebServer(), launchChromium()]);
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await t?.stop();
-});
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
-});
+const bed = browserTestbed();
+const t = () => bed.server();
 
 /** A phone-sized page (iPhone 12-14: 390 x 844 CSS pixels), in its own browser profile context. */
 async function phone(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true });
-  contexts.push(context);
-  return context.newPage();
+  return (await bed.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true })).newPage();
+}
+
+/** A chat started through the widget route, as an earlier visit of this browser would have started it. */
+const widgetChat = (name: string) =>
+  fetch(`${t().server.url}/widget/chat`, { method: 'POST', body: JSON.stringify({ DisplayName: name }) }).then(
+    (response) => response.json() as Promise<{ ResumeToken: string; ContactId: string }>,
+  );
+
+/** The page opened once, and the browser made to remember an earlier chat by this token (not yet shown). */
+async function remember(page: Page, resumeToken: string, name: string): Promise<void> {
+  await page.goto(t().server.url);
+  await page.evaluate((remembered) => localStorage.setItem('persistent-chat.remembered', JSON.stringify(remembered)), { resumeToken, name });
 }
 
 const log = (page: Page) => page.getByRole('log');
@@ -42,7 +38,7 @@ async function send(page: Page, text: string): Promise<void> {
 
 test('start, talk, end, come back, continue, and page back to the first conversation', async () => {
   const page = await phone();
-  await page.goto(t.server.url);
+  await page.goto(t().server.url);
   await page.getByLabel('Your name').waitFor();
   await screenshot(page, '01-welcome');
 
@@ -51,7 +47,7 @@ test('start, talk, end, come back, continue, and page back to the first conversa
   const first = await contactId(page);
   await send(page, 'Hello, my parcel has not arrived');
 
-  const agent = await agentJoins(t.connect, t, first, 'Sam');
+  const agent = await agentJoins(t().connect, t(), first, 'Sam');
   const replies = [
     'Hi Ada, I am Sam.',
     'Sorry to hear that.',
@@ -124,13 +120,13 @@ test('replies and typing are pushed over the WebSocket with no polling; a droppe
     if (request.url().endsWith('/participant/transcript')) transcriptReads.push(Date.now());
   });
 
-  await page.goto(t.server.url);
+  await page.goto(t().server.url);
   await page.getByLabel('Your name').fill('Lin');
   const firstSocket = subscribed();
   await page.getByRole('button', { name: 'Start chat' }).click();
   const contact = await contactId(page);
   await firstSocket;
-  const agent = await agentJoins(t.connect, t, contact, 'Sam');
+  const agent = await agentJoins(t().connect, t(), contact, 'Sam');
   await inLog(page, 'Sam joined the chat'); // after the catch-up read that follows the subscription
 
   const readsBefore = transcriptReads.length;
@@ -161,7 +157,7 @@ test('replies and typing are pushed over the WebSocket with no polling; a droppe
 
 test('a reload mid-chat rejoins the same contact, and so does a second tab', async () => {
   const page = await phone();
-  await page.goto(t.server.url);
+  await page.goto(t().server.url);
   // Keyboard only: Tab to the name, type it, Enter starts the chat and puts focus in the message box.
   await page.keyboard.press('Tab');
   expect(await page.evaluate(() => document.activeElement?.id)).toBe('name');
@@ -184,7 +180,7 @@ test('a reload mid-chat rejoins the same contact, and so does a second tab', asy
 
   // A second tab shares localStorage, not this tab's connection: it rejoins through the resume token.
   const tab = await page.context().newPage();
-  await tab.goto(t.server.url);
+  await tab.goto(t().server.url);
   await tab.getByRole('button', { name: 'Continue chat' }).click();
   expect(await contactId(tab)).toBe(contact);
   await send(tab, 'Hello from a second tab');
@@ -194,17 +190,14 @@ test('a reload mid-chat rejoins the same contact, and so does a second tab', asy
 
 test('a forged resume token is refused, shown in plain words, and forgotten', async () => {
   // A real token for a real chat, with the contact it names swapped: the signature no longer matches.
-  const real = await fetch(`${t.server.url}/widget/chat`, { method: 'POST', body: JSON.stringify({ DisplayName: 'Victim' }) }).then(
-    (response) => response.json() as Promise<{ ResumeToken: string }>,
-  );
+  const real = await widgetChat('Victim');
   const [body, keyId, signature] = real.ResumeToken.split('.') as [string, string, string];
   const payload = JSON.parse(Buffer.from(body, 'base64url').toString()) as { c: string };
   payload.c = 'someone-elses-contact';
   const forged = `${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${keyId}.${signature}`;
 
   const page = await phone();
-  await page.goto(t.server.url);
-  await page.evaluate((token) => localStorage.setItem('persistent-chat.remembered', JSON.stringify({ resumeToken: token, name: 'Mallory' })), forged);
+  await remember(page, forged, 'Mallory');
   await page.reload();
   await page.getByRole('button', { name: 'Continue chat' }).click();
   const alert = page.getByRole('alert');
@@ -217,36 +210,30 @@ test('a forged resume token is refused, shown in plain words, and forgotten', as
 });
 
 test('a link naming another API is ignored: the resume token goes only to this service', async () => {
-  const real = await fetch(`${t.server.url}/widget/chat`, { method: 'POST', body: JSON.stringify({ DisplayName: 'Ada' }) }).then(
-    (response) => response.json() as Promise<{ ResumeToken: string; ContactId: string }>,
-  );
+  const real = await widgetChat('Ada');
   const page = await phone();
   const requested: string[] = [];
   page.on('request', (request) => requested.push(request.url()));
-  await page.goto(t.server.url);
-  await page.evaluate((token) => localStorage.setItem('persistent-chat.remembered', JSON.stringify({ resumeToken: token, name: 'Ada' })), real.ResumeToken);
-  await page.goto(`${t.server.url}/?api=${encodeURIComponent('http://127.0.0.1:9/v1')}`);
+  await remember(page, real.ResumeToken, 'Ada');
+  await page.goto(`${t().server.url}/?api=${encodeURIComponent('http://127.0.0.1:9/v1')}`);
   await page.getByRole('button', { name: 'Continue chat' }).click();
   expect(await contactId(page)).toBe(real.ContactId);
-  const origin = new URL(t.server.url).origin;
+  const origin = new URL(t().server.url).origin;
   expect(requested.filter((url) => !url.startsWith(origin) && !url.startsWith(origin.replace(/^http/, 'ws')))).toEqual([]);
   expect(requested.some((url) => url.startsWith(`${origin}/widget/chat`))).toBe(true);
 });
 
 test('on a shared device the earlier chat can be forgotten: no more "Continue chat", nothing kept, the token dead', async () => {
-  const real = await fetch(`${t.server.url}/widget/chat`, { method: 'POST', body: JSON.stringify({ DisplayName: 'Ada' }) }).then(
-    (response) => response.json() as Promise<{ ResumeToken: string }>,
-  );
+  const real = await widgetChat('Ada');
   const page = await phone();
-  await page.goto(t.server.url);
-  await page.evaluate((token) => localStorage.setItem('persistent-chat.remembered', JSON.stringify({ resumeToken: token, name: 'Ada' })), real.ResumeToken);
+  await remember(page, real.ResumeToken, 'Ada');
   await page.reload();
   await page.getByRole('heading', { name: 'Welcome back, Ada' }).waitFor();
   const forgotten = page.waitForResponse((response) => response.url().endsWith('/widget/forget'));
   await page.getByRole('button', { name: /Forget the earlier chat/ }).click();
   expect((await forgotten).status()).toBe(200);
   // The service no longer honours the token either: a copy of it opens nothing.
-  const reuse = await fetch(`${t.server.url}/widget/chat`, { method: 'POST', body: JSON.stringify({ ResumeToken: real.ResumeToken }) });
+  const reuse = await fetch(`${t().server.url}/widget/chat`, { method: 'POST', body: JSON.stringify({ ResumeToken: real.ResumeToken }) });
   expect(reuse.status).toBe(403);
   await page.getByRole('heading', { name: 'Hello! How can we help?' }).waitFor();
   expect(await page.getByRole('button', { name: 'Continue chat' }).isVisible()).toBe(false);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateParticipantCommand, type ConnectClient } from '@aws-sdk/client-connect';
 import { CreateParticipantConnectionCommand, SendEventCommand, SendMessageCommand } from '@aws-sdk/client-connectparticipant';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { buildWeb } from '../../web/build';
 import { participantClient, startTestServer, type TestServer } from './local-server';
 
@@ -33,6 +33,36 @@ export async function startWebServer(): Promise<TestServer> {
     rmSync(webDir, { recursive: true, force: true });
   };
   return t;
+}
+
+/**
+ * A browser test file's set-up: a local server with freshly built pages and Debian's Chromium, started
+ * before the file's tests and stopped after them; the contexts (browser profiles) a test opens are closed
+ * when that test ends.
+ */
+export function browserTestbed() {
+  let server: TestServer | undefined;
+  let browser: Browser | undefined;
+  const contexts: BrowserContext[] = [];
+  jest.setTimeout(60_000);
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startWebServer(), launchChromium()]);
+  }, 60_000);
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((context) => context.close()));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+  return {
+    server: (): TestServer => server!,
+    async newContext(options: BrowserContextOptions): Promise<BrowserContext> {
+      const context = await browser!.newContext(options);
+      contexts.push(context);
+      return context;
+    },
+  };
 }
 
 /** Saves what the page shows now as `test/artifacts/browser/<name>.png`, for a person to look at. */
