@@ -100,15 +100,22 @@ export class Fields {
     return value;
   }
 
-  optionalStringList(member: string, limits: { minItems?: number; maxItems: number; item: Length }): string[] | undefined {
+  /** A list member's items, unchecked, once the list itself is checked: a list, of an allowed length. */
+  private list(member: string, { minItems = 0, maxItems }: { minItems?: number; maxItems: number }): { name: string; items: unknown[] } | undefined {
     const value = this.raw(member);
     if (value === undefined) return undefined;
     const name = this.name(member);
     if (!Array.isArray(value)) throw invalidParameter(`${name} must be a list`);
-    if (value.length > limits.maxItems) throw invalidParameter(`${name} has more than ${limits.maxItems} items`);
-    const minItems = limits.minItems ?? 0;
+    if (value.length > maxItems) throw invalidParameter(`${name} has more than ${maxItems} items`);
     if (value.length < minItems) throw invalidParameter(`${name} must have at least ${minItems} item${minItems === 1 ? '' : 's'}`);
-    return value.map((item, index) => {
+    return { name, items: value };
+  }
+
+  optionalStringList(member: string, limits: { minItems?: number; maxItems: number; item: Length }): string[] | undefined {
+    const list = this.list(member, limits);
+    if (!list) return undefined;
+    const { name } = list;
+    return list.items.map((item, index) => {
       if (typeof item !== 'string') throw invalidParameter(`${name}[${index}] must be a string`);
       checkLength(`${name}[${index}]`, item, limits.item);
       return item;
@@ -151,12 +158,8 @@ export class Fields {
 
   /** A list whose items are objects, read by `read`. */
   optionalObjectList<T>(member: string, maxItems: number, read: (fields: Fields) => T): T[] | undefined {
-    const value = this.raw(member);
-    if (value === undefined) return undefined;
-    const name = this.name(member);
-    if (!Array.isArray(value)) throw invalidParameter(`${name} must be a list`);
-    if (value.length > maxItems) throw invalidParameter(`${name} has more than ${maxItems} items`);
-    return value.map((item, index) => read(Fields.of(item, `${name}[${index}]`)));
+    const list = this.list(member, { maxItems });
+    return list?.items.map((item, index) => read(Fields.of(item, `${list.name}[${index}]`)));
   }
 
   /** A map whose values are objects, read by `read` (for example SegmentAttributes). */
