@@ -20,6 +20,7 @@ export const MAX_RESUME_TOKEN_LENGTH = 1000;
  * hands out a fresh token, so a line longer than this within one token's 30 days is not a person.
  */
 const MAX_FOLLOWED_CHATS = 100;
+const lineTooLong = () => new DomainError('QuotaExceeded', `A resume token can be followed through at most ${MAX_FOLLOWED_CHATS} continued chats`);
 
 interface ResumePayload {
   v: 1;
@@ -73,7 +74,7 @@ export class Widget {
   private async line(initialContactId: string): Promise<string[]> {
     const chats = [initialContactId];
     for (let contact = await this.contact(initialContactId); contact.persistentChatSourceOf; contact = await this.contact(contact.persistentChatSourceOf)) {
-      if (chats.length > MAX_FOLLOWED_CHATS) throw new DomainError('QuotaExceeded', `A resume token can be followed through at most ${MAX_FOLLOWED_CHATS} continued chats`);
+      if (chats.length > MAX_FOLLOWED_CHATS) throw lineTooLong();
       chats.push(contact.persistentChatSourceOf);
     }
     return chats;
@@ -103,7 +104,7 @@ export class Widget {
         if (!(error instanceof DomainError) || !(await this.contact(id)).persistentChatSourceOf) throw error;
       }
     }
-    throw new DomainError('QuotaExceeded', `A resume token can be followed through at most ${MAX_FOLLOWED_CHATS} continued chats`);
+    throw lineTooLong();
   }
 
   private startChat(displayName: string, continueFrom?: string): Promise<StartChatResult> {
