@@ -67,7 +67,7 @@ export class Widget {
     const claim = readResumeToken(this.deps.keys, resumeToken, this.deps.instanceId, this.deps.now());
     // Tokens carry their expiry in whole seconds, so their issue time reads up to a second late.
     const before = this.deps.now() + 1000;
-    for (const chat of await this.line(claim.initialContactId)) await this.deps.store.revokeResumeTokens(chat, before);
+    await Promise.all((await this.line(claim.initialContactId)).map((chat) => this.deps.store.revokeResumeTokens(chat, before)));
   }
 
   /** The chats of a line from `initialContactId` on, each continued from the one before. */
