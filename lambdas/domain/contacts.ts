@@ -3,7 +3,9 @@ import { DomainError, invalidParameter, invalidRequest, notFound } from './error
 import { Idempotency } from './idempotency';
 import type { KeyRing } from './keys';
 import type { ChatSession, Contact, Participant, ParticipantRole, SegmentAttributeValue, TokenGrant, TranscriptItem } from './model';
+import { inCommitOrder, ItemClock } from './item-clock';
 import { checkMessage, EVENT, eventItem, messageItem } from './items';
+import { contactRef } from './line';
 import { type ChatPush, itemFrames } from './push';
 import { hashToken, newToken } from './tokens';
 import type { Transcripts } from './transcripts';
@@ -123,7 +125,8 @@ export class Contacts {
         instanceId: input.instanceId,
         initialContactId: contactId,
         relatedContactId: continuation?.relatedContactId,
-        continuedFromContactId: continuation?.persistent ? continuation.relatedContactId : undefined,
+        continuedFromContactId: continuation?.persistent ? continuation.continued.contactId : undefined,
+        linePrevious: continuation?.persistent ? continuation.continued : undefined,
         initiationMethod: 'API',
         contactFlowId: input.contactFlowId,
         state: 'ACTIVE',
@@ -133,10 +136,11 @@ export class Contacts {
         segmentAttributes: input.segmentAttributes,
         customerId: input.customerId,
       };
-      const clock = ticks(now);
-      const items = [eventItem(EVENT.joined, clock(), customer)];
-      if (continuation?.persistent) items.push(eventItem(EVENT.chatRehydrated, clock()));
-      if (input.initialMessage) items.push(messageItem(customer, input.initialMessage.contentType, input.initialMessage.content, clock()));
+      const clock = new ItemClock(session, now);
+      const items = [eventItem(EVENT.joined, clock.next(), customer)];
+      if (continuation?.persistent) items.push(eventItem(EVENT.chatRehydrated, clock.next()));
+      if (input.initialMessage) items.push(messageItem(customer, input.initialMessage.contentType, input.initialMessage.content, clock.next()));
+      session.lastItemAt = clock.claim().last;
       const result: StartChatResult = { ContactId: contactId, ParticipantId: customer.participantId, ParticipantToken: token };
       if (continuation?.persistent) result.ContinuedFromContactId = continuation.relatedContactId;
       try {
@@ -182,9 +186,12 @@ export class Contacts {
     if (rehydrationType === 'ENTIRE_PAST_SESSION' && source.initialContactId !== source.contactId) {
       throw invalidRequest(`ENTIRE_PAST_SESSION needs the initial contact of the past chat; ${sourceContactId} is not one`);
     }
+    // The line goes on from the source segment, or from the past chat's last contact.
+    const continued = rehydrationType === 'FROM_SEGMENT' || session.latestContactId === source.contactId ? source : await this.find(input.instanceId, session.latestContactId);
     return {
       persistent: true,
-      relatedContactId: rehydrationType === 'FROM_SEGMENT' ? source.contactId : session.latestContactId,
+      relatedContactId: continued.contactId,
+      continued: contactRef(continued),
       sourceContactId,
       sourceInitialContactId: source.initialContactId,
       attributes: session.attributes,
@@ -196,44 +203,41 @@ export class Contacts {
     if (input.queueId && input.userId) throw invalidRequest('QueueId and UserId cannot both be provided');
     const now = this.deps.now();
     const key = clientToken ? { operation: 'TransferContact', instanceId: input.instanceId, clientToken } : undefined;
+    const notActive = () => invalidRequest(`Contact ${input.contactId} is not active`);
     return this.idempotency.run(key, request, now, async (record) => {
-      const from = await this.find(input.instanceId, input.contactId);
-      if (from.state !== 'ACTIVE') throw invalidRequest(`Contact ${input.contactId} is not active`);
-      const to: Contact = {
-        contactId: randomUUID(),
-        instanceId: input.instanceId,
-        initialContactId: from.initialContactId,
-        previousContactId: from.contactId,
-        initiationMethod: input.queueId || input.userId ? 'TRANSFER' : 'DISCONNECT',
-        contactFlowId: input.contactFlowId,
-        queueId: input.queueId,
-        userId: input.userId,
-        state: 'ACTIVE',
-        initiationTimestamp: now,
-        lastUpdateTimestamp: now,
-        participants: [],
-        segmentAttributes: from.segmentAttributes,
-        customerId: from.customerId,
-      };
-      const result = { ContactId: to.contactId };
-      const clock = ticks(now);
-      const { participants, items } = everyoneLeaves(from, clock);
-      const session = await this.session(from);
-      const toItems = [eventItem(EVENT.transferSucceeded, clock(), session.customer)];
-      try {
-        await this.deps.store.transfer({
-          from: { contactId: from.contactId, initialContactId: from.initialContactId, now, participants, items },
-          to,
-          toItems,
-          idempotency: record?.(result),
-        });
-      } catch (error) {
-        throw translateConflict(error, undefined, `Contact ${input.contactId} is not active`);
-      }
-      const frames = [...itemFrames(from.initialContactId, from.contactId, items), ...itemFrames(from.initialContactId, to.contactId, toItems)];
+      const found = await this.find(input.instanceId, input.contactId);
+      if (found.state !== 'ACTIVE') throw notActive();
+      const contactId = randomUUID();
+      const result = { ContactId: contactId };
+      const done = await inCommitOrder(this.deps, await this.session(found), async (session, clock, attempt) => {
+        const from = attempt === 1 ? found : await this.find(input.instanceId, input.contactId);
+        if (session.state !== 'ACTIVE' || session.latestContactId !== from.contactId) throw notActive();
+        const { participants, items } = everyoneLeaves(from, clock);
+        const toItems = [eventItem(EVENT.transferSucceeded, clock.next(), session.customer)];
+        const to: Contact = {
+          contactId,
+          instanceId: input.instanceId,
+          initialContactId: from.initialContactId,
+          previousContactId: from.contactId,
+          linePrevious: contactRef(from),
+          initiationMethod: input.queueId || input.userId ? 'TRANSFER' : 'DISCONNECT',
+          contactFlowId: input.contactFlowId,
+          queueId: input.queueId,
+          userId: input.userId,
+          state: 'ACTIVE',
+          initiationTimestamp: now,
+          lastUpdateTimestamp: now,
+          participants: [],
+          segmentAttributes: from.segmentAttributes,
+          customerId: from.customerId,
+        };
+        const ended: Contact = { ...from, state: 'ENDED', disconnectTimestamp: now, nextContactId: to.contactId, lineNext: contactRef(to), participants };
+        await this.deps.store.transfer({ from: { contactId: from.contactId, now, participants, items }, to, toItems, clock: clock.claim(), idempotency: record?.(result) });
+        return { from, ended, frames: [...itemFrames(from.initialContactId, from.contactId, items), ...itemFrames(from.initialContactId, to.contactId, toItems)] };
+      });
       // The agents of the old segment have left it: their sockets close once they have seen the transfer.
-      await this.deps.push.toChat(from.initialContactId, frames, from.participants.map((p) => p.participantId));
-      await this.deps.transcripts.archiveOrWarn({ ...from, state: 'ENDED', disconnectTimestamp: now, nextContactId: to.contactId, participants });
+      await this.deps.push.toChat(done.from.initialContactId, done.frames, done.from.participants.map((p) => p.participantId));
+      await this.deps.transcripts.archiveOrWarn(done.ended);
       return result;
     });
   }
@@ -255,53 +259,51 @@ export class Contacts {
    * transcript, and the contact's transcript file is written. Throws WriteConflict if it already ended.
    */
   async endChat(contact: Contact, session: ChatSession, ending: ChatEnding): Promise<void> {
-    const now = this.deps.now();
-    const clock = ticks(now);
-    const { participants, items } = everyoneLeaves(contact, clock);
-    const customer = ending.customerLeft ? { ...session.customer, leftAt: now } : session.customer;
-    if (ending.customerLeft) items.push(eventItem(EVENT.left, clock(), session.customer));
-    items.push(eventItem(EVENT.chatEnded, clock()));
-    await this.deps.store.endSession({
-      contactId: contact.contactId,
-      initialContactId: contact.initialContactId,
-      now,
-      disconnectReason: ending.reason,
-      customer,
-      participants,
-      items,
+    const { ended, items } = await inCommitOrder(this.deps, session, async (session, clock, attempt) => {
+      const current = attempt === 1 ? contact : await this.find(contact.instanceId, contact.contactId);
+      if (session.state !== 'ACTIVE' || session.latestContactId !== current.contactId) throw new WriteConflict('contact-not-active');
+      const now = this.deps.now();
+      const { participants, items } = everyoneLeaves(current, clock);
+      let customer = session.customer;
+      if (ending.customerLeft) {
+        const left = eventItem(EVENT.left, clock.next(), customer);
+        items.push(left);
+        customer = { ...customer, leftAt: Date.parse(left.AbsoluteTime) };
+      }
+      items.push(eventItem(EVENT.chatEnded, clock.next()));
+      await this.deps.store.endSession({ contactId: current.contactId, clock: clock.claim(), now, disconnectReason: ending.reason, customer, participants, items });
+      return { ended: { ...current, state: 'ENDED', disconnectTimestamp: now, participants } satisfies Contact, items };
     });
-    await this.deps.push.toChat(contact.initialContactId, itemFrames(contact.initialContactId, contact.contactId, items), 'everyone');
-    await this.deps.transcripts.archiveOrWarn({ ...contact, state: 'ENDED', disconnectTimestamp: now, participants });
+    await this.deps.push.toChat(ended.initialContactId, itemFrames(ended.initialContactId, ended.contactId, items), 'everyone');
+    await this.deps.transcripts.archiveOrWarn(ended);
   }
 
   async addParticipant(input: AddParticipantInput): Promise<{ ParticipantId: string; ParticipantToken: string; Expiry: string }> {
     const { clientToken, ...request } = input;
     const now = this.deps.now();
     const key = clientToken ? { operation: 'CreateParticipant', instanceId: input.instanceId, clientToken } : undefined;
+    const notActive = () => invalidRequest(`Contact ${input.contactId} is not active`);
     return this.idempotency.run(key, request, now, async (record) => {
       const contact = await this.find(input.instanceId, input.contactId);
-      if (contact.state !== 'ACTIVE') throw invalidRequest(`Contact ${input.contactId} is not active`);
-      const session = await this.session(contact);
-      const participant: Participant = {
-        participantId: randomUUID(),
-        role: input.role,
-        displayName: input.displayName ?? defaultDisplayName[input.role],
-        joinedAt: now,
-      };
+      if (contact.state !== 'ACTIVE') throw notActive();
+      const participantId = randomUUID();
       const token = newToken();
-      const result = { ParticipantId: participant.participantId, ParticipantToken: token, Expiry: new Date(session.expiresAt).toISOString() };
-      const items = [eventItem(EVENT.joined, now, participant)];
-      try {
+      const { result, items } = await inCommitOrder(this.deps, await this.session(contact), async (session, clock) => {
+        if (session.state !== 'ACTIVE' || session.latestContactId !== contact.contactId) throw notActive();
+        const joinedAt = clock.next();
+        const participant: Participant = { participantId, role: input.role, displayName: input.displayName ?? defaultDisplayName[input.role], joinedAt };
+        const result = { ParticipantId: participantId, ParticipantToken: token, Expiry: new Date(session.expiresAt).toISOString() };
+        const items = [eventItem(EVENT.joined, joinedAt, participant)];
         await this.deps.store.addParticipant({
           contactId: contact.contactId,
           participant,
           items,
           grant: { tokenHash: hashToken(token), grant: grantFor(session, contact, participant, 'participant') },
+          clock: clock.claim(),
           idempotency: record?.(result),
         });
-      } catch (error) {
-        throw translateConflict(error, undefined, `Contact ${input.contactId} is not active`);
-      }
+        return { result, items };
+      });
       await this.deps.push.toChat(contact.initialContactId, itemFrames(contact.initialContactId, contact.contactId, items));
       return result;
     });
@@ -329,18 +331,12 @@ export class Contacts {
   }
 }
 
-/** Strictly increasing times from `start`, so items written together keep their order. */
-function ticks(start: number): () => number {
-  let next = start;
-  return () => next++;
-}
-
 /** Agents, bots and supervisors still on the contact leave it, each with a `participant left` item. */
-function everyoneLeaves(contact: Contact, clock: () => number): { participants: Participant[]; items: TranscriptItem[] } {
+function everyoneLeaves(contact: Contact, clock: ItemClock): { participants: Participant[]; items: TranscriptItem[] } {
   const items: TranscriptItem[] = [];
   const participants = contact.participants.map((participant) => {
     if (participant.leftAt !== undefined) return participant;
-    const at = clock();
+    const at = clock.next();
     items.push(eventItem(EVENT.left, at, participant));
     return { ...participant, leftAt: at };
   });
@@ -365,12 +361,10 @@ export function grantFor(session: ChatSession, contact: Contact, participant: Pa
   };
 }
 
-/** Turns a refused atomic write into the error a caller should see. */
-function translateConflict(error: unknown, sourceContactId?: string, notActiveMessage = 'The contact is not active'): unknown {
+/** Turns a refused start of a persistent chat into the error a caller should see. */
+function translateConflict(error: unknown, sourceContactId?: string): unknown {
   if (!(error instanceof WriteConflict)) return error;
   switch (error.reason) {
-    case 'contact-not-active':
-      return invalidRequest(notActiveMessage);
     case 'source-already-used':
       return invalidRequest(`Contact ${sourceContactId} has already been used to start a persistent chat`);
     case 'source-session-active':

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { accessDenied, DomainError } from './errors';
 import type { KeyRing } from './keys';
+import type { LineLink } from './line';
 import { openToken, signToken } from './signed-token';
 
 /**
@@ -9,7 +10,7 @@ import { openToken, signToken } from './signed-token';
  */
 export interface Cursor {
   /** The contact (segment) to read next, and the exclusive bound inside it (absent: from its end). */
-  contactId: string;
+  contact: LineLink;
   position?: { time: string; id: string };
   direction: 'FORWARD' | 'BACKWARD';
   /** GetTranscript's ContactId filter, when the first call had one. */
@@ -21,6 +22,8 @@ interface Payload {
   r: string; // digest of the reading chat's InitialContactId
   d: 'F' | 'B';
   c: string;
+  g?: string; // the contact's InitialContactId
+  s?: number; // the contact's start, epoch ms: its file's key (absent in tokens from before it was kept)
   t?: string;
   i?: string;
   f?: string;
@@ -40,7 +43,9 @@ export function encodeCursor(keys: KeyRing, cursor: Cursor, readerInitialContact
     v: 1,
     r: chatDigest(readerInitialContactId),
     d: cursor.direction === 'FORWARD' ? 'F' : 'B',
-    c: cursor.contactId,
+    c: cursor.contact.contactId,
+    g: cursor.contact.initialContactId,
+    s: cursor.contact.initiationTimestamp,
     t: cursor.position?.time,
     i: cursor.position?.id,
     f: cursor.filter,
@@ -57,7 +62,7 @@ export function decodeCursor(keys: KeyRing, token: string, readerInitialContactI
   if (typeof payload === 'string' || payload.v !== 1 || typeof payload.c !== 'string') throw invalid();
   if (payload.r !== chatDigest(readerInitialContactId)) throw accessDenied('The NextToken was issued for another chat');
   return {
-    contactId: payload.c,
+    contact: { contactId: payload.c, initialContactId: payload.g, initiationTimestamp: payload.s },
     position: payload.t !== undefined && payload.i !== undefined ? { time: payload.t, id: payload.i } : undefined,
     direction: payload.d === 'F' ? 'FORWARD' : 'BACKWARD',
     filter: payload.f,

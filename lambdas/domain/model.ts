@@ -52,6 +52,21 @@ export interface Contact {
   transcriptKey?: string;
   /** Set when this contact seeded a persistent chat: that chat's first contact (a source seeds only one). */
   persistentChatSourceOf?: string;
+  /**
+   * The contact before this one in the customer's line (the previous contact of this chat, or at a
+   * chat's first contact the past contact it continues) and the next one of this chat, each with what
+   * it takes to read that contact's transcript without reading its record first. Absent on contacts
+   * stored before these were kept: readers then fall back on PreviousContactId and its kin.
+   */
+  linePrevious?: ContactRef;
+  lineNext?: ContactRef;
+}
+
+/** Enough of a contact to find its transcript: the file's key is made from its id, instance and start. */
+export interface ContactRef {
+  contactId: string;
+  initialContactId: string;
+  initiationTimestamp: number;
 }
 
 /** A chat session: the contacts that share one InitialContactId, with what they share. */
@@ -70,6 +85,12 @@ export interface ChatSession {
   expiresAt: number;
   startedAt: number;
   endedAt?: number;
+  /**
+   * The time of the chat's newest item. Every write that adds items gives them later times and holds
+   * only while this has not moved past them, so items become visible in the order of their times.
+   * Absent on chats stored before it was kept, until their next item.
+   */
+  lastItemAt?: number;
   /** Resume tokens (widget) naming this chat or an earlier one of its line, issued up to this time, are refused: the browser forgot it. */
   resumeTokensRevokedBefore?: number;
 }

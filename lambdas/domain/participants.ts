@@ -2,12 +2,13 @@ import { accessDenied, DomainError, invalidParameter } from './errors';
 import type { Contacts } from './contacts';
 import { Idempotency } from './idempotency';
 import { checkMessage, EVENT, eventItem, isoTime, messageItem, newItemId } from './items';
+import { inCommitOrder } from './item-clock';
 import type { KeyRing } from './keys';
 import { type ChatPush, itemFrames, receiptFrame } from './push';
 import type { ChatSession, Contact, Participant, TokenGrant, TranscriptItem } from './model';
 import { type GrantPayload, grantFromPayload, grantPayload, openToken, signToken } from './signed-token';
 import { hashToken } from './tokens';
-import { type ContactStore, WriteConflict } from '../stores/ports';
+import { type ContactStore, type IdempotencyRecord, WriteConflict } from '../stores/ports';
 
 /** Amazon Connect: a connection token is valid for one day. */
 export const CONNECTION_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
@@ -103,12 +104,15 @@ export class Participants {
     if (problem) throw invalidParameter(problem);
     const now = this.deps.now();
     return this.idempotency.run<Sent & Record<string, string>>(this.idempotencyKey(reader, 'SendMessage', clientToken), { contentType, content }, now, async (record) => {
-      const item = messageItem(reader.participant, contentType, content, now);
-      const result = { Id: item.Id, AbsoluteTime: item.AbsoluteTime };
-      const contactId = await this.append(reader, item, record?.(result));
+      const sent = (item: TranscriptItem) => ({ Id: item.Id, AbsoluteTime: item.AbsoluteTime });
+      const { item, contactId } = await this.append(
+        reader,
+        (time) => messageItem(reader.participant, contentType, content, time),
+        (item) => record?.(sent(item)),
+      );
       // Inside the idempotent part: a retried SendMessage is not pushed twice.
       await this.deps.push.toChat(reader.session.initialContactId, itemFrames(reader.session.initialContactId, contactId, [item]));
-      return result;
+      return sent(item);
     });
   }
 
@@ -153,24 +157,30 @@ export class Participants {
    * A transfer racing the customer's leaving moves the ending to the contact the transfer started.
    */
   async disconnect(reader: Reader): Promise<void> {
-    let session = reader.session;
+    if (reader.grant.role === 'CUSTOMER') return this.customerLeaves(reader.session);
+    const left = await inCommitOrder(this.deps, reader.session, async (session, clock) => {
+      const contact = await this.contact(reader.grant.contactId);
+      // A contact transferred away (or a chat that ended) has let its agents go already.
+      if (session.state !== 'ACTIVE' || session.latestContactId !== contact.contactId) return undefined;
+      const item = eventItem(EVENT.left, clock.next(), reader.participant);
+      const leftAt = Date.parse(item.AbsoluteTime);
+      const participants = contact.participants.map((p) => (p.participantId === reader.participant.participantId ? { ...p, leftAt } : p));
+      await this.deps.store.participantLeft({ contactId: contact.contactId, participants, item, clock: clock.claim() });
+      return { contact, item };
+    });
+    if (!left) return;
+    const { initialContactId, contactId } = left.contact;
+    await this.deps.push.toChat(initialContactId, itemFrames(initialContactId, contactId, [left.item]), [reader.participant.participantId]);
+  }
+
+  /** The customer leaving ends the chat; a transfer racing it moves the ending to the contact the transfer started. */
+  private async customerLeaves(session: ChatSession): Promise<void> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const contact = await this.contact(reader.grant.role === 'CUSTOMER' ? session.latestContactId : reader.grant.contactId);
       try {
-        if (reader.grant.role === 'CUSTOMER') {
-          await this.deps.contacts.endChat(contact, session, { reason: 'CUSTOMER_DISCONNECT', customerLeft: true });
-          return;
-        }
-        const now = this.deps.now();
-        const participants = contact.participants.map((p) => (p.participantId === reader.participant.participantId ? { ...p, leftAt: now } : p));
-        const item = eventItem(EVENT.left, now, reader.participant);
-        await this.deps.store.participantLeft({ contactId: contact.contactId, participants, item });
-        await this.deps.push.toChat(contact.initialContactId, itemFrames(contact.initialContactId, contact.contactId, [item]), [reader.participant.participantId]);
+        await this.deps.contacts.endChat(await this.contact(session.latestContactId), session, { reason: 'CUSTOMER_DISCONNECT', customerLeft: true });
         return;
       } catch (error) {
         if (!(error instanceof WriteConflict && error.reason === 'contact-not-active')) throw error;
-        // An agent's contact was transferred away: the agent has left it already.
-        if (reader.grant.role !== 'CUSTOMER') return;
         const fresh = await this.deps.store.getSession(session.initialContactId);
         if (!fresh || fresh.state !== 'ACTIVE') throw accessDenied('The chat has ended');
         session = fresh;
@@ -180,25 +190,24 @@ export class Participants {
   }
 
   /**
-   * Writes to the session's active contact and returns the contact the item landed on. A transfer
-   * racing the write moves a customer's item to the next contact; an agent left with the transfer
-   * (agents are not carried over), so its item is refused rather than put on a contact it never joined.
+   * Writes an item, timed by the chat's clock, to the chat's active contact, and returns it with the
+   * contact it landed on. A transfer racing the write moves a customer's item to the next contact; an
+   * agent left with the transfer (agents are not carried over), so its item is refused rather than put
+   * on a contact it never joined.
    */
-  private async append(reader: Reader, item: TranscriptItem, idempotency: Parameters<ContactStore['appendItem']>[0]['idempotency']): Promise<string> {
-    let session = reader.session;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        await this.deps.store.appendItem({ contactId: session.latestContactId, item, idempotency });
-        return session.latestContactId;
-      } catch (error) {
-        if (!(error instanceof WriteConflict && error.reason === 'contact-not-active')) throw error;
-        if (reader.grant.role !== 'CUSTOMER') throw accessDenied('The participant has disconnected from this chat');
-        const fresh = await this.deps.store.getSession(session.initialContactId);
-        if (!fresh || fresh.state !== 'ACTIVE') throw accessDenied('The chat has ended');
-        session = fresh;
-      }
-    }
-    throw new DomainError('Conflict', 'The chat is changing too fast; try again');
+  private append(
+    reader: Reader,
+    build: (time: number) => TranscriptItem,
+    idempotency: (item: TranscriptItem) => IdempotencyRecord | undefined,
+  ): Promise<{ item: TranscriptItem; contactId: string }> {
+    return inCommitOrder(this.deps, reader.session, async (session, clock) => {
+      if (session.state !== 'ACTIVE') throw accessDenied('The chat has ended');
+      const contactId = session.latestContactId;
+      if (reader.grant.role !== 'CUSTOMER' && contactId !== reader.grant.contactId) throw accessDenied('The participant has disconnected from this chat');
+      const item = build(clock.next());
+      await this.deps.store.appendItem({ contactId, item, clock: clock.claim(), idempotency: idempotency(item) });
+      return { item, contactId };
+    });
   }
 
   private idempotencyKey(reader: Reader, operation: string, clientToken: string | undefined) {

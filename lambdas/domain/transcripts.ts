@@ -1,6 +1,8 @@
+import { DomainError } from './errors';
 import { compareItems } from './items';
-import type { Contact, TranscriptItem } from './model';
-import type { ContactStore, ItemRange, TranscriptFile, TranscriptFiles } from '../stores/ports';
+import { type LineLink, lineNext, linePrevious } from './line';
+import type { Contact, ContactRef, TranscriptItem } from './model';
+import type { ContactStore, FileContactRef, ItemRange, TranscriptFile, TranscriptFiles } from '../stores/ports';
 
 /** A position in transcript order: an item's time and id. */
 export interface Position {
@@ -10,7 +12,7 @@ export interface Position {
 }
 
 export interface TranscriptsDeps {
-  store: Pick<ContactStore, 'getContact' | 'queryItems' | 'markArchived' | 'deleteItems' | 'endedWithoutTranscript'>;
+  store: Pick<ContactStore, 'getContact' | 'queryItems' | 'contactWithItems' | 'markArchived' | 'deleteItems' | 'endedWithoutTranscript'>;
   files: TranscriptFiles;
   accountId: string;
   /** Key prefix, `connect` as Amazon Connect writes it. */
@@ -20,6 +22,15 @@ export interface TranscriptsDeps {
 
 /** Transcript files never change once written: keep the newest few hundred parsed per container. */
 const FILE_CACHE_SIZE = 256;
+/** Nor do the records of archived contacts, read when a file does not name its neighbours. */
+const RECORD_CACHE_SIZE = 1024;
+
+/** A transcript file as readers use it: items in transcript order, and the contact's neighbours when the file names them. */
+interface ParsedFile {
+  initialContactId: string;
+  items: TranscriptItem[];
+  line?: { previous?: LineLink; next?: LineLink };
+}
 /** Items read per query while archiving a contact. */
 const ARCHIVE_BATCH = 500;
 
@@ -29,12 +40,13 @@ const ARCHIVE_BATCH = 500;
  * Connect writes them, so files Amazon Connect exported read back the same way.
  */
 export class Transcripts {
-  private readonly cache = new Map<string, TranscriptItem[]>();
+  private readonly files = new Map<string, ParsedFile>();
+  private readonly records = new Map<string, Contact>();
 
   constructor(private readonly deps: TranscriptsDeps) {}
 
   /** `connect/<instance>/ChatTranscripts/YYYY/MM/DD/<ContactId>_<YYYYMMDD>T<HH:mm>_UTC.json`, by the contact's start. */
-  key(contact: Contact): string {
+  key(contact: Pick<Contact, 'instanceId' | 'contactId' | 'initiationTimestamp'>): string {
     const iso = new Date(contact.initiationTimestamp).toISOString();
     const [y, m, d, hh, mm] = [iso.slice(0, 4), iso.slice(5, 7), iso.slice(8, 10), iso.slice(11, 13), iso.slice(14, 16)];
     const instance = encodeURIComponent(contact.instanceId);
@@ -57,6 +69,7 @@ export class Transcripts {
       ContactId: contact.contactId,
       Participants: [...participants].map((ParticipantId) => ({ ParticipantId })),
       Transcript: items,
+      ContactLine: fileLine(contact),
     };
     const key = this.key(contact);
     await this.deps.files.put(key, file);
@@ -94,42 +107,159 @@ export class Transcripts {
     }
   }
 
-  /** Up to `limit` items of the contact from `from` in `direction`, wherever they live now. */
-  async read(contact: Contact, direction: ItemRange['direction'], from: Position | undefined, limit: number): Promise<TranscriptItem[]> {
-    if (!contact.transcriptKey) {
-      const items = await this.deps.store.queryItems(contact.contactId, { direction, from: from && { id: from.id, inclusive: from.inclusive } }, limit);
-      // The contact may have been archived between reading its record and its items.
-      if (items.length || contact.state === 'ACTIVE') return items;
-      const fresh = await this.deps.store.getContact(contact.contactId);
-      if (!fresh?.transcriptKey) return items;
-      contact = fresh;
-    }
-    const all = await this.fileItems(contact);
-    return slice(all, direction, from, limit);
+  /**
+   * One contact's transcript, as a reader meets it along the line. `latest`: the chat's newest
+   * contact, whose items are in the table while the chat is active; any other contact is looked for
+   * in its file first, found by the key its ref makes.
+   */
+  open(instanceId: string, link: LineLink, latest: boolean): ContactTranscript {
+    return new ContactTranscript(this, instanceId, link, latest);
   }
 
-  /** Whether reading the contact's items needs no store read. */
-  isCached(contact: Contact): boolean {
-    return !!contact.transcriptKey && this.cache.has(contact.transcriptKey);
-  }
-
-  private async fileItems(contact: Contact): Promise<TranscriptItem[]> {
-    const key = contact.transcriptKey ?? this.key(contact);
-    const cached = this.cache.get(key);
+  /** @internal The parsed file at `key`, from the cache or the bucket; undefined when there is none. */
+  async file(key: string): Promise<ParsedFile | undefined> {
+    const cached = this.files.get(key);
     if (cached) {
-      this.cache.delete(key);
-      this.cache.set(key, cached);
+      this.files.delete(key);
+      this.files.set(key, cached);
       return cached;
     }
     const file = await this.deps.files.get(key);
+    if (!file) return undefined;
     // Files written by Amazon Connect need not be sorted, and may carry items of no known type.
-    const items = (file?.Transcript ?? []).filter((item) => item && typeof item.Id === 'string' && typeof item.AbsoluteTime === 'string');
+    const items = (file.Transcript ?? []).filter((item) => item && typeof item.Id === 'string' && typeof item.AbsoluteTime === 'string');
     items.sort(compareItems);
-    this.cache.set(key, items);
-    if (this.cache.size > FILE_CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
-    return items;
+    const line = file.ContactLine && { previous: fromFileRef(file.ContactLine.Previous), next: fromFileRef(file.ContactLine.Next) };
+    const parsed: ParsedFile = { initialContactId: file.InitialContactId, items, line };
+    remember(this.files, key, parsed, FILE_CACHE_SIZE);
+    return parsed;
+  }
+
+  /** @internal The contact's record; archived ones never change, so they are kept. */
+  async record(contactId: string): Promise<Contact> {
+    const cached = this.records.get(contactId);
+    if (cached) return cached;
+    const contact = await this.deps.store.getContact(contactId);
+    if (!contact) throw new DomainError('NotFound', `Contact ${contactId} of this chat's history is missing`);
+    if (contact.transcriptKey) remember(this.records, contactId, contact, RECORD_CACHE_SIZE);
+    return contact;
+  }
+
+  /** @internal */
+  get store() {
+    return this.deps.store;
   }
 }
+
+/**
+ * A contact's transcript read along the line: from its file (one read, and it names the contact's
+ * neighbours), or from the table together with the contact's record (one read). The record is read
+ * on its own only for what files and table reads written before neighbours were kept do not say.
+ */
+export class ContactTranscript {
+  private parsed?: ParsedFile;
+  private contact?: Contact;
+  /** Set when the contact has ended but its file is not written yet: the caller may retry the archive. */
+  unarchived?: Contact;
+
+  constructor(
+    private readonly transcripts: Transcripts,
+    private readonly instanceId: string,
+    readonly link: LineLink,
+    private readonly latest: boolean,
+  ) {}
+
+  get contactId(): string {
+    return this.link.contactId;
+  }
+
+  /** Whose chat the contact belongs to; known once it has been read. */
+  get initialContactId(): string | undefined {
+    return this.parsed?.initialContactId ?? this.contact?.initialContactId ?? this.link.initialContactId;
+  }
+
+  /** Up to `limit` items from `from` in `direction`, nearest first. */
+  async read(direction: ItemRange['direction'], from: Position | undefined, limit: number): Promise<TranscriptItem[]> {
+    if (await this.fromFile()) return slice(this.parsed!.items, direction, from, limit);
+    const range: ItemRange = { direction, from: from && { id: from.id, inclusive: from.inclusive } };
+    const { contact, items } = await this.transcripts.store.contactWithItems(this.contactId, range, limit);
+    this.contact = contact ?? this.contact;
+    // The record is needed to go on past a contact that ran out, and to name its chat.
+    if (!this.contact && (items.length < limit || !this.initialContactId)) this.contact = await this.transcripts.record(this.contactId);
+    if (await this.archivedMeanwhile()) return slice(this.parsed!.items, direction, from, limit);
+    return items;
+  }
+
+  /** The item with this id, if the contact has it. */
+  async find(id: string): Promise<TranscriptItem | undefined> {
+    // Files written by Amazon Connect are not ordered by id: look the item up by id alone.
+    if (await this.fromFile()) return this.parsed!.items.find((item) => item.Id === id);
+    const [item] = await this.transcripts.store.queryItems(this.contactId, { direction: 'FORWARD', from: { id, inclusive: true } }, 1);
+    if (item?.Id === id) return item;
+    this.contact ??= await this.transcripts.record(this.contactId);
+    return (await this.archivedMeanwhile()) ? this.parsed!.items.find((entry) => entry.Id === id) : undefined;
+  }
+
+  /** The contact before (BACKWARD) or after (FORWARD) this one in the line, if any. */
+  async neighbour(direction: ItemRange['direction']): Promise<LineLink | undefined> {
+    // The chat's newest contact has no next one (a transfer would have made another the newest).
+    if (direction === 'FORWARD' && this.latest) return undefined;
+    const line = this.parsed?.line;
+    if (line) return direction === 'FORWARD' ? line.next : line.previous;
+    this.contact ??= await this.transcripts.record(this.contactId);
+    return direction === 'FORWARD' ? lineNext(this.contact) : linePrevious(this.contact);
+  }
+
+  /** Reads the file the ref points at, unless the contact is the chat's newest or its ref has no start time. */
+  private async fromFile(): Promise<boolean> {
+    if (this.parsed) return true;
+    const { initiationTimestamp } = this.link;
+    if (this.latest || initiationTimestamp === undefined) return false;
+    this.parsed = await this.transcripts.file(this.transcripts.key({ instanceId: this.instanceId, contactId: this.contactId, initiationTimestamp }));
+    return this.parsed !== undefined;
+  }
+
+  /**
+   * Whether the table read met a contact whose file is (now) written: then its items may already be
+   * leaving the table, so the file is read instead. An ended contact without one is checked again,
+   * since its archive may be under way.
+   */
+  private async archivedMeanwhile(): Promise<boolean> {
+    let contact = this.contact;
+    if (contact?.state === 'ENDED' && !contact.transcriptKey) contact = this.contact = await this.transcripts.store.getContact(this.contactId);
+    if (!contact?.transcriptKey) {
+      if (contact?.state === 'ENDED') this.unarchived = contact;
+      return false;
+    }
+    this.parsed = await this.transcripts.file(contact.transcriptKey);
+    if (!this.parsed) throw new Error(`transcript file ${contact.transcriptKey} of contact ${contact.contactId} is missing`);
+    return true;
+  }
+}
+
+const remember = <T>(cache: Map<string, T>, key: string, value: T, size: number) => {
+  cache.set(key, value);
+  if (cache.size > size) cache.delete(cache.keys().next().value!);
+};
+
+/** What an archived file says of the contact's neighbours: only when each one it has is known in full. */
+function fileLine(contact: Contact): TranscriptFile['ContactLine'] {
+  const previous = linePrevious(contact);
+  const next = lineNext(contact);
+  const full = (link: LineLink | undefined): link is ContactRef | undefined =>
+    link === undefined || (link.initialContactId !== undefined && link.initiationTimestamp !== undefined);
+  if (!full(previous) || !full(next)) return undefined;
+  return { Previous: previous && toFileRef(previous), Next: next && toFileRef(next) };
+}
+
+const toFileRef = (ref: ContactRef): FileContactRef => ({
+  ContactId: ref.contactId,
+  InitialContactId: ref.initialContactId,
+  InitiationTimestamp: new Date(ref.initiationTimestamp).toISOString(),
+});
+
+const fromFileRef = (ref: FileContactRef | undefined): ContactRef | undefined =>
+  ref && { contactId: ref.ContactId, initialContactId: ref.InitialContactId, initiationTimestamp: Date.parse(ref.InitiationTimestamp) };
 
 /** The items after (FORWARD) or before (BACKWARD) a position in a sorted list, nearest first. */
 function slice(items: TranscriptItem[], direction: ItemRange['direction'], from: Position | undefined, limit: number): TranscriptItem[] {

@@ -30,6 +30,11 @@ export interface ContactStore {
 
   /** Up to `limit` items of a contact still kept in the table, in transcript order from `range`. */
   queryItems(contactId: string, range: ItemRange, limit: number): Promise<TranscriptItem[]>;
+  /**
+   * The same items with the contact's record, in one read: the record comes along whenever the read
+   * reaches it (always when `range` has no bound; BACKWARD, once fewer than `limit` items remain).
+   */
+  contactWithItems(contactId: string, range: ItemRange, limit: number): Promise<{ contact?: Contact; items: TranscriptItem[] }>;
   /** Records that the ended contact's transcript file is durable. */
   markArchived(contactId: string, transcriptKey: string): Promise<void>;
   /** Removes items whose transcript file is durable. */
@@ -72,16 +77,28 @@ export interface StartChatWrite {
   sourceClaim?: { sourceContactId: string; sourceInitialContactId: string; claimedBy: string };
 }
 
+/**
+ * A write's claim on the chat's item clock (ChatSession.lastItemAt): it holds only while the chat's
+ * newest item is older than the write's first item, and moves the clock to its last item. Refused
+ * with `stale` otherwise, as when the contact it writes to is no longer the chat's active contact.
+ */
+export interface ItemClockClaim {
+  initialContactId: string;
+  first: number;
+  last: number;
+}
+
 export interface TransferWrite {
-  from: { contactId: string; initialContactId: string; now: number; participants: Participant[]; items: TranscriptItem[] };
+  from: { contactId: string; now: number; participants: Participant[]; items: TranscriptItem[] };
   to: Contact;
   toItems: TranscriptItem[];
+  clock: ItemClockClaim;
   idempotency?: IdempotencyRecord;
 }
 
 export interface EndSessionWrite {
   contactId: string;
-  initialContactId: string;
+  clock: ItemClockClaim;
   now: number;
   disconnectReason?: string;
   /** Everyone marked as left, and the closing items (left, chat ended). */
@@ -93,6 +110,7 @@ export interface EndSessionWrite {
 export interface AppendItemWrite {
   contactId: string;
   item: TranscriptItem;
+  clock: ItemClockClaim;
   idempotency?: IdempotencyRecord;
 }
 
@@ -100,10 +118,12 @@ export interface ParticipantLeftWrite {
   contactId: string;
   participants: Participant[];
   item: TranscriptItem;
+  clock: ItemClockClaim;
 }
 
 export interface AddParticipantWrite {
   contactId: string;
+  clock: ItemClockClaim;
   participant: Participant;
   items: TranscriptItem[];
   grant: { tokenHash: string; grant: TokenGrant };
@@ -117,7 +137,7 @@ export type ConflictReason =
   | 'idempotency-token-used' // another request with the same ClientToken won
   | 'source-already-used' // a persistent-chat source can seed only one chat
   | 'source-session-active' // a persistent-chat source whose session has not ended
-  | 'stale'; // an optimistic write lost a race: read again and retry
+  | 'stale'; // an optimistic write lost a race (the chat moved on): read again and retry
 
 export class WriteConflict extends Error {
   constructor(readonly reason: ConflictReason) {
@@ -156,4 +176,16 @@ export interface TranscriptFile {
   ContactId: string;
   Participants: { ParticipantId: string }[];
   Transcript: TranscriptItem[];
+  /**
+   * Ours, beside Amazon Connect's members: the contacts before and after this one in the customer's
+   * line, so that paging goes from file to file without reading contact records. Files without it
+   * (Amazon Connect's own, or written before it existed) are followed through the contact record.
+   */
+  ContactLine?: { Previous?: FileContactRef; Next?: FileContactRef };
+}
+
+export interface FileContactRef {
+  ContactId: string;
+  InitialContactId: string;
+  InitiationTimestamp: string;
 }

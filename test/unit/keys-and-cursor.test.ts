@@ -4,7 +4,11 @@ import { KeyRing } from '../../lambdas/domain/keys';
 
 const now = Date.UTC(2026, 10, 24);
 const chat = '11111111-aaaa-bbbb-1111-111111111111';
-const cursor = { contactId: '22222222-aaaa-bbbb-2222-222222222222', direction: 'BACKWARD' as const, position: { time: '2026-11-24T00:00:00.000Z', id: 'x' } };
+const cursor = {
+  contact: { contactId: '22222222-aaaa-bbbb-2222-222222222222', initialContactId: '11111111-aaaa-bbbb-2222-222222222222', initiationTimestamp: Date.UTC(2026, 10, 23) },
+  direction: 'BACKWARD' as const,
+  position: { time: '2026-11-24T00:00:00.000Z', id: 'x' },
+};
 
 const kind = (fn: () => unknown) => {
   try {
@@ -79,7 +83,7 @@ describe('NextToken cursor', () => {
   });
 
   it('stays within the SDK limit with the longest ids Amazon Connect issues', () => {
-    const long = { contactId: 'c'.repeat(64), direction: 'FORWARD' as const, filter: 'f'.repeat(64), position: { time: '2026-11-24T00:00:00.000Z', id: 'i'.repeat(64) } };
+    const long = { contact: { contactId: 'c'.repeat(64), initialContactId: 'g'.repeat(64), initiationTimestamp: Date.UTC(2026, 10, 24) }, direction: 'FORWARD' as const, filter: 'f'.repeat(64), position: { time: '2026-11-24T00:00:00.000Z', id: 'i'.repeat(64) } };
     expect(encodeCursor(ring, long, 'r'.repeat(256), now).length).toBeLessThanOrEqual(1000);
   });
 });

@@ -9,7 +9,7 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { ChatSession, Contact, Receipt, TokenGrant, TranscriptItem } from '../../domain/model';
+import type { ChatSession, Contact, ContactRef, Receipt, TokenGrant, TranscriptItem } from '../../domain/model';
 import {
   type AddParticipantWrite,
   type AppendItemWrite,
@@ -18,13 +18,14 @@ import {
   type EndSessionWrite,
   type IdempotencyKey,
   type IdempotencyRecord,
+  type ItemClockClaim,
   type ItemRange,
   type ParticipantLeftWrite,
   type StartChatWrite,
   type TransferWrite,
   WriteConflict,
 } from '../ports';
-import { ITEM_PREFIX, keys, readPages, TTL_ATTRIBUTE, toRecord, withKey } from './keys';
+import { ITEM_PREFIX, ITEMS_END, keys, readPages, RECORD_SK, TTL_ATTRIBUTE, toRecord, withKey } from './keys';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -111,10 +112,11 @@ export class DynamoContactStore implements ContactStore {
     await this.transact(steps);
   }
 
-  async transfer({ from, to, toItems, idempotency }: TransferWrite): Promise<void> {
+  async transfer({ from, to, toItems, clock, idempotency }: TransferWrite): Promise<void> {
+    const next: ContactRef = { contactId: to.contactId, initialContactId: to.initialContactId, initiationTimestamp: to.initiationTimestamp };
     await this.transact([
-      this.updateSession(from.initialContactId, from.contactId, 'SET latestContactId = :to', { ':to': to.contactId }),
-      this.endContact(from.contactId, from.now, { next: to.contactId, participants: from.participants }),
+      this.claimClock(clock, from.contactId, 'latestContactId = :to', { ':to': to.contactId }),
+      this.endContact(from.contactId, from.now, { next, participants: from.participants }),
       ...from.items.map((item) => this.putItem(from.contactId, item)),
       this.put(withKey(keys.contact(to.contactId), to), 'already-exists'),
       ...toItems.map((item) => this.putItem(to.contactId, item)),
@@ -123,9 +125,9 @@ export class DynamoContactStore implements ContactStore {
   }
 
   async endSession(write: EndSessionWrite): Promise<void> {
-    const { contactId, initialContactId, now } = write;
+    const { contactId, clock, now } = write;
     await this.transact([
-      this.updateSession(initialContactId, contactId, 'SET #state = :ended, endedAt = :now, customer = :customer', {
+      this.claimClock(clock, contactId, '#state = :ended, endedAt = :now, customer = :customer', {
         ':ended': 'ENDED',
         ':now': now,
         ':customer': write.customer,
@@ -135,8 +137,9 @@ export class DynamoContactStore implements ContactStore {
     ]);
   }
 
-  async addParticipant({ contactId, participant, items, grant, idempotency }: AddParticipantWrite): Promise<void> {
+  async addParticipant({ contactId, participant, items, grant, clock, idempotency }: AddParticipantWrite): Promise<void> {
     await this.transact([
+      this.claimClock(clock, contactId),
       this.updateActiveContact(contactId, 'SET participants = list_append(participants, :participant)', { ':participant': [participant] }),
       ...items.map((item) => this.putItem(contactId, item)),
       this.grantStep(grant),
@@ -148,27 +151,17 @@ export class DynamoContactStore implements ContactStore {
     await this.transact([this.grantStep({ tokenHash, grant })]);
   }
 
-  async appendItem({ contactId, item, idempotency }: AppendItemWrite): Promise<void> {
+  async appendItem({ contactId, item, clock, idempotency }: AppendItemWrite): Promise<void> {
     await this.transact([
-      {
-        item: {
-          ConditionCheck: {
-            TableName: this.tableName,
-            Key: keys.contact(contactId),
-            ConditionExpression: '#state = :active',
-            ExpressionAttributeNames: STATE,
-            ExpressionAttributeValues: { ':active': 'ACTIVE' },
-          },
-        },
-        conflict: 'contact-not-active',
-      },
+      this.claimClock(clock, contactId),
       this.putItem(contactId, item),
       ...this.idempotencySteps(idempotency),
     ]);
   }
 
-  async participantLeft({ contactId, participants, item }: ParticipantLeftWrite): Promise<void> {
+  async participantLeft({ contactId, participants, item, clock }: ParticipantLeftWrite): Promise<void> {
     await this.transact([
+      this.claimClock(clock, contactId),
       this.updateActiveContact(contactId, 'SET participants = :participants', { ':participants': participants }),
       this.putItem(contactId, item),
     ]);
@@ -196,30 +189,48 @@ export class DynamoContactStore implements ContactStore {
   }
 
   async queryItems(contactId: string, range: ItemRange, limit: number): Promise<TranscriptItem[]> {
+    return (await this.readPartition(contactId, range, limit, false)).items;
+  }
+
+  contactWithItems(contactId: string, range: ItemRange, limit: number): Promise<{ contact?: Contact; items: TranscriptItem[] }> {
+    return this.readPartition(contactId, range, limit, true);
+  }
+
+  /**
+   * One Query over the contact's partition, which holds its record (sk `CONTACT`), its items
+   * (`ITEM#<id>`) and, for a chat's first contact, the session (`SESSION`): `CONTACT` < `ITEM#` <
+   * `ITEM$` < `SESSION`, so the range from `CONTACT` to `ITEM$` is the record and the items.
+   */
+  private async readPartition(contactId: string, range: ItemRange, limit: number, withRecord: boolean) {
     const forward = range.direction === 'FORWARD';
-    const bound = range.from ? `${ITEM_PREFIX}${range.from.id}` : undefined;
-    const operator = forward ? (range.from?.inclusive ? '>=' : '>') : range.from?.inclusive ? '<=' : '<';
+    const bound = range.from && `${ITEM_PREFIX}${range.from.id}`;
+    const low = forward ? bound : undefined;
+    const high = forward ? undefined : bound;
+    const first = withRecord ? RECORD_SK : ITEM_PREFIX;
+    // BETWEEN is inclusive: an exclusive bound reads one row more and drops it.
+    const extra = (bound && !range.from!.inclusive ? 1 : 0) + (withRecord ? 1 : 0);
     const rows = await readPages(
       (startKey) =>
         this.db.send(
           new QueryCommand({
             TableName: this.tableName,
-            KeyConditionExpression: bound ? `pk = :pk AND sk ${operator} :bound` : 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: bound ? { ':pk': keys.contact(contactId).pk, ':bound': bound } : { ':pk': keys.contact(contactId).pk, ':prefix': ITEM_PREFIX },
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :low AND :high',
+            ExpressionAttributeValues: { ':pk': keys.contact(contactId).pk, ':low': low ?? first, ':high': high ?? ITEMS_END },
             ScanIndexForward: forward,
-            Limit: limit,
+            Limit: limit + extra,
             ConsistentRead: true,
             ExclusiveStartKey: startKey,
           }),
         ),
-      limit,
+      limit + extra,
     );
-    // A bound reaches past the items only at their end (the contact record sorts before them, the
-    // session after): keep to items.
-    return rows
-      .filter((row) => typeof row.sk === 'string' && row.sk.startsWith(ITEM_PREFIX))
-      .slice(0, limit)
-      .map((row) => fromStoredItem(toRecord<StoredItem>(row)));
+    let contact: Contact | undefined;
+    const items: TranscriptItem[] = [];
+    for (const row of rows) {
+      if (row.sk === RECORD_SK) contact = toRecord<Contact>(row);
+      else if (row.sk !== bound || range.from!.inclusive) items.push(fromStoredItem(toRecord<StoredItem>(row)));
+    }
+    return { contact, items: items.slice(0, limit) };
   }
 
   async markArchived(contactId: string, transcriptKey: string): Promise<void> {
@@ -255,7 +266,7 @@ export class DynamoContactStore implements ContactStore {
           TableName: this.tableName,
           FilterExpression: 'sk = :contact AND #state = :ended AND attribute_not_exists(transcriptKey)',
           ExpressionAttributeNames: STATE,
-          ExpressionAttributeValues: { ':contact': 'CONTACT', ':ended': 'ENDED' },
+          ExpressionAttributeValues: { ':contact': RECORD_SK, ':ended': 'ENDED' },
           ExclusiveStartKey: startKey,
         }),
       ),
@@ -311,20 +322,24 @@ export class DynamoContactStore implements ContactStore {
     return [this.put(item, 'idempotency-token-used')];
   }
 
-  /** An update of the session that holds only while `contactId` is its active contact. */
-  private updateSession(initialContactId: string, contactId: string, update: string, values: Record<string, unknown>): Step {
+  /**
+   * Moves the chat's item clock (and makes any other change to the session), holding only while
+   * `contactId` is the chat's active contact and no item newer than the write's first has been
+   * accepted. It goes first in every transaction that adds items, so its refusal is the one reported.
+   */
+  private claimClock(clock: ItemClockClaim, contactId: string, update?: string, values: Record<string, unknown> = {}): Step {
     return {
       item: {
         Update: {
           TableName: this.tableName,
-          Key: keys.session(initialContactId),
-          UpdateExpression: update,
-          ConditionExpression: '#state = :active AND latestContactId = :contact',
+          Key: keys.session(clock.initialContactId),
+          UpdateExpression: `SET lastItemAt = :last${update ? `, ${update}` : ''}`,
+          ConditionExpression: '#state = :active AND latestContactId = :contact AND (attribute_not_exists(lastItemAt) OR lastItemAt < :first)',
           ExpressionAttributeNames: STATE,
-          ExpressionAttributeValues: { ...values, ':active': 'ACTIVE', ':contact': contactId },
+          ExpressionAttributeValues: { ...values, ':active': 'ACTIVE', ':contact': contactId, ':first': clock.first, ':last': clock.last },
         },
       },
-      conflict: 'contact-not-active',
+      conflict: 'stale',
     };
   }
 
@@ -344,12 +359,13 @@ export class DynamoContactStore implements ContactStore {
     };
   }
 
-  private endContact(contactId: string, now: number, how: { next?: string; reason?: string; participants: unknown[] }): Step {
+  private endContact(contactId: string, now: number, how: { next?: ContactRef; reason?: string; participants: unknown[] }): Step {
     const sets = ['#state = :ended', 'disconnectTimestamp = :now', 'lastUpdateTimestamp = :now', 'participants = :participants'];
     const values: Record<string, unknown> = { ':ended': 'ENDED', ':now': now, ':participants': how.participants };
     if (how.next) {
-      sets.push('nextContactId = :next');
-      values[':next'] = how.next;
+      sets.push('nextContactId = :next', 'lineNext = :lineNext');
+      values[':next'] = how.next.contactId;
+      values[':lineNext'] = how.next;
     }
     if (how.reason) {
       sets.push('disconnectReason = :reason');

@@ -5,7 +5,7 @@ import type { IdempotencyKey } from '../ports';
  * partition `CONTACT#<id>`; token grants, idempotency records and WebSocket connections have partitions of their own.
  */
 export const keys = {
-  contact: (contactId: string) => ({ pk: `CONTACT#${contactId}`, sk: 'CONTACT' }),
+  contact: (contactId: string) => ({ pk: `CONTACT#${contactId}`, sk: RECORD_SK }),
   session: (initialContactId: string) => ({ pk: `CONTACT#${initialContactId}`, sk: 'SESSION' }),
   item: (contactId: string, itemId: string) => ({ pk: `CONTACT#${contactId}`, sk: `${ITEM_PREFIX}${itemId}` }),
   grant: (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'TOKEN' }),
@@ -26,8 +26,11 @@ export const keys = {
 
 export const CONNECTIONS_PREFIX = 'CONNECTIONS#';
 
-/** Items of a contact sort after its record and session, by their time-ordered ids. */
+/** Items of a contact sort after its record and before a session, by their time-ordered ids. */
 export const ITEM_PREFIX = 'ITEM#';
+/** The contact record's sort key, and a key just past every item's (`$` follows `#`). */
+export const RECORD_SK = 'CONTACT';
+export const ITEMS_END = 'ITEM$';
 
 /** DynamoDB's TTL attribute (epoch seconds): expired grants and records are removed in the background. */
 export const TTL_ATTRIBUTE = 'ttl';
