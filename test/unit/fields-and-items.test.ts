@@ -1,6 +1,9 @@
 import { DomainError } from '../../lambdas/domain/errors';
 import { Fields } from '../../lambdas/domain/fields';
 import { checkMessage, compareItems, idBoundsAt, newItemId } from '../../lambdas/domain/items';
+import { inCommitOrder, ItemClock } from '../../lambdas/domain/item-clock';
+import type { ChatSession } from '../../lambdas/domain/model';
+import { WriteConflict } from '../../lambdas/stores/ports';
 
 const message = (fn: () => unknown) => {
   try {
@@ -71,5 +74,31 @@ describe('transcript items', () => {
     expect(checkMessage('text/plain', 'x'.repeat(1025), ['text/plain'])).toMatch(/at most 1024/);
     expect(checkMessage('application/json', '{}', ['text/plain'])).toMatch(/not supported/);
     expect(checkMessage('application/json', 'x'.repeat(12000), ['text/plain', 'application/json'])).toBeUndefined();
+  });
+});
+
+describe('the item clock', () => {
+  it('times items after the chat\'s newest, strictly rising, even when this machine\'s clock is behind', () => {
+    const behind = new ItemClock({ initialContactId: 'c', lastItemAt: 1_000 }, 900);
+    expect([behind.next(), behind.next(), behind.next()]).toEqual([1_001, 1_002, 1_003]);
+    expect(behind.claim()).toEqual({ initialContactId: 'c', first: 1_001, last: 1_003 });
+    const ahead = new ItemClock({ initialContactId: 'c', lastItemAt: 1_000 }, 5_000);
+    expect([ahead.next(), ahead.next()]).toEqual([5_000, 5_001]);
+    const fresh = new ItemClock({ initialContactId: 'c' }, 7);
+    expect(fresh.next()).toBe(7);
+  });
+
+  it('runs a write again on the chat as it now stands when another write got in first', async () => {
+    const sessions = [{ lastItemAt: 10 }, { lastItemAt: 50 }].map((s) => ({ ...s, initialContactId: 'c' }) as ChatSession);
+    const store = { getSession: jest.fn(async () => sessions[1]) };
+    const times: number[] = [];
+    const written = await inCommitOrder({ store, now: () => 20 }, sessions[0]!, async (_session, clock, attempt) => {
+      times.push(clock.next());
+      if (attempt === 1) throw new WriteConflict('stale');
+      return clock.claim();
+    });
+    expect(times).toEqual([20, 51]);
+    expect(written).toEqual({ initialContactId: 'c', first: 51, last: 51 });
+    expect(store.getSession).toHaveBeenCalledTimes(1);
   });
 });
