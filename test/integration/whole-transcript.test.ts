@@ -1,4 +1,5 @@
 import { CreateParticipantCommand } from '@aws-sdk/client-connect';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CreateParticipantConnectionCommand, GetTranscriptCommand, type GetTranscriptCommandInput, type Item } from '@aws-sdk/client-connectparticipant';
 import { type Connected, INSTANCE, joinAgent, leave, messages, pageBack, say, startChat, transfer } from '../support/chat';
 import { countStoreReads, forwardPoller } from '../support/transcript';
@@ -152,5 +153,43 @@ describe('a line of many short chats', () => {
     } while (nextToken);
     for (const page of pages.slice(0, -1)) expect(page).toHaveLength(100);
     expect(messages(pages.flat()).reverse()).toEqual(expected);
+  });
+});
+
+describe('data stored before contacts named their neighbours', () => {
+  it('reads the same line, and the chat goes on, once records, sessions and files lose what this version adds', async () => {
+    const first = await startChat(t);
+    await say(t, first, 'old 1');
+    const second = await transfer(t, first.contactId, 'q');
+    await say(t, first, 'old 2');
+    await leave(t, first);
+    const current = await startChat(t, { PersistentChat: { RehydrationType: 'ENTIRE_PAST_SESSION', SourceContactId: first.contactId } });
+    await say(t, current, 'old 3');
+    const before = (await pageBack(t, current, 100)).flat();
+
+    // As the previous version stored them: no refs on contacts, no item clock on sessions, no ContactLine in files.
+    const { db, s3 } = t.server.clients;
+    const TableName = t.server.config.tableName;
+    for (const contactId of [first.contactId, second, current.contactId]) {
+      const Key = { pk: `CONTACT#${contactId}`, sk: 'CONTACT' };
+      const { Attributes } = await db.send(new UpdateCommand({ TableName, Key, UpdateExpression: 'REMOVE linePrevious, lineNext', ReturnValues: 'ALL_NEW' }));
+      const key = Attributes!.transcriptKey as string | undefined;
+      if (key) {
+        const { ContactLine, ...file } = JSON.parse((await s3.get(key))!) as Record<string, unknown>;
+        expect(ContactLine).toBeDefined();
+        await s3.put(key, JSON.stringify(file), 'application/json');
+      }
+    }
+    for (const initialContactId of [first.contactId, current.contactId]) {
+      await db.send(new UpdateCommand({ TableName, Key: { pk: `CONTACT#${initialContactId}`, sk: 'SESSION' }, UpdateExpression: 'REMOVE lastItemAt' }));
+    }
+    await t.restart();
+
+    for (const maxResults of [1, 2, 3, 100]) expect((await pageBack(t, current, maxResults)).flat().map((item) => item.Id)).toEqual(before.map((item) => item.Id));
+    await say(t, current, 'new 1');
+    const after = (await pageBack(t, current, 2)).flat();
+    expect(messages(after).reverse()).toEqual(['old 1', 'old 2', 'old 3', 'new 1']);
+    const fromOld = await read(current, { StartPosition: { Id: before[0]!.Id }, MaxResults: 100, SortOrder: 'ASCENDING' });
+    expect(messages(fromOld.Transcript!)).toEqual(['old 3', 'new 1']);
   });
 });
