@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { StartChatContactCommand, StopContactCommand } from '@aws-sdk/client-connect';
+import { StartChatContactCommand, StopContactCommand, TransferContactCommand } from '@aws-sdk/client-connect';
 import { CreateParticipantConnectionCommand, GetTranscriptCommand, SendMessageCommand } from '@aws-sdk/client-connectparticipant';
 import { ConnectClient } from '@aws-sdk/client-connect';
 import { ConnectParticipantClient } from '@aws-sdk/client-connectparticipant';
@@ -27,6 +27,21 @@ const SAMPLES = quick ? 10 : 40;
 interface Stats {
   median: number;
   p95: number;
+}
+interface PageFigures {
+  latency: Stats;
+  items: number;
+  full: boolean;
+  /** Contacts (segments) the page's items come from. */
+  contacts: number;
+  readsCold: number;
+  readsWarm: number;
+}
+interface PagingAtDepth {
+  first: PageFigures;
+  fifth?: PageFigures;
+  naiveWholeLineMs: number;
+  naiveStoreReads: number;
 }
 const stats = (values: number[]): Stats => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -62,10 +77,11 @@ function countStoreReads(server: LocalServer) {
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'persistent-chat-bench-'));
-  const server = await startLocalServer({ port: 0, dataDir, logLevel: 'error' });
+  let server = await startLocalServer({ port: 0, dataDir, logLevel: 'error' });
+  const port = Number(new URL(server.url).port);
   const connect = new ConnectClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const participant = new ConnectParticipantClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  const counter = countStoreReads(server);
+  let counter = countStoreReads(server);
   const results: Record<string, unknown> = {};
 
   const start = async (source?: string) => {
@@ -78,60 +94,86 @@ async function main() {
   };
   const say = (token: string, text: string) => participant.send(new SendMessageCommand({ ConnectionToken: token, ContentType: 'text/plain', Content: text }));
   const stop = (contactId: string) => connect.send(new StopContactCommand({ InstanceId: INSTANCE, ContactId: contactId }));
-  const page = (token: string, nextToken?: string) =>
-    participant.send(new GetTranscriptCommand({ ConnectionToken: token, MaxResults: 10, ScanDirection: 'BACKWARD', NextToken: nextToken }));
+  const read = (token: string, maxResults: number, nextToken?: string) =>
+    participant.send(new GetTranscriptCommand({ ConnectionToken: token, MaxResults: maxResults, ScanDirection: 'BACKWARD', NextToken: nextToken }));
 
   // Warm the JIT (node's and DynamoDB Local's) first, so depth 1 is not measured cold against the rest.
   for (let i = 0; i < (quick ? 10 : 50); i++) {
     const chat = await start();
     await say(chat.token, 'warm-up');
-    await page(chat.token);
+    await read(chat.token, 10);
     await stop(chat.contactId);
   }
 
-  // 1. Paging at depth: a line of `depth` past chats, each with a few messages, read from a new chat.
-  const paging: Record<number, unknown> = {};
-  let previous: string | undefined;
-  let built = 0;
-  for (const depth of DEPTHS) {
-    for (; built < depth; built++) {
+  // 1. Paging at depth, for two shapes of line: many tiny chats (a page of 100 spans dozens of contacts)
+  // and long chats with transfers inside (a page spans one or two). Each depth reads from a new chat
+  // continued from the line's newest past chat, then ended, so the next depth goes on with the same line.
+  // A new container: same data, same port, nothing cached.
+  const restart = async () => {
+    await server.stop();
+    server = await startLocalServer({ port, dataDir, logLevel: 'error' });
+    counter = countStoreReads(server);
+  };
+  const shapes = {
+    tiny: { maxResults: 100, build: async (previous?: string) => {
       const chat = await start(previous);
-      for (let m = 0; m < 4; m++) await say(chat.token, `chat ${built} message ${m}`);
       await stop(chat.contactId);
-      previous = chat.contactId;
-    }
-    // Each depth reads from its own new chat, continued from the newest past chat, then ended, so the next depth can continue the line.
-    const reader = await start(previous);
-    await say(reader.token, 'reading');
-    const first: number[] = [];
-    const firstReads: number[] = [];
+      return chat.contactId;
+    } },
+    long: { maxResults: 10, build: async (previous?: string) => {
+      const chat = await start(previous);
+      let contactId = chat.contactId;
+      for (let segment = 0; segment < 3; segment++) {
+        if (segment > 0) contactId = (await connect.send(new TransferContactCommand({ InstanceId: INSTANCE, ContactId: contactId, ContactFlowId: 'flow', QueueId: 'q' }))).ContactId!;
+        for (let m = 0; m < 33; m++) await say(chat.token, `segment ${segment} message ${m}`);
+      }
+      await stop(contactId);
+      return chat.contactId;
+    } },
+  };
+  /** One page read SAMPLES times: the first from a new container (nothing cached), the rest warm. */
+  const measurePage = async (token: string, maxResults: number, nextToken?: string): Promise<PageFigures> => {
+    await restart();
+    const ms: number[] = [];
+    const reads: number[] = [];
+    let page: Awaited<ReturnType<typeof read>> | undefined;
     for (let i = 0; i < SAMPLES; i++) {
       counter.take();
-      first.push((await time(() => page(reader.token)))[0]);
-      firstReads.push(counter.take());
+      let took: number;
+      [took, page] = await time(() => read(token, maxResults, nextToken));
+      reads.push(counter.take());
+      ms.push(took);
     }
-    let token: string | undefined;
-    for (let p = 0; p < 4; p++) token = (await page(reader.token, token)).NextToken;
-    const fifth: number[] = [];
-    const fifthReads: number[] = [];
-    for (let i = 0; i < SAMPLES; i++) {
-      counter.take();
-      fifth.push((await time(() => page(reader.token, token)))[0]);
-      fifthReads.push(counter.take());
-    }
-    const naive = await time(() => naivePage(server, reader.contactId));
-    paging[depth] = {
-      firstPage: stats(first),
-      fifthPage: stats(fifth),
-      storeReadsFirstPage: { cold: firstReads[0], warm: stats(firstReads.slice(1)).median },
-      storeReadsFifthPage: { cold: fifthReads[0], warm: stats(fifthReads.slice(1)).median },
-      naiveWholeLineMs: round(naive[0]),
-      naiveStoreReads: naive[1],
+    const items = page!.Transcript!;
+    return {
+      latency: stats(ms.slice(1)),
+      items: items.length,
+      full: items.length === maxResults,
+      contacts: new Set(items.map((item) => item.ContactId ?? item.RelatedContactId)).size,
+      readsCold: reads[0]!,
+      readsWarm: stats(reads.slice(1)).median,
     };
-    await stop(reader.contactId);
-    previous = reader.contactId;
-    built++;
-    process.stderr.write(`paging at depth ${depth} measured\n`);
+  };
+  const paging: Record<string, Record<number, PagingAtDepth>> = {};
+  const lines: Record<string, { newest?: string; chats: number }> = {};
+  for (const [shape, { maxResults, build }] of Object.entries(shapes)) {
+    paging[shape] = {};
+    const line: { newest?: string; chats: number } = (lines[shape] = { chats: 0 });
+    for (const depth of DEPTHS) {
+      for (; line.chats < depth; line.chats++) line.newest = await build(line.newest);
+      const reader = await start(line.newest);
+      await say(reader.token, 'reading');
+      const first = await measurePage(reader.token, maxResults);
+      let token: string | undefined;
+      for (let p = 0; p < 4 && (p === 0 || token); p++) token = (await read(reader.token, maxResults, token)).NextToken;
+      const fifth = token ? await measurePage(reader.token, maxResults, token) : undefined;
+      const naive = await time(() => naivePage(server, reader.contactId, maxResults));
+      paging[shape][depth] = { first, fifth, naiveWholeLineMs: round(naive[0]), naiveStoreReads: naive[1] };
+      await stop(reader.contactId);
+      line.newest = reader.contactId;
+      line.chats++;
+      process.stderr.write(`paging ${shape} at depth ${depth} measured\n`);
+    }
   }
   results.paging = paging;
 
@@ -152,7 +194,6 @@ async function main() {
   const talker = await start();
   const sending: number[] = [];
   for (let i = 0; i < SAMPLES; i++) sending.push((await time(() => say(talker.token, `m${i}`)))[0]);
-  const longLine = DEPTHS.includes(100) ? 100 : DEPTHS[DEPTHS.length - 1]!;
   results.operations = {
     startChatContact: stats(plain),
     startChatContactWithRehydration: stats(rehydrating),
@@ -160,7 +201,7 @@ async function main() {
   };
 
   // Full paging of the whole line, from the newest reader back to the first chat.
-  const fullReader = await start(previous);
+  const fullReader = await start(lines.tiny!.newest);
   const [fullMs, pages] = await time(async () => {
     let count = 0;
     let token: string | undefined;
@@ -170,8 +211,7 @@ async function main() {
     } while (token);
     return count;
   });
-  results.fullPaging = { pastChats: built, pages, totalMs: round(fullMs), msPerPage: round(fullMs / pages) };
-  void longLine;
+  results.fullPaging = { pastChats: lines.tiny!.chats, pages, totalMs: round(fullMs), msPerPage: round(fullMs / pages) };
 
   // 3. SendMessage throughput with concurrent chats.
   const throughput: Record<number, number> = {};
@@ -201,7 +241,7 @@ async function main() {
 }
 
 /** The naive reader: loads every contact of the line and all their items, then cuts one page. */
-async function naivePage(server: LocalServer, readerContactId: string): Promise<number> {
+async function naivePage(server: LocalServer, readerContactId: string, maxResults: number): Promise<number> {
   const store = new DynamoContactStore(server.clients.db, server.config.tableName);
   const files = new S3TranscriptFiles(server.clients.s3);
   let reads = 0;
@@ -217,7 +257,7 @@ async function naivePage(server: LocalServer, readerContactId: string): Promise<
     id = contact.previousContactId ?? contact.continuedFromContactId;
   }
   items.sort((a, b) => (a.AbsoluteTime < b.AbsoluteTime ? 1 : -1));
-  void items.slice(0, 10);
+  void items.slice(0, maxResults);
   return reads;
 }
 
@@ -261,24 +301,29 @@ async function measureHandlers() {
 
 function report(results: Record<string, unknown>) {
   const machine = { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
-  const paging = results.paging as Record<string, { firstPage: Stats; fifthPage: Stats; storeReadsFirstPage: { cold: number; warm: number }; storeReadsFifthPage: { cold: number; warm: number }; naiveWholeLineMs: number }>;
-  const depths = Object.keys(paging);
-  const base = paging[depths[0]!]!;
+  const paging = results.paging as Record<string, Record<string, PagingAtDepth>>;
   console.log(`\nMachine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}\n`);
-  console.log('GetTranscript (MaxResults 10) by depth of the line (past chats)');
-  console.table(Object.fromEntries(depths.map((d) => {
-    const p = paging[d]!;
-    return [d, {
-      'first page median ms': p.firstPage.median, 'first p95': p.firstPage.p95,
-      '5th page median ms': p.fifthPage.median, '5th p95': p.fifthPage.p95,
-      'vs depth 1 (first)': round(p.firstPage.median / base.firstPage.median),
-      'vs depth 1 (5th)': round(p.fifthPage.median / base.fifthPage.median),
-      'reads/page cold→warm (first)': `${p.storeReadsFirstPage.cold}→${p.storeReadsFirstPage.warm}`,
-      'reads/page cold→warm (5th)': `${p.storeReadsFifthPage.cold}→${p.storeReadsFifthPage.warm}`,
-      'naive whole-line ms': p.naiveWholeLineMs,
-      'naive / ours': round(p.naiveWholeLineMs / p.fifthPage.median),
-    }];
-  })));
+  for (const [shape, byDepth] of Object.entries(paging)) {
+    const depths = Object.keys(byDepth);
+    // Latency is compared at equal page fullness: against the smallest depth whose pages are full.
+    const baseOf = (page: 'first' | 'fifth') => depths.map((d) => byDepth[d]![page]).find((p) => p?.full);
+    const ratio = (p: PageFigures | undefined, base: PageFigures | undefined) => (p?.full && base ? round(p.latency.median / base.latency.median) : '-');
+    const figures = (p: PageFigures | undefined) => (p ? `${p.items} items, ${p.contacts} contacts, ${p.readsCold}→${p.readsWarm} reads` : '-');
+    console.log(`GetTranscript on a line of ${shape} chats (MaxResults ${shape === 'tiny' ? 100 : 10}), by depth (past chats)`);
+    console.table(Object.fromEntries(depths.map((d) => {
+      const p = byDepth[d]!;
+      return [d, {
+        'first page': figures(p.first),
+        'first median ms': p.first.latency.median,
+        'first vs base': ratio(p.first, baseOf('first')),
+        '5th page': figures(p.fifth),
+        '5th median ms': p.fifth?.latency.median ?? '-',
+        '5th vs base': ratio(p.fifth, baseOf('fifth')),
+        'reads ≤ contacts + 1': [p.first, p.fifth].every((q) => !q || q.readsCold <= q.contacts + 1),
+        'naive / ours': round(p.naiveWholeLineMs / p.first.latency.median),
+      }];
+    })));
+  }
   console.log('Operations (ms)');
   console.table(results.operations);
   console.log('Full paging of the line', results.fullPaging);
