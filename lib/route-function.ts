@@ -60,11 +60,16 @@ export function routeFunction(scope: Construct, id: string, handler: string, acc
   return fn;
 }
 
-/** Exact object actions under the transcript prefix only: no listing, no deletes, no bucket settings. */
+/**
+ * Exact object actions under the transcript prefix only: no deletes, no bucket settings. ListBucket
+ * is there for one reason: without it S3 answers a GET of a missing key with 403 instead of 404, and
+ * readers look for a past contact's file first and go to the table when it is not written yet.
+ */
 function grantTranscripts(fn: ChatFunction, access: 'read' | 'readwrite', { data, transcriptPrefix }: RouteFunctionProps): void {
   const objects = data.bucket.arnForObjects(transcriptPrefix ? `${transcriptPrefix}/*` : '*');
   const actions = access === 'readwrite' ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject'];
   Grant.addToPrincipal({ grantee: fn, actions, resourceArns: [objects] });
+  Grant.addToPrincipal({ grantee: fn, actions: ['s3:ListBucket'], resourceArns: [data.bucket.bucketArn] });
   acknowledgeWildcardResource(
     fn.role!,
     objects,
