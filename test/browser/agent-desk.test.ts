@@ -61,6 +61,9 @@ test('an agent joins by ContactId, replies, transfers with and without a queue, 
 
   await agent.getByLabel('Your name').fill('Bea from billing');
   await join(agent, second);
+  // The new agent reads the chat from its start, before the transfer included.
+  await inLog(agent, 'Hi, can someone help with my bill?');
+  await inLog(agent, 'Hello Linus, let me get you to billing.');
   await say(agent, 'Billing here: your refund is on its way.');
   await inLog(customer, 'Billing here: your refund is on its way.', 2000);
   await say(customer, 'Great, thanks!');
@@ -71,7 +74,13 @@ test('an agent joins by ContactId, replies, transfers with and without a queue, 
   await agent.getByRole('status').getByText(/^Transferred to a post-chat segment: the chat continues as contact /).waitFor();
   const third = await agent.getByLabel('Contact ID').inputValue();
   await join(agent, third);
+  await inLog(agent, 'Hi, can someone help with my bill?');
+  await inLog(agent, 'Great, thanks!');
   await screenshot(customer, 'agent-03-customer-view-after-transfers');
+  // A reload after the transfers shows the customer the whole chat, not just the newest segment.
+  await customer.reload();
+  await inLog(customer, 'Hi, can someone help with my bill?');
+  await inLog(customer, 'Billing here: your refund is on its way.');
 
   await agent.getByRole('button', { name: 'End chat' }).click();
   await agent.getByRole('status').getByText('You ended the chat.').waitFor();

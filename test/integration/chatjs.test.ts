@@ -1,6 +1,6 @@
 import { StartChatContactCommand, StopContactCommand } from '@aws-sdk/client-connect';
 import WebSocket from 'ws';
-import { INSTANCE, joinAgent, say, startChat } from '../support/chat';
+import { INSTANCE, joinAgent, say, startChat, transfer } from '../support/chat';
 import { startTestServer, type TestServer } from '../support/local-server';
 
 /**
@@ -75,6 +75,21 @@ describe('amazon-connect-chatjs against the local server', () => {
     const deadline = Date.now() + 1000;
     while (!received.some((item) => item.Id === id) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(received.find((item) => item.Id === id)).toMatchObject({ Type: 'MESSAGE', Content: 'hello from the agent', ParticipantRole: 'AGENT' });
+  });
+
+  it('reads the whole chat after a transfer with one getTranscript, as chatjs does on load and on reconnect', async () => {
+    const started = await start();
+    const session = await customerSession(started.ContactId!, started.ParticipantId!, started.ParticipantToken!);
+    const first = await joinAgent(t, started.ContactId!, 'A1');
+    await say(t, first, 'before the transfer');
+    const next = await transfer(t, started.ContactId!, 'billing');
+    const second = await joinAgent(t, next, 'A2');
+    await say(t, second, 'after the transfer');
+    for (const maxResults of [15, 100]) {
+      const page = await session.getTranscript({ scanDirection: 'BACKWARD', sortOrder: 'ASCENDING', maxResults });
+      expect(page.data.Transcript.filter((item) => item.Type === 'MESSAGE').map((item) => item.Content)).toEqual(['before the transfer', 'after the transfer']);
+      expect(page.data.NextToken).toBeUndefined();
+    }
   });
 
   it('raises onChatRehydrated once and loads the past transcript of a rehydrated chat with getTranscript BACKWARD and NextToken', async () => {
