@@ -14,6 +14,7 @@ import { ConnectClient } from '@aws-sdk/client-connect';
 import { ConnectParticipantClient } from '@aws-sdk/client-connectparticipant';
 import { HANDLER_BUNDLING, handlerBuildOptions } from '../lib/handler-bundling';
 import { startLocalServer, type LocalServer } from '../lambdas/local/server';
+import { countStoreReads } from '../test/support/transcript';
 import { ROUTES, WEBSOCKET_ROUTES } from '../lambdas/routes';
 import { DynamoContactStore } from '../lambdas/stores/dynamodb/contact-store';
 import { S3TranscriptFiles } from '../lambdas/stores/s3/transcript-files';
@@ -55,24 +56,6 @@ async function time<T>(run: () => Promise<T>): Promise<[number, T]> {
   const start = process.hrtime.bigint();
   const result = await run();
   return [ms(start), result];
-}
-
-/** Counts the store reads the server makes: DynamoDB reads by an SDK middleware on its client, S3 GETs by wrapping its object client. */
-function countStoreReads(server: LocalServer) {
-  let reads = 0;
-  const readCommands = new Set(['GetCommand', 'GetItemCommand', 'QueryCommand', 'ScanCommand', 'BatchGetItemCommand', 'TransactGetItemsCommand']);
-  const counter = (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
-    if (readCommands.has(context.commandName ?? '')) reads++;
-    return next(args);
-  };
-  server.clients.db.middlewareStack.add(counter as never, { step: 'initialize', name: 'benchReadCounter' });
-  const objects = server.clients.s3;
-  const get = objects.get.bind(objects);
-  objects.get = (key) => {
-    reads++;
-    return get(key);
-  };
-  return { take: () => { const n = reads; reads = 0; return n; } };
 }
 
 async function main() {
