@@ -184,8 +184,10 @@ export class ContactTranscript {
     const range: ItemRange = { direction, from: from && { id: from.id, inclusive: from.inclusive } };
     const { contact, items } = await this.transcripts.store.contactWithItems(this.contactId, range, limit);
     this.contact = contact ?? this.contact;
-    // The record is needed to go on past a contact that ran out, and to name its chat.
-    if (!this.contact && (items.length < limit || !this.initialContactId)) this.contact = await this.transcripts.record(this.contactId);
+    // The record is needed to name the contact's chat, and to go on past a contact that ran out
+    // (but for the chat's newest contact read FORWARD: nothing comes after it).
+    const goesOn = items.length < limit && !(direction === 'FORWARD' && this.latest);
+    if (!this.contact && (goesOn || !this.initialContactId)) this.contact = await this.transcripts.record(this.contactId);
     if (await this.archivedMeanwhile()) return slice(this.parsed!.items, direction, from, limit);
     return items;
   }

@@ -193,3 +193,15 @@ describe('data stored before contacts named their neighbours', () => {
     expect(messages(fromOld.Transcript!)).toEqual(['old 3', 'new 1']);
   });
 });
+
+describe('what a poll costs', () => {
+  it('reads FORWARD from the newest item without the contact's record: the session, then two reads of the active contact's items', async () => {
+    const customer = await startChat(t);
+    const newest = await say(t, customer, 'hello');
+    const reads = countStoreReads(t.server);
+    const page = await read(customer, { ScanDirection: 'FORWARD', StartPosition: { Id: newest }, MaxResults: 100 });
+    expect(page.Transcript!.map((item) => item.Id)).toEqual([newest]);
+    // The session; the item looked up on the active contact; the items from it.
+    expect(reads.take()).toBe(3);
+  });
+});
