@@ -195,7 +195,7 @@ describe('data stored before contacts named their neighbours', () => {
 });
 
 describe('what a poll costs', () => {
-  it('reads FORWARD from the newest item without the contact's record: the session, then two reads of the active contact's items', async () => {
+  it("reads FORWARD from the newest item without the contact's record: the session, then two reads of the active contact's items", async () => {
     const customer = await startChat(t);
     const newest = await say(t, customer, 'hello');
     const reads = countStoreReads(t.server);
