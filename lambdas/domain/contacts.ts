@@ -148,7 +148,7 @@ export class Contacts {
           session,
           contact,
           items,
-          grant: { tokenHash: hashToken(token), grant: grantFor(session, contact, customer, 'participant') },
+          grant: { tokenHash: hashToken(token), grant: grantFor(session, contact, customer, 'participant', now) },
           idempotency: record?.(result),
           sourceClaim: continuation?.persistent
             ? { sourceContactId: continuation.sourceContactId, sourceInitialContactId: continuation.sourceInitialContactId, claimedBy: contactId }
@@ -298,7 +298,7 @@ export class Contacts {
           contactId: contact.contactId,
           participant,
           items,
-          grant: { tokenHash: hashToken(token), grant: grantFor(session, contact, participant, 'participant') },
+          grant: { tokenHash: hashToken(token), grant: grantFor(session, contact, participant, 'participant', now) },
           clock: clock.claim(),
           idempotency: record?.(result),
         });
@@ -349,7 +349,7 @@ const defaultDisplayName: Record<AddParticipantInput['role'], string> = {
   SUPERVISOR: 'Supervisor',
 };
 
-export function grantFor(session: ChatSession, contact: Contact, participant: Participant, kind: TokenGrant['kind']): TokenGrant {
+export function grantFor(session: ChatSession, contact: Contact, participant: Participant, kind: TokenGrant['kind'], issuedAt: number): TokenGrant {
   return {
     kind,
     instanceId: session.instanceId,
@@ -358,6 +358,7 @@ export function grantFor(session: ChatSession, contact: Contact, participant: Pa
     participantId: participant.participantId,
     role: participant.role,
     expiresAt: session.expiresAt,
+    issuedAt,
   };
 }
 

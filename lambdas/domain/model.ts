@@ -91,7 +91,11 @@ export interface ChatSession {
    * Absent on chats stored before it was kept, until their next item.
    */
   lastItemAt?: number;
-  /** Resume tokens (widget) naming this chat or an earlier one of its line, issued up to this time, are refused: the browser forgot it. */
+  /**
+   * The browser forgot the chat (`/widget/forget`): the customer's credentials issued up to this time
+   * are refused: resume tokens naming this chat or an earlier one of its line, and the customer's
+   * participant, connection and WebSocket tokens of this chat.
+   */
   resumeTokensRevokedBefore?: number;
 }
 
@@ -105,6 +109,8 @@ export interface TokenGrant {
   participantId: string;
   role: ParticipantRole;
   expiresAt: number;
+  /** When the token was issued (absent on participant tokens stored before it was kept). */
+  issuedAt?: number;
 }
 
 /** A transcript item as Amazon Connect stores and returns it (participant-API shape, minus ContactId). */

@@ -48,8 +48,8 @@ export class Participants {
    */
   async connect(participantToken: string | undefined): Promise<{ ConnectionToken: string; Expiry: string; reader: Reader }> {
     const reader = await this.authorize(participantToken, 'participant', { active: true });
-    const expiresAt = this.deps.now() + CONNECTION_TOKEN_TTL_MS;
-    const payload = grantPayload(reader.grant, expiresAt);
+    const now = this.deps.now();
+    const payload = grantPayload(reader.grant, now, now + CONNECTION_TOKEN_TTL_MS);
     return { ConnectionToken: signToken(this.deps.keys, 'connection-token', payload), Expiry: isoTime(payload.x * 1000), reader };
   }
 
@@ -74,6 +74,9 @@ export class Participants {
     if (session.state === 'ACTIVE' && session.expiresAt <= now) session = await this.expire(session);
     const participant = grant.role === 'CUSTOMER' ? session.customer : (await this.contact(grant.contactId)).participants.find((p) => p.participantId === grant.participantId);
     if (!participant || participant.leftAt !== undefined) throw accessDenied('The participant has disconnected from this chat');
+    // The browser forgot this chat: its customer's credentials from before then are dead, copies included.
+    const forgotten = session.resumeTokensRevokedBefore;
+    if (grant.role === 'CUSTOMER' && forgotten !== undefined && (grant.issuedAt ?? 0) <= forgotten) throw accessDenied('The token is invalid or has expired');
     if (options.active && session.state !== 'ACTIVE') throw accessDenied('The chat has ended');
     return { grant, participant, session };
   }

@@ -41,15 +41,18 @@ export interface GrantPayload extends SignedPayload {
   c: string; // ContactId
   p: string; // ParticipantId
   r: TokenGrant['role'];
+  t?: number; // issued, epoch seconds
 }
 
-export const grantPayload = (grant: TokenGrant, expiresAt: number): GrantPayload => ({
+/** The grant a token signed now carries: issued `now`, expiring at `expiresAt`. */
+export const grantPayload = (grant: TokenGrant, now: number, expiresAt: number): GrantPayload => ({
   v: 1,
   n: grant.instanceId,
   i: grant.initialContactId,
   c: grant.contactId,
   p: grant.participantId,
   r: grant.role,
+  t: Math.floor(now / 1000),
   x: Math.floor(expiresAt / 1000),
 });
 
@@ -61,4 +64,5 @@ export const grantFromPayload = (payload: GrantPayload): TokenGrant => ({
   participantId: payload.p,
   role: payload.r,
   expiresAt: payload.x * 1000,
+  issuedAt: payload.t === undefined ? undefined : payload.t * 1000,
 });

@@ -47,8 +47,8 @@ export class Websockets {
 
   /** CreateParticipantConnection's `Websocket`: a single-use URL for the participant, valid for 100 seconds. */
   url(reader: Reader): { Url: string; ConnectionExpiry: string } {
-    const expiresAt = this.deps.now() + WEBSOCKET_URL_TTL_MS;
-    const payload: UrlPayload = { ...grantPayload(reader.grant, expiresAt), j: randomUUID() };
+    const now = this.deps.now();
+    const payload: UrlPayload = { ...grantPayload(reader.grant, now, now + WEBSOCKET_URL_TTL_MS), j: randomUUID() };
     const url = new URL(this.deps.baseUrl);
     url.searchParams.set('token', signToken(this.deps.keys, 'websocket-url', payload));
     return { Url: url.toString(), ConnectionExpiry: isoTime(payload.x * 1000) };

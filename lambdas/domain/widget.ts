@@ -5,7 +5,7 @@ import type { ChatSession, Contact } from './model';
 import type { Participants } from './participants';
 import { hashToken, newToken } from './tokens';
 import { openToken, signToken } from './signed-token';
-import type { ContactStore } from '../stores/ports';
+import { type ContactStore, WriteConflict } from '../stores/ports';
 
 /**
  * The public web-chat widget: a browser starts a chat without AWS credentials, and comes back to it
@@ -60,14 +60,24 @@ export class Widget {
   }
 
   /**
-   * The browser forgets its chat (a shared device): every resume token of the line issued until now is
-   * refused from here on, wherever it enters the line, so a copy kept elsewhere stops working too.
+   * The browser forgets its chat (a shared device): every customer credential of the line issued until
+   * now (resume tokens wherever they enter the line, participant, connection and WebSocket tokens) is
+   * refused from here on, so a copy kept elsewhere stops working too; and a chat of the line still going
+   * on ends as if the customer had left, which closes its sockets.
    */
   async forget(resumeToken: string): Promise<void> {
     const claim = readResumeToken(this.deps.keys, resumeToken, this.deps.instanceId, this.deps.now());
-    // Tokens carry their expiry in whole seconds, so their issue time reads up to a second late.
+    // Tokens carry their times in whole seconds, so their issue time reads up to a second early or late.
     const before = this.deps.now() + 1000;
-    await Promise.all((await this.line(claim.initialContactId)).map((chat) => this.deps.store.revokeResumeTokens(chat, before)));
+    const chats = await this.line(claim.initialContactId);
+    await Promise.all(chats.map((chat) => this.deps.store.revokeResumeTokens(chat, before)));
+    const session = await this.deps.contacts.session(await this.contact(chats[chats.length - 1]!));
+    if (session.state !== 'ACTIVE') return;
+    try {
+      await this.deps.contacts.endChat(await this.contact(session.latestContactId), session, { reason: 'CUSTOMER_DISCONNECT', customerLeft: true });
+    } catch (error) {
+      if (!(error instanceof WriteConflict)) throw error; // it ended meanwhile
+    }
   }
 
   /** The chats of a line from `initialContactId` on, each continued from the one before. */
@@ -120,7 +130,7 @@ export class Widget {
   private async rejoin(session: ChatSession): Promise<WidgetChat> {
     const contact = await this.contact(session.latestContactId);
     const token = newToken();
-    await this.deps.store.putGrant(hashToken(token), grantFor(session, contact, session.customer, 'participant'));
+    await this.deps.store.putGrant(hashToken(token), grantFor(session, contact, session.customer, 'participant', this.deps.now()));
     return {
       ContactId: contact.contactId,
       ParticipantId: session.customer.participantId,

@@ -1,4 +1,7 @@
-import { leave } from '../support/chat';
+import { DescribeContactCommand } from '@aws-sdk/client-connect';
+import { CreateParticipantConnectionCommand, GetTranscriptCommand } from '@aws-sdk/client-connectparticipant';
+import { leave, say } from '../support/chat';
+import { FrameClient } from '../support/websocket';
 import { startTestServer, type TestServer } from '../support/local-server';
 import { tokenPayload, widgetCalls } from '../support/widget';
 
@@ -30,6 +33,31 @@ describe('forgetting a chat (POST /widget/forget)', () => {
     expect(await forget({ ResumeToken: visit2.ResumeToken })).toMatchObject({ status: 200, errorType: null }); // forgetting again is no error
     expect((await chat({ ResumeToken: bystander.ResumeToken })).ContactId).toBe(bystander.ContactId); // another line is untouched
     expect((await chat({ DisplayName: 'Shared PC' })).ContinuedFromContactId).toBeUndefined(); // a fresh start still works
+  });
+
+  test("kills the line's customer credentials from before, copies included, and ends a chat still going on", async () => {
+    const past = await chat({ DisplayName: 'Shared PC' });
+    const pastConnection = await connect(past);
+    await leave(t, await connect(past));
+    const current = await chat({ ResumeToken: past.ResumeToken });
+    const connection = await connect(current);
+    // What a copy of the browser's storage would hold: the participant token, a connection token, a WebSocket URL.
+    const { Websocket } = await t.participant.send(new CreateParticipantConnectionCommand({ ParticipantToken: current.ParticipantToken, Type: ['WEBSOCKET'] }));
+    await say(t, connection, 'before forgetting');
+
+    expect(await forget({ ResumeToken: current.ResumeToken })).toMatchObject({ status: 200 });
+    const refused = async (call: Promise<unknown>) => call.then(() => 'accepted', (error: { name: string }) => error.name);
+    expect(await refused(t.participant.send(new CreateParticipantConnectionCommand({ ParticipantToken: current.ParticipantToken, Type: ['CONNECTION_CREDENTIALS'] })))).toBe('AccessDeniedException');
+    for (const token of [connection.connectionToken, pastConnection.connectionToken]) {
+      expect(await refused(t.participant.send(new GetTranscriptCommand({ ConnectionToken: token })))).toBe('AccessDeniedException');
+    }
+    expect(await refused(say(t, connection, 'after forgetting'))).toBe('AccessDeniedException');
+    await expect(FrameClient.open(Websocket!.Url!)).rejects.toThrow('refused: 403');
+    const ended = await t.connect.send(new DescribeContactCommand({ InstanceId: 'local', ContactId: current.ContactId }));
+    expect(ended.Contact!.DisconnectTimestamp).toBeInstanceOf(Date);
+    // The browser starts afresh, and that chat works.
+    const fresh = await connect(await chat({ DisplayName: 'Shared PC' }));
+    await say(t, fresh, 'a new start');
   });
 
   test('refuses a missing, malformed or forged token, and forgets nothing then', async () => {
