@@ -311,7 +311,7 @@ function report(results: Record<string, unknown>) {
   console.table(results.operations);
   console.log('Full paging of the line', results.fullPaging);
   console.log('SendMessage per second by concurrent chats', results.sendMessagePerSecond);
-  console.log('Handlers: minified bundle, module initialisation and the heap it leaves, in a fresh process');
+  console.log(`Handlers: minified bundle, module initialisation and the heap it leaves, in a fresh process of node ${machine.node} (the functions run on ${HANDLER_BUNDLING.target})`);
   console.table(results.handlers);
   const dir = join(root, 'bench/results');
   mkdirSync(dir, { recursive: true });

@@ -1,5 +1,9 @@
 import { join } from 'node:path';
 import type { BuildOptions } from 'esbuild';
+import functionsNode from './functions-node.json';
+
+/** The Node.js major of the functions' Lambda runtime (lib/functions-node.json, which .ci/run reads too). */
+export const FUNCTIONS_NODE_MAJOR = functionsNode.major;
 
 /**
  * How every Lambda handler is bundled: the stack (lib/chat-function.ts) and `npm run bench`, which
@@ -7,8 +11,8 @@ import type { BuildOptions } from 'esbuild';
  * is deployed. No CDK imports here: the bench is bundled on its own.
  */
 export const HANDLER_BUNDLING = {
-  /** Node.js 24, the runtime of every function. */
-  target: 'node24',
+  /** The Node.js of every function's runtime. */
+  target: `node${FUNCTIONS_NODE_MAJOR}`,
   minify: true,
   /**
    * Source maps (without the sources) beside each bundle, and Node told to use them, so that an error's

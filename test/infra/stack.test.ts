@@ -6,6 +6,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { type RouteAccess, ROUTES, WEBSOCKET_ROUTES } from '../../lambdas/routes';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/stores/dynamodb/table';
 import { ChatApi } from '../../lib/chat-api';
+import { nodeRuntime } from '../../lib/chat-function';
+import { FUNCTIONS_NODE_MAJOR, HANDLER_BUNDLING } from '../../lib/handler-bundling';
 import { PersistentChatStack } from '../../lib/persistent-chat-stack';
 import { settingsFromContext } from '../../lib/settings';
 
@@ -170,6 +172,16 @@ describe('functions', () => {
 
   test.each(ROUTES)(`$handler runs on arm64 with ${newestNode}, the newest Node.js of aws-cdk-lib`, (route) => {
     expect(resources[functionIdOf(route)]!.Properties).toMatchObject({ Runtime: newestNode, Architectures: ['arm64'] });
+  });
+
+  test('lib/functions-node.json names that runtime, and the bundles target it', () => {
+    // When aws-cdk-lib offers a newer Node.js, this is the one place to move: stack, bundles and CI follow it.
+    expect([`nodejs${FUNCTIONS_NODE_MAJOR}.x`, HANDLER_BUNDLING.target]).toEqual([newestNode, `node${FUNCTIONS_NODE_MAJOR}`]);
+  });
+
+  test('a Node.js major aws-cdk-lib does not offer fails the synth, naming the file to change', () => {
+    expect(nodeRuntime(22).name).toBe('nodejs22.x');
+    expect(() => nodeRuntime(99)).toThrow('aws-cdk-lib has no Runtime.NODEJS_99_X: set lib/functions-node.json');
   });
 
   test.each(ROUTES)('$handler gets the table, bucket and key settings', (route) => {
