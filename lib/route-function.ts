@@ -2,7 +2,7 @@ import { type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { RouteAccess } from '../lambdas/routes';
+import type { RouteAccess, TableDeletion } from '../lambdas/routes';
 import { ChatFunction } from './chat-function';
 import type { ChatData } from './chat-data';
 import { acknowledgeWildcardResource } from './nag';
@@ -52,12 +52,31 @@ export function routeFunction(scope: Construct, id: string, handler: string, acc
   });
   fn.node.addDependency(data.signingKeyReady);
 
-  if (access.table === 'readwrite') data.table.grantReadWriteData(fn);
-  else data.table.grantReadData(fn);
+  Grant.addToPrincipal({ grantee: fn, actions: tableActions(access), resourceArns: [data.table.tableArn] });
   if (access.bucket) grantTranscripts(fn, access.bucket, props);
   if (access.push) props.push.grantPush(fn);
   data.grantSigningKey(fn, 'secretsmanager:GetSecretValue');
   return fn;
+}
+
+/**
+ * The DynamoDB actions behind each kind of table access: exactly the operations the stores call
+ * (lambdas/stores/dynamodb/), rather than the L2 grants, which add Scan, BatchGetItem and the
+ * stream and describe actions to every reader and DeleteItem and BatchWriteItem to every writer.
+ * A transaction needs the action of each of its items (Put, Update, ConditionCheck).
+ */
+export const TABLE_ACTIONS = {
+  read: ['dynamodb:GetItem', 'dynamodb:Query'],
+  readwrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+  deletes: {
+    'transcript-items': 'dynamodb:BatchWriteItem',
+    connections: 'dynamodb:DeleteItem',
+  } satisfies Record<TableDeletion, string>,
+} as const;
+
+/** A route's table actions. */
+export function tableActions(access: RouteAccess): string[] {
+  return [...TABLE_ACTIONS[access.table], ...(access.deletes ?? []).map((kind) => TABLE_ACTIONS.deletes[kind])];
 }
 
 /**

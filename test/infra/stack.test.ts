@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { Method } from 'aws-cdk-lib/aws-apigateway';
@@ -7,6 +9,7 @@ import { type RouteAccess, ROUTES, WEBSOCKET_ROUTES } from '../../lambdas/routes
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/stores/dynamodb/table';
 import { ChatApi } from '../../lib/chat-api';
 import { PersistentChatStack } from '../../lib/persistent-chat-stack';
+import { tableActions } from '../../lib/route-function';
 import { settingsFromContext } from '../../lib/settings';
 
 type Json = Record<string, unknown>;
@@ -77,6 +80,12 @@ const statementsOf = (functionId: string): Statement[] => {
     .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 };
 const actions = (statement: Statement) => [statement.Action].flat();
+const root = join(__dirname, '..', '..');
+/** Every TypeScript file under a folder of the project. */
+const sourceFiles = (folder: string): string[] =>
+  readdirSync(join(root, folder), { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => join(root, folder, file));
 const resourcesOf = (statement: Statement) => [statement.Resource].flat();
 
 describe('API', () => {
@@ -208,8 +217,7 @@ describe('least privilege', () => {
     const granted = (service: string) => statements.filter((statement) => actions(statement).some((action) => action.startsWith(`${service}:`)));
 
     for (const statement of granted('dynamodb')) expect(resourcesOf(statement)).toEqual([{ 'Fn::GetAtt': [tableId, 'Arn'] }]);
-    const tableActions = granted('dynamodb').flatMap(actions);
-    expect(tableActions.includes('dynamodb:PutItem')).toBe(route.access.table === 'readwrite');
+    expect(granted('dynamodb').flatMap(actions).sort()).toEqual(tableActions(route.access).sort());
 
     // Objects under the prefix; and listing the bucket, so that a missing file is S3's 404, not its 403.
     const s3 = granted('s3');
@@ -235,6 +243,56 @@ describe('least privilege', () => {
 
     expect(granted('secretsmanager')).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secretId } }]);
     expect(statements.filter((statement) => !/^(dynamodb|s3|secretsmanager|logs|execute-api):/.test(actions(statement)[0]!))).toEqual([]);
+  });
+});
+
+describe('table actions per route', () => {
+  const tableActionsOf = (functionId: string) =>
+    statementsOf(functionId)
+      .flatMap(actions)
+      .filter((action) => action.startsWith('dynamodb:'));
+
+  test('no policy of the stack may Scan the table, or use a wildcard action on it', () => {
+    for (const [, policy] of ofType('AWS::IAM::Policy')) {
+      for (const action of (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.flatMap(actions)) {
+        expect(action).not.toMatch(/^dynamodb:(Scan|\*|Batch\*|Delete\*)$/);
+      }
+    }
+  });
+
+  test.each(allRoutes)('$name: read or read-write as its access says', (route) => {
+    const granted = tableActionsOf(route.functionId());
+    expect(granted).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
+    for (const write of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem']) {
+      expect([write, granted.includes(write)]).toEqual([write, route.access.table === 'readwrite']);
+    }
+  });
+
+  test.each(allRoutes)('$name: BatchWriteItem only if it archives transcripts, DeleteItem only if it forgets connections', (route) => {
+    const granted = tableActionsOf(route.functionId());
+    const deletes = route.access.deletes ?? [];
+    expect(granted.includes('dynamodb:BatchWriteItem')).toBe(deletes.includes('transcript-items'));
+    expect(granted.includes('dynamodb:DeleteItem')).toBe(deletes.includes('connections'));
+  });
+
+  // Archiving writes the file before it deletes the items: one never goes without the other.
+  test.each(allRoutes)('$name deletes transcript items exactly when it may write transcript files', (route) => {
+    expect((route.access.deletes ?? []).includes('transcript-items')).toBe(route.access.bucket === 'readwrite');
+  });
+
+  // The fan-out forgets connections API Gateway reports gone and closes expired ones.
+  test.each(allRoutes.filter(({ access }) => access.push))('$name pushes, so it may delete connection records', (route) => {
+    expect(route.access.deletes).toContain('connections');
+  });
+
+  test('Scan is reached only by the local server: Transcripts.recover, after a crash of npm start', () => {
+    const callers = (pattern: RegExp) =>
+      sourceFiles('lambdas')
+        .filter((file) => pattern.test(readFileSync(file, 'utf8')))
+        .map((file) => relative(root, file));
+    expect(callers(/\bScanCommand\(/)).toEqual(['lambdas/stores/dynamodb/contact-store.ts']);
+    expect(callers(/\.endedWithoutTranscript\(/)).toEqual(['lambdas/domain/transcripts.ts']);
+    expect(callers(/\.recover\(/)).toEqual(['lambdas/local/server.ts']);
   });
 });
 
