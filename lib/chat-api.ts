@@ -38,12 +38,28 @@ const CORS_ALLOW_HEADERS = [
 const CORS_EXPOSE_HEADERS = 'x-amzn-RequestId,x-amzn-ErrorType';
 
 /**
- * Errors the gateway answers itself (failed SigV4 check, throttling), in the Connect wire shape so
- * that SDK clients see a modelled error. Both APIs name these two the same.
+ * Errors the gateway answers itself (failed SigV4 check, throttling, no such route), in the Connect
+ * wire shape so that SDK clients see a modelled error. Both APIs name these the same.
+ *
+ * MISSING_AUTHENTICATION_TOKEN is what the gateway answers for a path or method it does not know
+ * (its own default: 403 "Missing Authentication Token", which the SDK reads as AccessDeniedException
+ * and a client as a revoked token): it answers 404 UnknownOperationException instead, as the local
+ * server does. The gateway answers an unsigned request to an IAM-authorized (Connect API) route with
+ * the same response type, so that gets the 404 too; the SDK clients always sign.
  */
-const GATEWAY_ERRORS = [
-  { types: [ResponseType.ACCESS_DENIED, ResponseType.INVALID_SIGNATURE, ResponseType.EXPIRED_TOKEN, ResponseType.MISSING_AUTHENTICATION_TOKEN], name: 'AccessDeniedException' },
+const GATEWAY_ERRORS: { types: ResponseType[]; name: string; statusCode?: string; message?: string; idName?: string }[] = [
+  { types: [ResponseType.ACCESS_DENIED, ResponseType.INVALID_SIGNATURE, ResponseType.EXPIRED_TOKEN], name: 'AccessDeniedException' },
   { types: [ResponseType.THROTTLED], name: 'ThrottlingException' },
+  {
+    types: [ResponseType.MISSING_AUTHENTICATION_TOKEN],
+    name: 'UnknownOperationException',
+    statusCode: '404',
+    // A fixed text around the method only: the path is the caller's and could break the JSON.
+    message: '"No route for $context.httpMethod at this path (or an unsigned call to a Connect API route)"',
+    // The logical id it had as an AccessDenied response: under a new id CloudFormation would create the
+    // new response, then delete the old one, and deleting a gateway response resets its type to the default.
+    idName: 'AccessDeniedException',
+  },
 ];
 
 /** Why each API authorizes the way it does (the reason cdk-nag's authorizer rules are acknowledged). */
@@ -120,14 +136,13 @@ export class ChatApi extends Construct {
       ...(gatewayOrigin && { 'Access-Control-Allow-Origin': `'${gatewayOrigin}'` }),
       'Access-Control-Expose-Headers': `'${CORS_EXPOSE_HEADERS}'`,
     };
-    for (const { types, name } of GATEWAY_ERRORS) {
+    for (const { types, name, statusCode, message = '$context.error.messageString', idName = name } of GATEWAY_ERRORS) {
       for (const type of types) {
-        this.api.addGatewayResponse(`Gateway${name}${type.responseType}`, {
+        this.api.addGatewayResponse(`Gateway${idName}${type.responseType}`, {
           type,
+          statusCode,
           responseHeaders: { ...corsHeaders, 'x-amzn-ErrorType': `'${name}'` },
-          templates: {
-            'application/json': `{"__type":"${name}","Message":$context.error.messageString,"message":$context.error.messageString}`,
-          },
+          templates: { 'application/json': `{"__type":"${name}","Message":${message},"message":${message}}` },
         });
       }
     }

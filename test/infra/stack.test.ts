@@ -134,6 +134,22 @@ describe('API', () => {
     });
   });
 
+  test('an unknown path answers 404 UnknownOperationException in JSON, as the local server does, not 403 Missing Authentication Token', () => {
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
+      StatusCode: '404',
+      ResponseParameters: Match.objectLike({ 'gatewayresponse.header.x-amzn-ErrorType': "'UnknownOperationException'" }),
+    });
+    const [response] = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse', { Properties: { ResponseType: 'MISSING_AUTHENTICATION_TOKEN' } }));
+    const body = (response!.Properties as { ResponseTemplates: Record<string, string> }).ResponseTemplates['application/json']!;
+    // The gateway fills in $context variables; the result must be the Connect error shape.
+    expect(JSON.parse(body.replaceAll('$context.httpMethod', 'POST'))).toEqual({
+      __type: 'UnknownOperationException',
+      Message: expect.stringMatching(/^No route for POST/),
+      message: expect.stringMatching(/^No route for POST/),
+    });
+  });
+
   it.each([
     ['*', "'*'"],
     ['https://chat.example.com', "'https://chat.example.com'"],
