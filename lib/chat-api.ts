@@ -14,12 +14,17 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Api } from '../lambdas/http/errors';
 import { ROUTES, type RouteSpec } from '../lambdas/routes';
+import { PublicRateLimits } from './public-rate-limits';
 import { pascalCase, routeFunction, type RouteFunctionProps } from './route-function';
 
 export interface ChatApiProps extends RouteFunctionProps {
   stageName: string;
   throttleRateLimit: number;
   throttleBurstLimit: number;
+  /** A WAF web ACL with per-client-IP limits on the public routes (requests per IP per minute). */
+  waf: boolean;
+  wafParticipantLimit: number;
+  wafWidgetLimit: number;
 }
 
 /** Request headers that the SDK clients and chatjs send (see API.md); a browser must be allowed to send them. */
@@ -36,6 +41,16 @@ const CORS_ALLOW_HEADERS = [
 ];
 /** Response headers the SDK reads: the error name comes from `x-amzn-ErrorType` first. */
 const CORS_EXPOSE_HEADERS = 'x-amzn-RequestId,x-amzn-ErrorType';
+
+/**
+ * CORS headers of the responses the gateway and WAF answer themselves, which cannot pick an origin per
+ * request: with an allow list of one, they name it; with several, none (a browser then sees a network
+ * error), never the caller's Origin echoed back.
+ */
+export function fixedResponseCorsHeaders(corsAllowOrigins: readonly string[]): Record<string, string> {
+  const origin = corsAllowOrigins.includes('*') ? '*' : corsAllowOrigins.length === 1 ? corsAllowOrigins[0] : undefined;
+  return { ...(origin && { 'Access-Control-Allow-Origin': origin }), 'Access-Control-Expose-Headers': CORS_EXPOSE_HEADERS };
+}
 
 /**
  * Errors the gateway answers itself (failed SigV4 check, throttling, no such route), in the Connect
@@ -129,13 +144,9 @@ export class ChatApi extends Construct {
       },
     });
 
-    // The gateway's own errors cannot pick an origin per request: with an allow list of one, they name it;
-    // with several, none (a browser then sees a network error), never the caller's Origin echoed back.
-    const gatewayOrigin = allowAnyOrigin ? '*' : props.corsAllowOrigins.length === 1 ? props.corsAllowOrigins[0] : undefined;
-    const corsHeaders = {
-      ...(gatewayOrigin && { 'Access-Control-Allow-Origin': `'${gatewayOrigin}'` }),
-      'Access-Control-Expose-Headers': `'${CORS_EXPOSE_HEADERS}'`,
-    };
+    const fixedCors = fixedResponseCorsHeaders(props.corsAllowOrigins);
+    // Gateway response header values are mapping expressions: a literal is quoted.
+    const corsHeaders = Object.fromEntries(Object.entries(fixedCors).map(([name, value]) => [name, `'${value}'`]));
     for (const { types, name, statusCode, message = '$context.error.messageString', idName = name } of GATEWAY_ERRORS) {
       for (const type of types) {
         this.api.addGatewayResponse(`Gateway${idName}${type.responseType}`, {
@@ -151,6 +162,18 @@ export class ChatApi extends Construct {
     }
 
     for (const route of ROUTES) this.addRoute(route);
+    if (props.waf) {
+      new PublicRateLimits(this, 'Waf', {
+        stage: this.api.deploymentStage,
+        limits: { participant: props.wafParticipantLimit, widget: props.wafWidgetLimit },
+        corsHeaders: fixedCors,
+      });
+    } else {
+      Validations.of(this.api).acknowledge({
+        id: 'AwsSolutions-APIG3',
+        reason: 'Deployed with -c waf=false: the operator chose no web ACL (a monthly fee per ACL and rule); the stage is still throttled per method, the public routes lower.',
+      });
+    }
     this.acknowledgeFindings();
   }
 
@@ -174,10 +197,6 @@ export class ChatApi extends Construct {
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG2',
       reason: 'Each handler validates every field and must answer in the Connect error shape (x-amzn-ErrorType, __type), which a gateway request validator cannot produce.',
-    });
-    Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-APIG3',
-      reason: 'A WAF web ACL costs a monthly fee even while idle; the stage is throttled, and an operator can associate a web ACL with the stage without changing this stack.',
     });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG6',

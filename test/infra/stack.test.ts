@@ -10,7 +10,8 @@ import { TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/stores/dynamodb/table';
 import { ChatApi } from '../../lib/chat-api';
 import { PersistentChatStack } from '../../lib/persistent-chat-stack';
 import { tableActions } from '../../lib/route-function';
-import { settingsFromContext } from '../../lib/settings';
+import { RATE_RULES } from '../../lib/public-rate-limits';
+import { DEFAULTS, settingsFromContext } from '../../lib/settings';
 
 type Json = Record<string, unknown>;
 interface Statement {
@@ -160,6 +161,94 @@ describe('API', () => {
     for (const response of responses) {
       expect((response.Properties as { ResponseParameters: Record<string, string> }).ResponseParameters['gatewayresponse.header.Access-Control-Allow-Origin']).toBe(allowed);
     }
+  });
+});
+
+describe('per-client-IP limits (WAF)', () => {
+  const limits = { participant: DEFAULTS.wafParticipantLimit, widget: DEFAULTS.wafWidgetLimit };
+
+  test.each(RATE_RULES)('$api routes: a rate-based rule per client IP over 60 s, answering 429 ThrottlingException', ({ api, pathSegment }) => {
+    template.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'REGIONAL',
+      DefaultAction: { Allow: {} },
+      Rules: Match.arrayWith([
+        Match.objectLike({
+          Statement: {
+            RateBasedStatement: Match.objectLike({
+              AggregateKeyType: 'IP',
+              EvaluationWindowSec: 60,
+              Limit: limits[api],
+              ScopeDownStatement: { ByteMatchStatement: Match.objectLike({ FieldToMatch: { UriPath: {} }, PositionalConstraint: 'CONTAINS', SearchString: pathSegment }) },
+            }),
+          },
+          Action: {
+            Block: {
+              CustomResponse: Match.objectLike({
+                ResponseCode: 429,
+                ResponseHeaders: Match.arrayWith([{ Name: 'Access-Control-Allow-Origin', Value: '*' }, { Name: 'x-amzn-ErrorType', Value: 'ThrottlingException' }]),
+              }),
+            },
+          },
+        }),
+      ]),
+    });
+  });
+
+  test('the refusal is the Connect error shape', () => {
+    const [acl] = Object.values(template.findResources('AWS::WAFv2::WebACL'));
+    const bodies = (acl!.Properties as { CustomResponseBodies: Record<string, { Content: string; ContentType: string }> }).CustomResponseBodies;
+    expect(bodies.throttled!.ContentType).toBe('APPLICATION_JSON');
+    expect(JSON.parse(bodies.throttled!.Content)).toEqual({ __type: 'ThrottlingException', Message: expect.any(String), message: expect.any(String) });
+  });
+
+  test.each(ROUTES.filter(({ api }) => api !== 'connect'))('$method $path (public) is counted by its API\'s rule', ({ api, path }) => {
+    expect(path).toContain(RATE_RULES.find((rule) => rule.api === api)!.pathSegment);
+  });
+
+  test('the Connect API (signed callers, often a few servers behind one address) is not limited per IP', () => {
+    for (const route of ROUTES.filter(({ api }) => api === 'connect')) {
+      for (const { pathSegment } of RATE_RULES) expect(route.path).not.toContain(pathSegment);
+    }
+  });
+
+  it.each([
+    ['*', '*'],
+    ['https://chat.example.com', 'https://chat.example.com'],
+    ['https://a.example.com,https://b.example.com', undefined],
+  ])('its refusals allow the configured origins (%s), as the gateway errors do', (corsAllowOrigins, allowed) => {
+    const [acl] = Object.values(synth({ corsAllowOrigins }).template.findResources('AWS::WAFv2::WebACL'));
+    const rules = (acl!.Properties as { Rules: { Action: { Block: { CustomResponse: { ResponseHeaders: { Name: string; Value: string }[] } } } }[] }).Rules;
+    expect(rules).toHaveLength(RATE_RULES.length);
+    for (const rule of rules) {
+      expect(rule.Action.Block.CustomResponse.ResponseHeaders.find(({ Name }) => Name === 'Access-Control-Allow-Origin')?.Value).toBe(allowed);
+    }
+  });
+
+  test('the web ACL is associated with the REST API stage', () => {
+    const aclId = only('AWS::WAFv2::WebACL');
+    const stageId = logicalId(chatApi.api.deploymentStage.node.defaultChild as CfnElement);
+    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      WebACLArn: { 'Fn::GetAtt': [aclId, 'Arn'] },
+      ResourceArn: { 'Fn::Join': ['', Match.arrayWith(['::/restapis/', { Ref: logicalId(chatApi.api.node.defaultChild as CfnElement) }, '/stages/', { Ref: stageId }])] },
+    });
+  });
+
+  test('limits are settings: -c wafParticipantLimit=1200 -c wafWidgetLimit=60; below WAF\'s minimum of 10 fails the synth', () => {
+    const raised = synth({ wafParticipantLimit: '1200', wafWidgetLimit: '60' }).template;
+    raised.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Rules: Match.arrayWith([Match.objectLike({ Statement: { RateBasedStatement: Match.objectLike({ Limit: 1200 }) } })]),
+    });
+    raised.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Rules: Match.arrayWith([Match.objectLike({ Statement: { RateBasedStatement: Match.objectLike({ Limit: 60 }) } })]),
+    });
+    expect(() => synth({ wafWidgetLimit: '5' })).toThrow(/wafWidgetLimit must be an integer >= 10/);
+  });
+
+  test('-c waf=false leaves the web ACL out, and cdk-nag accepts that with its reason', () => {
+    const without = synth({ waf: 'false' });
+    without.template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    without.template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+    expect(new AwsSolutionsChecks().validateScope(without.app).violations).toEqual([]);
   });
 });
 
