@@ -85,11 +85,21 @@ export interface WebsocketRouteSpec {
   routeKey: string;
   handler: string;
   access: RouteAccess;
+  /**
+   * Frames per second (steady, burst) of a route that gets its own limit rather than the stage's
+   * (`websocketRateLimit`). On AWS it is the route's throttling, for all connections together: API
+   * Gateway has no per-connection limit. The local server does not apply it.
+   */
+  throttle?: { rateLimit: number; burstLimit: number };
 }
+
+/** Nothing chatjs sends lands on `$default`: a client sending other frames gets little of the stage. */
+const UNKNOWN_FRAME_THROTTLE = { rateLimit: 10, burstLimit: 20 };
 
 export const WEBSOCKET_ROUTES: readonly WebsocketRouteSpec[] = [
   { routeKey: '$connect', handler: 'websocket-connect', access: TRANSCRIPTS },
   // Reads the connection's record and deletes it (and its twin under the chat).
   { routeKey: '$disconnect', handler: 'websocket-disconnect', access: { table: 'read', deletes: ['connections'] } },
-  ...['aws/subscribe', 'aws/heartbeat', 'aws/ping', '$default'].map((routeKey) => ({ routeKey, handler: 'websocket-message', access: WRITE_AND_PUSH })),
+  ...['aws/subscribe', 'aws/heartbeat', 'aws/ping'].map((routeKey) => ({ routeKey, handler: 'websocket-message', access: WRITE_AND_PUSH })),
+  { routeKey: '$default', handler: 'websocket-message', access: WRITE_AND_PUSH, throttle: UNKNOWN_FRAME_THROTTLE },
 ];

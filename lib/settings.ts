@@ -25,8 +25,10 @@ export interface Settings {
   wafParticipantLimit: number;
   wafWidgetLimit: number;
   /**
-   * The WebSocket stage's frames per second (steady, burst). Every connected participant sends two
-   * frames every 10 s (chatjs' heartbeat and ping): 500 per second carries about 2,500 participants.
+   * The WebSocket stage's frames per second (steady, burst), per route: each route has a bucket of this
+   * size, shared by all connections (API Gateway has no per-connection limit). Every connected
+   * participant sends one `aws/heartbeat` and one `aws/ping` every 10 s: 500 per second carries about
+   * 5,000 participants on each.
    */
   websocketRateLimit: number;
   websocketBurstLimit: number;

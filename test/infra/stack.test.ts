@@ -427,6 +427,14 @@ describe('WebSocket API', () => {
     });
   });
 
+  test.each(WEBSOCKET_ROUTES.filter(({ throttle }) => throttle))('$routeKey has its own, lower limit, and the stage is made after it', ({ routeKey, throttle }) => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      RouteSettings: { [routeKey]: { ThrottlingRateLimit: throttle!.rateLimit, ThrottlingBurstLimit: throttle!.burstLimit } },
+    });
+    const [stageId] = ofType('AWS::ApiGatewayV2::Stage')[0]!;
+    expect((template.toJSON().Resources as Record<string, { DependsOn?: string[] }>)[stageId]!.DependsOn).toContain(websocketRouteProps(routeKey)[0]);
+  });
+
   test.each(allRoutes)("$name knows the stage's wss:// URL (WEBSOCKET_URL)", (route) => {
     const url = JSON.stringify((resources[route.functionId()]!.Properties.Environment as { Variables: Json }).Variables.WEBSOCKET_URL);
     expect(url).toContain('"wss://",');
