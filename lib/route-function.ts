@@ -16,7 +16,8 @@ export interface PushTarget {
 
 export interface RouteFunctionProps {
   data: ChatData;
-  push: PushTarget;
+  /** None without a WebSocket API (`-c websocket=false`): no WEBSOCKET_URL, no push grant, no connection records to delete. */
+  push?: PushTarget;
   transcriptPrefix: string;
   s3ForcePathStyle: boolean;
   corsAllowOrigins: string[];
@@ -47,14 +48,14 @@ export function routeFunction(scope: Construct, id: string, handler: string, acc
       WIDGET_INSTANCE_ID: props.widgetInstanceId,
       WIDGET_CONTACT_FLOW_ID: props.widgetContactFlowId,
       CORS_ALLOW_ORIGINS: props.corsAllowOrigins.join(','),
-      WEBSOCKET_URL: props.push.url,
+      ...(props.push && { WEBSOCKET_URL: props.push.url }),
     },
   });
   fn.node.addDependency(data.signingKeyReady);
 
-  Grant.addToPrincipal({ grantee: fn, actions: tableActions(access), resourceArns: [data.table.tableArn] });
+  Grant.addToPrincipal({ grantee: fn, actions: tableActions(access, props.push !== undefined), resourceArns: [data.table.tableArn] });
   if (access.bucket) grantTranscripts(fn, access.bucket, props);
-  if (access.push) props.push.grantPush(fn);
+  if (access.push && props.push) props.push.grantPush(fn);
   data.grantSigningKey(fn, 'secretsmanager:GetSecretValue');
   return fn;
 }
@@ -74,9 +75,10 @@ export const TABLE_ACTIONS = {
   } satisfies Record<TableDeletion, string>,
 } as const;
 
-/** A route's table actions. */
-export function tableActions(access: RouteAccess): string[] {
-  return [...TABLE_ACTIONS[access.table], ...(access.deletes ?? []).map((kind) => TABLE_ACTIONS.deletes[kind])];
+/** A route's table actions; without a WebSocket API no connection is ever recorded, so none is deleted. */
+export function tableActions(access: RouteAccess, websocket: boolean): string[] {
+  const deletes = (access.deletes ?? []).filter((kind) => websocket || kind !== 'connections');
+  return [...TABLE_ACTIONS[access.table], ...deletes.map((kind) => TABLE_ACTIONS.deletes[kind])];
 }
 
 /**

@@ -32,6 +32,11 @@ export interface Settings {
    */
   websocketRateLimit: number;
   websocketBurstLimit: number;
+  /**
+   * The WebSocket API. False for emulators without API Gateway v2 (LocalStack's free plan):
+   * CreateParticipantConnection then hands out no WebSocket URL, and clients poll.
+   */
+  websocket: boolean;
   /** An existing bucket to keep transcripts in (e.g. where Amazon Connect already writes them); none: the stack makes one. */
   transcriptBucketName?: string;
   transcriptPrefix: string;
@@ -66,6 +71,7 @@ export const DEFAULTS = {
   wafWidgetLimit: 30,
   websocketRateLimit: 500,
   websocketBurstLimit: 1000,
+  websocket: 'true',
   transcriptPrefix: 'connect',
   widgetInstanceId: 'widget',
   widgetContactFlowId: 'widget-flow',
@@ -120,6 +126,7 @@ export function settingsFromContext(node: Node): Settings {
     wafWidgetLimit: integer('wafWidgetLimit', DEFAULTS.wafWidgetLimit, WAF_MIN_LIMIT),
     websocketRateLimit: integer('websocketRateLimit', DEFAULTS.websocketRateLimit, 1),
     websocketBurstLimit: integer('websocketBurstLimit', DEFAULTS.websocketBurstLimit, 1),
+    websocket: oneOf('websocket', DEFAULTS.websocket, { true: true, false: false }),
     transcriptBucketName: text('transcriptBucketName', '') || undefined,
     transcriptPrefix: text('transcriptPrefix', DEFAULTS.transcriptPrefix).replace(/^\/+|\/+$/g, ''),
     widgetInstanceId: text('widgetInstanceId', DEFAULTS.widgetInstanceId),

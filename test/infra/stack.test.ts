@@ -322,7 +322,7 @@ describe('least privilege', () => {
     const granted = (service: string) => statements.filter((statement) => actions(statement).some((action) => action.startsWith(`${service}:`)));
 
     for (const statement of granted('dynamodb')) expect(resourcesOf(statement)).toEqual([{ 'Fn::GetAtt': [tableId, 'Arn'] }]);
-    expect(granted('dynamodb').flatMap(actions).sort()).toEqual(tableActions(route.access).sort());
+    expect(granted('dynamodb').flatMap(actions).sort()).toEqual(tableActions(route.access, true).sort());
 
     // Objects under the prefix; and listing the bucket, so that a missing file is S3's 404, not its 403.
     const s3 = granted('s3');
