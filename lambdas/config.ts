@@ -18,7 +18,8 @@ export interface Config {
   /**
    * The WebSocket endpoint that CreateParticipantConnection's URLs point at: the WebSocket API's
    * `wss://` stage URL on AWS (its `@connections` API is the same URL over HTTPS), the local server's
-   * `ws://127.0.0.1:<port>/...` locally.
+   * `ws://127.0.0.1:<port>/...` locally. Empty when the stack has no WebSocket API
+   * (`-c websocket=false`): CreateParticipantConnection then hands out no WebSocket URL.
    */
   websocketUrl: string;
   /** Where the public widget route (`POST /widget/chat`) starts its chats. */
@@ -57,7 +58,7 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv): Config {
       ? { secretArn: env.SIGNING_KEY_SECRET_ARN }
       : { file: required('SIGNING_KEY_FILE') },
     widget: widgetConfigFromEnvironment(env),
-    websocketUrl: required('WEBSOCKET_URL'),
+    websocketUrl: env.WEBSOCKET_URL ?? '',
   };
   if (missing.length) throw new ConfigError(`missing environment variables: ${missing.join(', ')}`);
   return config;

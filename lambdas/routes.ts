@@ -22,20 +22,36 @@ export interface RouteSpec {
 /**
  * Data access of one route. Every function also reads the signing key, since `deps.ts` builds the
  * key ring for every handler; the bucket is granted only to routes that read or write transcripts.
+ * lib/route-function.ts turns each value into its exact IAM actions; no route may Scan the table
+ * (only the local server's recovery, `Transcripts.recover`, scans).
  */
 export interface RouteAccess {
+  /** `read`: GetItem and Query. `readwrite`: also PutItem, UpdateItem and ConditionCheckItem (conditional writes and transactions). */
   table: 'read' | 'readwrite';
+  /**
+   * What the route deletes from the table, each its own action: `transcript-items` (BatchWriteItem:
+   * a contact's items, once its transcript file is durable, `Transcripts.archive`), `connections`
+   * (DeleteItem: a WebSocket connection's records, when it closes or is found gone or expired).
+   */
+  deletes?: readonly TableDeletion[];
   bucket?: 'read' | 'readwrite';
   /** Pushes frames to the chat's WebSocket connections (API Gateway's `@connections` API). */
   push?: boolean;
 }
 
+export type TableDeletion = 'transcript-items' | 'connections';
+
 const READ: RouteAccess = { table: 'read' };
 const WRITE: RouteAccess = { table: 'readwrite' };
-/** Ending a contact writes its transcript file and tells the chat; any participant call may end a chat past its duration. */
-const TRANSCRIPTS: RouteAccess = { table: 'readwrite', bucket: 'readwrite', push: true };
+/** Pushing forgets the connections API Gateway reports gone, and closes (and forgets) expired ones. */
+const PUSH = { push: true, deletes: ['connections'] } as const;
+/**
+ * Ending a contact writes its transcript file, deletes its items from the table and tells the chat;
+ * any participant call may end a chat past its duration, and GetTranscript retries a failed archive.
+ */
+const TRANSCRIPTS: RouteAccess = { table: 'readwrite', bucket: 'readwrite', ...PUSH, deletes: ['transcript-items', ...PUSH.deletes] };
 /** Writes transcript items the chat's connections are told about. */
-const WRITE_AND_PUSH: RouteAccess = { table: 'readwrite', push: true };
+const WRITE_AND_PUSH: RouteAccess = { table: 'readwrite', ...PUSH };
 
 /** The public routes' own low limit: they take no credentials. */
 const WIDGET_THROTTLE = { rateLimit: 10, burstLimit: 20 };
@@ -69,10 +85,21 @@ export interface WebsocketRouteSpec {
   routeKey: string;
   handler: string;
   access: RouteAccess;
+  /**
+   * Frames per second (steady, burst) of a route that gets its own limit rather than the stage's
+   * (`websocketRateLimit`). On AWS it is the route's throttling, for all connections together: API
+   * Gateway has no per-connection limit. The local server does not apply it.
+   */
+  throttle?: { rateLimit: number; burstLimit: number };
 }
+
+/** Nothing chatjs sends lands on `$default`: a client sending other frames gets little of the stage. */
+const UNKNOWN_FRAME_THROTTLE = { rateLimit: 10, burstLimit: 20 };
 
 export const WEBSOCKET_ROUTES: readonly WebsocketRouteSpec[] = [
   { routeKey: '$connect', handler: 'websocket-connect', access: TRANSCRIPTS },
-  { routeKey: '$disconnect', handler: 'websocket-disconnect', access: WRITE },
-  ...['aws/subscribe', 'aws/heartbeat', 'aws/ping', '$default'].map((routeKey) => ({ routeKey, handler: 'websocket-message', access: WRITE_AND_PUSH })),
+  // Reads the connection's record and deletes it (and its twin under the chat).
+  { routeKey: '$disconnect', handler: 'websocket-disconnect', access: { table: 'read', deletes: ['connections'] } },
+  ...['aws/subscribe', 'aws/heartbeat', 'aws/ping'].map((routeKey) => ({ routeKey, handler: 'websocket-message', access: WRITE_AND_PUSH })),
+  { routeKey: '$default', handler: 'websocket-message', access: WRITE_AND_PUSH, throttle: UNKNOWN_FRAME_THROTTLE },
 ];

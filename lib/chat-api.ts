@@ -14,12 +14,17 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Api } from '../lambdas/http/errors';
 import { ROUTES, type RouteSpec } from '../lambdas/routes';
+import { PublicRateLimits } from './public-rate-limits';
 import { pascalCase, routeFunction, type RouteFunctionProps } from './route-function';
 
 export interface ChatApiProps extends RouteFunctionProps {
   stageName: string;
   throttleRateLimit: number;
   throttleBurstLimit: number;
+  /** A WAF web ACL with per-client-IP limits on the public routes (requests per IP per minute). */
+  waf: boolean;
+  wafParticipantLimit: number;
+  wafWidgetLimit: number;
 }
 
 /** Request headers that the SDK clients and chatjs send (see API.md); a browser must be allowed to send them. */
@@ -38,12 +43,38 @@ const CORS_ALLOW_HEADERS = [
 const CORS_EXPOSE_HEADERS = 'x-amzn-RequestId,x-amzn-ErrorType';
 
 /**
- * Errors the gateway answers itself (failed SigV4 check, throttling), in the Connect wire shape so
- * that SDK clients see a modelled error. Both APIs name these two the same.
+ * CORS headers of the responses the gateway and WAF answer themselves, which cannot pick an origin per
+ * request: with an allow list of one, they name it; with several, none (a browser then sees a network
+ * error), never the caller's Origin echoed back.
  */
-const GATEWAY_ERRORS = [
-  { types: [ResponseType.ACCESS_DENIED, ResponseType.INVALID_SIGNATURE, ResponseType.EXPIRED_TOKEN, ResponseType.MISSING_AUTHENTICATION_TOKEN], name: 'AccessDeniedException' },
+export function fixedResponseCorsHeaders(corsAllowOrigins: readonly string[]): Record<string, string> {
+  const origin = corsAllowOrigins.includes('*') ? '*' : corsAllowOrigins.length === 1 ? corsAllowOrigins[0] : undefined;
+  return { ...(origin && { 'Access-Control-Allow-Origin': origin }), 'Access-Control-Expose-Headers': CORS_EXPOSE_HEADERS };
+}
+
+/**
+ * Errors the gateway answers itself (failed SigV4 check, throttling, no such route), in the Connect
+ * wire shape so that SDK clients see a modelled error. Both APIs name these the same.
+ *
+ * MISSING_AUTHENTICATION_TOKEN is what the gateway answers for a path or method it does not know
+ * (its own default: 403 "Missing Authentication Token", which the SDK reads as AccessDeniedException
+ * and a client as a revoked token): it answers 404 UnknownOperationException instead, as the local
+ * server does. The gateway answers an unsigned request to an IAM-authorized (Connect API) route with
+ * the same response type, so that gets the 404 too; the SDK clients always sign.
+ */
+const GATEWAY_ERRORS: { types: ResponseType[]; name: string; statusCode?: string; message?: string; idName?: string }[] = [
+  { types: [ResponseType.ACCESS_DENIED, ResponseType.INVALID_SIGNATURE, ResponseType.EXPIRED_TOKEN], name: 'AccessDeniedException' },
   { types: [ResponseType.THROTTLED], name: 'ThrottlingException' },
+  {
+    types: [ResponseType.MISSING_AUTHENTICATION_TOKEN],
+    name: 'UnknownOperationException',
+    statusCode: '404',
+    // A fixed text around the method only: the path is the caller's and could break the JSON.
+    message: '"No route for $context.httpMethod at this path (or an unsigned call to a Connect API route)"',
+    // The logical id it had as an AccessDenied response: under a new id CloudFormation would create the
+    // new response, then delete the old one, and deleting a gateway response resets its type to the default.
+    idName: 'AccessDeniedException',
+  },
 ];
 
 /** Why each API authorizes the way it does (the reason cdk-nag's authorizer rules are acknowledged). */
@@ -113,21 +144,16 @@ export class ChatApi extends Construct {
       },
     });
 
-    // The gateway's own errors cannot pick an origin per request: with an allow list of one, they name it;
-    // with several, none (a browser then sees a network error), never the caller's Origin echoed back.
-    const gatewayOrigin = allowAnyOrigin ? '*' : props.corsAllowOrigins.length === 1 ? props.corsAllowOrigins[0] : undefined;
-    const corsHeaders = {
-      ...(gatewayOrigin && { 'Access-Control-Allow-Origin': `'${gatewayOrigin}'` }),
-      'Access-Control-Expose-Headers': `'${CORS_EXPOSE_HEADERS}'`,
-    };
-    for (const { types, name } of GATEWAY_ERRORS) {
+    const fixedCors = fixedResponseCorsHeaders(props.corsAllowOrigins);
+    // Gateway response header values are mapping expressions: a literal is quoted.
+    const corsHeaders = Object.fromEntries(Object.entries(fixedCors).map(([name, value]) => [name, `'${value}'`]));
+    for (const { types, name, statusCode, message = '$context.error.messageString', idName = name } of GATEWAY_ERRORS) {
       for (const type of types) {
-        this.api.addGatewayResponse(`Gateway${name}${type.responseType}`, {
+        this.api.addGatewayResponse(`Gateway${idName}${type.responseType}`, {
           type,
+          statusCode,
           responseHeaders: { ...corsHeaders, 'x-amzn-ErrorType': `'${name}'` },
-          templates: {
-            'application/json': `{"__type":"${name}","Message":$context.error.messageString,"message":$context.error.messageString}`,
-          },
+          templates: { 'application/json': `{"__type":"${name}","Message":${message},"message":${message}}` },
         });
       }
     }
@@ -136,6 +162,18 @@ export class ChatApi extends Construct {
     }
 
     for (const route of ROUTES) this.addRoute(route);
+    if (props.waf) {
+      new PublicRateLimits(this, 'Waf', {
+        stage: this.api.deploymentStage,
+        limits: { participant: props.wafParticipantLimit, widget: props.wafWidgetLimit },
+        corsHeaders: fixedCors,
+      });
+    } else {
+      Validations.of(this.api).acknowledge({
+        id: 'AwsSolutions-APIG3',
+        reason: 'Deployed with -c waf=false: the operator chose no web ACL (a monthly fee per ACL and rule); the stage is still throttled per method, the public routes lower.',
+      });
+    }
     this.acknowledgeFindings();
   }
 
@@ -159,10 +197,6 @@ export class ChatApi extends Construct {
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG2',
       reason: 'Each handler validates every field and must answer in the Connect error shape (x-amzn-ErrorType, __type), which a gateway request validator cannot produce.',
-    });
-    Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-APIG3',
-      reason: 'A WAF web ACL costs a monthly fee even while idle; the stage is throttled, and an operator can associate a web ACL with the stage without changing this stack.',
     });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG6',

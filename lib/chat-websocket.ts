@@ -1,6 +1,6 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogField, AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { type CfnStage, LogGroupLogDestination, WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -59,6 +59,9 @@ export class ChatWebsocket extends Construct implements PushTarget {
 
     // One function and one integration per handler: the topics and $default share the frame handler.
     const integrations = new Map<string, WebSocketLambdaIntegration>();
+    // Throttling applies per route, each route its own bucket shared by all connections (the stage's
+    // for every route without settings of its own): a flood on one route does not throttle the others.
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     for (const route of WEBSOCKET_ROUTES) {
       let integration = integrations.get(route.handler);
       if (!integration) {
@@ -69,11 +72,17 @@ export class ChatWebsocket extends Construct implements PushTarget {
       // Frames are answered on the socket (a two-way route); $connect and $disconnect answer nobody.
       const answered = !['$connect', '$disconnect'].includes(route.routeKey);
       const added = this.api.addRoute(route.routeKey, { integration, returnResponse: answered });
+      if (route.throttle) {
+        routeSettings[route.routeKey] = { ThrottlingRateLimit: route.throttle.rateLimit, ThrottlingBurstLimit: route.throttle.burstLimit };
+        // A stage naming a route in its settings fails to deploy before that route exists.
+        this.stage.node.addDependency(added);
+      }
       Validations.of(added).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason: '$connect checks the signed, single-use credential in the WebSocket URL (browsers cannot send headers on a WebSocket), as Amazon Connect does; every other route runs only on a connection that $connect admitted.',
       });
     }
+    (this.stage.node.defaultChild as CfnStage).routeSettings = routeSettings;
   }
 
   get url(): string {

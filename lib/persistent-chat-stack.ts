@@ -10,23 +10,23 @@ export interface PersistentChatStackProps extends StackProps {
   settings: Settings;
 }
 
-/** The whole service: its data (table, transcript bucket, signing key), its API and its WebSocket API. */
+/** The whole service: its data (table, transcript bucket, signing key), its API and (unless `websocket` is off) its WebSocket API. */
 export class PersistentChatStack extends Stack {
   constructor(scope: Construct, id: string, props: PersistentChatStackProps) {
     super(scope, id, props);
     const { settings } = props;
     const data = new ChatData(this, 'Data', settings);
-    const websocket = new ChatWebsocket(this, 'Websocket', { ...settings, data });
+    const websocket = settings.websocket ? new ChatWebsocket(this, 'Websocket', { ...settings, data }) : undefined;
     const { api } = new ChatApi(this, 'Api', { ...settings, data, push: websocket });
     if (settings.apiGatewayCloudWatchRole) {
       // Both stages write access logs: they must come after the region's logging role is set.
       const { account } = new ApiGatewayLoggingRole(this, 'ApiGatewayLogging');
       api.deploymentStage.node.addDependency(account);
-      websocket.stage.node.addDependency(account);
+      websocket?.stage.node.addDependency(account);
     }
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL: the SDK clients take it as `endpoint`' });
-    new CfnOutput(this, 'WebsocketUrl', { value: websocket.url, description: 'What CreateParticipantConnection hands out (with a credential of its own)' });
+    if (websocket) new CfnOutput(this, 'WebsocketUrl', { value: websocket.url, description: 'What CreateParticipantConnection hands out (with a credential of its own)' });
     new CfnOutput(this, 'TranscriptBucketName', { value: data.bucket.bucketName, description: 'Where transcripts are kept' });
   }
 }

@@ -2,7 +2,7 @@ import { type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import type { RouteAccess } from '../lambdas/routes';
+import type { RouteAccess, TableDeletion } from '../lambdas/routes';
 import { ChatFunction } from './chat-function';
 import type { ChatData } from './chat-data';
 import { acknowledgeWildcardResource } from './nag';
@@ -16,7 +16,8 @@ export interface PushTarget {
 
 export interface RouteFunctionProps {
   data: ChatData;
-  push: PushTarget;
+  /** None without a WebSocket API (`-c websocket=false`): no WEBSOCKET_URL, no push grant, no connection records to delete. */
+  push?: PushTarget;
   transcriptPrefix: string;
   s3ForcePathStyle: boolean;
   corsAllowOrigins: string[];
@@ -47,17 +48,37 @@ export function routeFunction(scope: Construct, id: string, handler: string, acc
       WIDGET_INSTANCE_ID: props.widgetInstanceId,
       WIDGET_CONTACT_FLOW_ID: props.widgetContactFlowId,
       CORS_ALLOW_ORIGINS: props.corsAllowOrigins.join(','),
-      WEBSOCKET_URL: props.push.url,
+      ...(props.push && { WEBSOCKET_URL: props.push.url }),
     },
   });
   fn.node.addDependency(data.signingKeyReady);
 
-  if (access.table === 'readwrite') data.table.grantReadWriteData(fn);
-  else data.table.grantReadData(fn);
+  Grant.addToPrincipal({ grantee: fn, actions: tableActions(access, props.push !== undefined), resourceArns: [data.table.tableArn] });
   if (access.bucket) grantTranscripts(fn, access.bucket, props);
-  if (access.push) props.push.grantPush(fn);
+  if (access.push && props.push) props.push.grantPush(fn);
   data.grantSigningKey(fn, 'secretsmanager:GetSecretValue');
   return fn;
+}
+
+/**
+ * The DynamoDB actions behind each kind of table access: exactly the operations the stores call
+ * (lambdas/stores/dynamodb/), rather than the L2 grants, which add Scan, BatchGetItem and the
+ * stream and describe actions to every reader and DeleteItem and BatchWriteItem to every writer.
+ * A transaction needs the action of each of its items (Put, Update, ConditionCheck).
+ */
+export const TABLE_ACTIONS = {
+  read: ['dynamodb:GetItem', 'dynamodb:Query'],
+  readwrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+  deletes: {
+    'transcript-items': 'dynamodb:BatchWriteItem',
+    connections: 'dynamodb:DeleteItem',
+  } satisfies Record<TableDeletion, string>,
+} as const;
+
+/** A route's table actions; without a WebSocket API no connection is ever recorded, so none is deleted. */
+export function tableActions(access: RouteAccess, websocket: boolean): string[] {
+  const deletes = (access.deletes ?? []).filter((kind) => websocket || kind !== 'connections');
+  return [...TABLE_ACTIONS[access.table], ...deletes.map((kind) => TABLE_ACTIONS.deletes[kind])];
 }
 
 /**

@@ -3,6 +3,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { IDEMPOTENCY_TTL_MS } from '../lambdas/domain/idempotency';
 import { RESUME_TOKEN_TTL_MS } from '../lambdas/domain/widget';
+import { WAF_MIN_LIMIT } from './public-rate-limits';
 
 /** The deployment's settings, each a CDK context key (`cdk deploy -c key=value` or `cdk.json`). */
 export interface Settings {
@@ -12,14 +13,30 @@ export interface Settings {
   removalPolicy: RemovalPolicy;
   /** Browser origins allowed by CORS; `*` allows any (the participant API carries its own bearer token, no cookies). */
   corsAllowOrigins: string[];
+  /** The REST stage's requests per second (steady, burst): each method has a bucket of this size, shared by all its callers. */
   throttleRateLimit: number;
   throttleBurstLimit: number;
   /**
-   * The WebSocket stage's frames per second (steady, burst). Every connected participant sends two
-   * frames every 10 s (chatjs' heartbeat and ping): 500 per second carries about 2,500 participants.
+   * A WAF web ACL on the REST stage with a per-client-IP rate-based rule for each public API
+   * (`/participant/*`, `/widget/*`). It costs a monthly fee even while idle; false leaves it out.
+   */
+  waf: boolean;
+  /** Requests per client IP per minute to the participant routes, and to the widget routes, before WAF answers 429. */
+  wafParticipantLimit: number;
+  wafWidgetLimit: number;
+  /**
+   * The WebSocket stage's frames per second (steady, burst), per route: each route has a bucket of this
+   * size, shared by all connections (API Gateway has no per-connection limit). Every connected
+   * participant sends one `aws/heartbeat` and one `aws/ping` every 10 s: 500 per second carries about
+   * 5,000 participants on each.
    */
   websocketRateLimit: number;
   websocketBurstLimit: number;
+  /**
+   * The WebSocket API. False for emulators without API Gateway v2 (LocalStack's free plan):
+   * CreateParticipantConnection then hands out no WebSocket URL, and clients poll.
+   */
+  websocket: boolean;
   /** An existing bucket to keep transcripts in (e.g. where Amazon Connect already writes them); none: the stack makes one. */
   transcriptBucketName?: string;
   transcriptPrefix: string;
@@ -44,8 +61,17 @@ export const DEFAULTS = {
   corsAllowOrigins: '*',
   throttleRateLimit: 50,
   throttleBurstLimit: 100,
+  waf: 'true',
+  // A page with its WebSocket up sends a few calls a minute, one polling without it about 70 (a read a
+  // second, typing): 600 serves over a hundred pages of the first kind behind one address, or eight of
+  // the second, and one address can take at most a fifth of a method's steady 50 per second.
+  wafParticipantLimit: 600,
+  // A page calls /widget/chat once per load (start or resume): 30 is a visitor every two seconds from one
+  // address, a twentieth of the widget routes' 10 per second.
+  wafWidgetLimit: 30,
   websocketRateLimit: 500,
   websocketBurstLimit: 1000,
+  websocket: 'true',
   transcriptPrefix: 'connect',
   widgetInstanceId: 'widget',
   widgetContactFlowId: 'widget-flow',
@@ -95,8 +121,12 @@ export function settingsFromContext(node: Node): Settings {
     corsAllowOrigins: text('corsAllowOrigins', DEFAULTS.corsAllowOrigins).split(',').map((origin) => origin.trim()).filter(Boolean),
     throttleRateLimit: integer('throttleRateLimit', DEFAULTS.throttleRateLimit, 1),
     throttleBurstLimit: integer('throttleBurstLimit', DEFAULTS.throttleBurstLimit, 1),
+    waf: oneOf('waf', DEFAULTS.waf, { true: true, false: false }),
+    wafParticipantLimit: integer('wafParticipantLimit', DEFAULTS.wafParticipantLimit, WAF_MIN_LIMIT),
+    wafWidgetLimit: integer('wafWidgetLimit', DEFAULTS.wafWidgetLimit, WAF_MIN_LIMIT),
     websocketRateLimit: integer('websocketRateLimit', DEFAULTS.websocketRateLimit, 1),
     websocketBurstLimit: integer('websocketBurstLimit', DEFAULTS.websocketBurstLimit, 1),
+    websocket: oneOf('websocket', DEFAULTS.websocket, { true: true, false: false }),
     transcriptBucketName: text('transcriptBucketName', '') || undefined,
     transcriptPrefix: text('transcriptPrefix', DEFAULTS.transcriptPrefix).replace(/^\/+|\/+$/g, ''),
     widgetInstanceId: text('widgetInstanceId', DEFAULTS.widgetInstanceId),

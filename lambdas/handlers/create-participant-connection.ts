@@ -6,12 +6,13 @@ import { type Deps, depsFromEnvironment } from '../deps';
  * POST /participant/connection — CreateParticipantConnection: the ParticipantToken as bearer buys a
  * ConnectionToken and, for `WEBSOCKET`, a single-use WebSocket URL.
  */
-export const route = participantRoute<Deps>(async ({ body, headers }, { participants, websockets }) => {
+export const route = participantRoute<Deps>(async ({ body, headers }, { participants, websockets, config }) => {
   const types = body.optionalEnumList('Type', ['WEBSOCKET', 'CONNECTION_CREDENTIALS', 'WEBRTC_CONNECTION'] as const) ?? ['CONNECTION_CREDENTIALS'];
   body.optionalBoolean('ConnectParticipant');
   const { ConnectionToken, Expiry, reader } = await participants.connect(bearerToken(headers));
   return {
-    ...(types.includes('WEBSOCKET') && { Websocket: websockets.url(reader) }),
+    // No WebSocket API (`-c websocket=false`): no URL, and the client polls.
+    ...(types.includes('WEBSOCKET') && config.websocketUrl !== '' && { Websocket: websockets.url(reader) }),
     ...(types.includes('CONNECTION_CREDENTIALS') && { ConnectionCredentials: { ConnectionToken, Expiry } }),
   };
 });

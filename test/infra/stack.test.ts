@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { Method } from 'aws-cdk-lib/aws-apigateway';
@@ -9,7 +11,9 @@ import { ChatApi } from '../../lib/chat-api';
 import { nodeRuntime } from '../../lib/chat-function';
 import { FUNCTIONS_NODE_MAJOR, HANDLER_BUNDLING } from '../../lib/handler-bundling';
 import { PersistentChatStack } from '../../lib/persistent-chat-stack';
-import { settingsFromContext } from '../../lib/settings';
+import { tableActions } from '../../lib/route-function';
+import { RATE_RULES } from '../../lib/public-rate-limits';
+import { DEFAULTS, settingsFromContext } from '../../lib/settings';
 
 type Json = Record<string, unknown>;
 interface Statement {
@@ -79,6 +83,12 @@ const statementsOf = (functionId: string): Statement[] => {
     .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 };
 const actions = (statement: Statement) => [statement.Action].flat();
+const root = join(__dirname, '..', '..');
+/** Every TypeScript file under a folder of the project. */
+const sourceFiles = (folder: string): string[] =>
+  readdirSync(join(root, folder), { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => join(root, folder, file));
 const resourcesOf = (statement: Statement) => [statement.Resource].flat();
 
 describe('API', () => {
@@ -127,6 +137,22 @@ describe('API', () => {
     });
   });
 
+  test('an unknown path answers 404 UnknownOperationException in JSON, as the local server does, not 403 Missing Authentication Token', () => {
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
+      StatusCode: '404',
+      ResponseParameters: Match.objectLike({ 'gatewayresponse.header.x-amzn-ErrorType': "'UnknownOperationException'" }),
+    });
+    const [response] = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse', { Properties: { ResponseType: 'MISSING_AUTHENTICATION_TOKEN' } }));
+    const body = (response!.Properties as { ResponseTemplates: Record<string, string> }).ResponseTemplates['application/json']!;
+    // The gateway fills in $context variables; the result must be the Connect error shape.
+    expect(JSON.parse(body.replaceAll('$context.httpMethod', 'POST'))).toEqual({
+      __type: 'UnknownOperationException',
+      Message: expect.stringMatching(/^No route for POST/),
+      message: expect.stringMatching(/^No route for POST/),
+    });
+  });
+
   it.each([
     ['*', "'*'"],
     ['https://chat.example.com', "'https://chat.example.com'"],
@@ -137,6 +163,94 @@ describe('API', () => {
     for (const response of responses) {
       expect((response.Properties as { ResponseParameters: Record<string, string> }).ResponseParameters['gatewayresponse.header.Access-Control-Allow-Origin']).toBe(allowed);
     }
+  });
+});
+
+describe('per-client-IP limits (WAF)', () => {
+  const limits = { participant: DEFAULTS.wafParticipantLimit, widget: DEFAULTS.wafWidgetLimit };
+
+  test.each(RATE_RULES)('$api routes: a rate-based rule per client IP over 60 s, answering 429 ThrottlingException', ({ api, pathSegment }) => {
+    template.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'REGIONAL',
+      DefaultAction: { Allow: {} },
+      Rules: Match.arrayWith([
+        Match.objectLike({
+          Statement: {
+            RateBasedStatement: Match.objectLike({
+              AggregateKeyType: 'IP',
+              EvaluationWindowSec: 60,
+              Limit: limits[api],
+              ScopeDownStatement: { ByteMatchStatement: Match.objectLike({ FieldToMatch: { UriPath: {} }, PositionalConstraint: 'CONTAINS', SearchString: pathSegment }) },
+            }),
+          },
+          Action: {
+            Block: {
+              CustomResponse: Match.objectLike({
+                ResponseCode: 429,
+                ResponseHeaders: Match.arrayWith([{ Name: 'Access-Control-Allow-Origin', Value: '*' }, { Name: 'x-amzn-ErrorType', Value: 'ThrottlingException' }]),
+              }),
+            },
+          },
+        }),
+      ]),
+    });
+  });
+
+  test('the refusal is the Connect error shape', () => {
+    const [acl] = Object.values(template.findResources('AWS::WAFv2::WebACL'));
+    const bodies = (acl!.Properties as { CustomResponseBodies: Record<string, { Content: string; ContentType: string }> }).CustomResponseBodies;
+    expect(bodies.throttled!.ContentType).toBe('APPLICATION_JSON');
+    expect(JSON.parse(bodies.throttled!.Content)).toEqual({ __type: 'ThrottlingException', Message: expect.any(String), message: expect.any(String) });
+  });
+
+  test.each(ROUTES.filter(({ api }) => api !== 'connect'))('$method $path (public) is counted by its API\'s rule', ({ api, path }) => {
+    expect(path).toContain(RATE_RULES.find((rule) => rule.api === api)!.pathSegment);
+  });
+
+  test('the Connect API (signed callers, often a few servers behind one address) is not limited per IP', () => {
+    for (const route of ROUTES.filter(({ api }) => api === 'connect')) {
+      for (const { pathSegment } of RATE_RULES) expect(route.path).not.toContain(pathSegment);
+    }
+  });
+
+  it.each([
+    ['*', '*'],
+    ['https://chat.example.com', 'https://chat.example.com'],
+    ['https://a.example.com,https://b.example.com', undefined],
+  ])('its refusals allow the configured origins (%s), as the gateway errors do', (corsAllowOrigins, allowed) => {
+    const [acl] = Object.values(synth({ corsAllowOrigins }).template.findResources('AWS::WAFv2::WebACL'));
+    const rules = (acl!.Properties as { Rules: { Action: { Block: { CustomResponse: { ResponseHeaders: { Name: string; Value: string }[] } } } }[] }).Rules;
+    expect(rules).toHaveLength(RATE_RULES.length);
+    for (const rule of rules) {
+      expect(rule.Action.Block.CustomResponse.ResponseHeaders.find(({ Name }) => Name === 'Access-Control-Allow-Origin')?.Value).toBe(allowed);
+    }
+  });
+
+  test('the web ACL is associated with the REST API stage', () => {
+    const aclId = only('AWS::WAFv2::WebACL');
+    const stageId = logicalId(chatApi.api.deploymentStage.node.defaultChild as CfnElement);
+    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      WebACLArn: { 'Fn::GetAtt': [aclId, 'Arn'] },
+      ResourceArn: { 'Fn::Join': ['', Match.arrayWith(['::/restapis/', { Ref: logicalId(chatApi.api.node.defaultChild as CfnElement) }, '/stages/', { Ref: stageId }])] },
+    });
+  });
+
+  test('limits are settings: -c wafParticipantLimit=1200 -c wafWidgetLimit=60; below WAF\'s minimum of 10 fails the synth', () => {
+    const raised = synth({ wafParticipantLimit: '1200', wafWidgetLimit: '60' }).template;
+    raised.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Rules: Match.arrayWith([Match.objectLike({ Statement: { RateBasedStatement: Match.objectLike({ Limit: 1200 }) } })]),
+    });
+    raised.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Rules: Match.arrayWith([Match.objectLike({ Statement: { RateBasedStatement: Match.objectLike({ Limit: 60 }) } })]),
+    });
+    expect(() => synth({ wafWidgetLimit: '5' })).toThrow(/wafWidgetLimit must be an integer >= 10/);
+  });
+
+  test('-c waf=false leaves the web ACL out, and cdk-nag accepts that with its reason', () => {
+    const without = synth({ waf: 'false' });
+    without.template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    without.template.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+    expect(new AwsSolutionsChecks().validateScope(without.app).violations).toEqual([]);
   });
 });
 
@@ -220,8 +334,7 @@ describe('least privilege', () => {
     const granted = (service: string) => statements.filter((statement) => actions(statement).some((action) => action.startsWith(`${service}:`)));
 
     for (const statement of granted('dynamodb')) expect(resourcesOf(statement)).toEqual([{ 'Fn::GetAtt': [tableId, 'Arn'] }]);
-    const tableActions = granted('dynamodb').flatMap(actions);
-    expect(tableActions.includes('dynamodb:PutItem')).toBe(route.access.table === 'readwrite');
+    expect(granted('dynamodb').flatMap(actions).sort()).toEqual(tableActions(route.access, true).sort());
 
     // Objects under the prefix; and listing the bucket, so that a missing file is S3's 404, not its 403.
     const s3 = granted('s3');
@@ -250,6 +363,56 @@ describe('least privilege', () => {
   });
 });
 
+describe('table actions per route', () => {
+  const tableActionsOf = (functionId: string) =>
+    statementsOf(functionId)
+      .flatMap(actions)
+      .filter((action) => action.startsWith('dynamodb:'));
+
+  test('no policy of the stack may Scan the table, or use a wildcard action on it', () => {
+    for (const [, policy] of ofType('AWS::IAM::Policy')) {
+      for (const action of (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement.flatMap(actions)) {
+        expect(action).not.toMatch(/^dynamodb:(Scan|\*|Batch\*|Delete\*)$/);
+      }
+    }
+  });
+
+  test.each(allRoutes)('$name: read or read-write as its access says', (route) => {
+    const granted = tableActionsOf(route.functionId());
+    expect(granted).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query']));
+    for (const write of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem']) {
+      expect([write, granted.includes(write)]).toEqual([write, route.access.table === 'readwrite']);
+    }
+  });
+
+  test.each(allRoutes)('$name: BatchWriteItem only if it archives transcripts, DeleteItem only if it forgets connections', (route) => {
+    const granted = tableActionsOf(route.functionId());
+    const deletes = route.access.deletes ?? [];
+    expect(granted.includes('dynamodb:BatchWriteItem')).toBe(deletes.includes('transcript-items'));
+    expect(granted.includes('dynamodb:DeleteItem')).toBe(deletes.includes('connections'));
+  });
+
+  // Archiving writes the file before it deletes the items: one never goes without the other.
+  test.each(allRoutes)('$name deletes transcript items exactly when it may write transcript files', (route) => {
+    expect((route.access.deletes ?? []).includes('transcript-items')).toBe(route.access.bucket === 'readwrite');
+  });
+
+  // The fan-out forgets connections API Gateway reports gone and closes expired ones.
+  test.each(allRoutes.filter(({ access }) => access.push))('$name pushes, so it may delete connection records', (route) => {
+    expect(route.access.deletes).toContain('connections');
+  });
+
+  test('Scan is reached only by the local server: Transcripts.recover, after a crash of npm start', () => {
+    const callers = (pattern: RegExp) =>
+      sourceFiles('lambdas')
+        .filter((file) => pattern.test(readFileSync(file, 'utf8')))
+        .map((file) => relative(root, file));
+    expect(callers(/\bScanCommand\(/)).toEqual(['lambdas/stores/dynamodb/contact-store.ts']);
+    expect(callers(/\.endedWithoutTranscript\(/)).toEqual(['lambdas/domain/transcripts.ts']);
+    expect(callers(/\.recover\(/)).toEqual(['lambdas/local/server.ts']);
+  });
+});
+
 describe('WebSocket API', () => {
   test('routes on the frame topic, as chatjs names its frames', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.topic' });
@@ -274,6 +437,14 @@ describe('WebSocket API', () => {
       DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 }),
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('connectionId') },
     });
+  });
+
+  test.each(WEBSOCKET_ROUTES.filter(({ throttle }) => throttle))('$routeKey has its own, lower limit, and the stage is made after it', ({ routeKey, throttle }) => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      RouteSettings: { [routeKey]: { ThrottlingRateLimit: throttle!.rateLimit, ThrottlingBurstLimit: throttle!.burstLimit } },
+    });
+    const [stageId] = ofType('AWS::ApiGatewayV2::Stage')[0]!;
+    expect((template.toJSON().Resources as Record<string, { DependsOn?: string[] }>)[stageId]!.DependsOn).toContain(websocketRouteProps(routeKey)[0]);
   });
 
   test.each(allRoutes)("$name knows the stage's wss:// URL (WEBSOCKET_URL)", (route) => {

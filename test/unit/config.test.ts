@@ -19,5 +19,11 @@ test('path style only when told', () => {
 
 test('a missing setting names every missing variable at once', () => {
   expect(() => configFromEnvironment({ AWS_REGION: 'eu-west-1' })).toThrow(ConfigError);
-  expect(() => configFromEnvironment({ AWS_REGION: 'eu-west-1' })).toThrow('missing environment variables: TABLE_NAME, TRANSCRIPT_BUCKET, SIGNING_KEY_FILE, WEBSOCKET_URL');
+  expect(() => configFromEnvironment({ AWS_REGION: 'eu-west-1' })).toThrow('missing environment variables: TABLE_NAME, TRANSCRIPT_BUCKET, SIGNING_KEY_FILE');
+});
+
+test('no WEBSOCKET_URL: a stack without a WebSocket API (-c websocket=false)', () => {
+  const { WEBSOCKET_URL, ...withoutWebsocket } = stack;
+  expect(WEBSOCKET_URL).toBeDefined();
+  expect(configFromEnvironment(withoutWebsocket).websocketUrl).toBe('');
 });
