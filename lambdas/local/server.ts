@@ -4,10 +4,11 @@ import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { type Config, widgetConfigFromEnvironment } from '../config';
 import { buildDeps, type Clients, type Deps } from '../deps';
-import { accessDenied, DomainError, invalidRequest } from '../domain/errors';
+import { invalidRequest } from '../domain/errors';
 import { KeyRing, type KeyMaterial } from '../domain/keys';
 import { HANDLERS, WEBSOCKET_HANDLERS } from '../handlers';
 import { errorResult, type ApiHandler } from '../http/api';
+import { gatewayErrorResponse, internalErrorResponse, type Operation, toErrorResponse } from '../http/errors';
 import { Logger, type LogLevel } from '../http/logger';
 import { ROUTES, type RouteSpec, WEBSOCKET_ROUTES } from '../routes';
 import { documentClient, s3Objects } from '../stores/clients';
@@ -100,7 +101,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         .then((context) => handle(req, res, context))
         .catch((error: unknown) => {
           log.error('local adapter failed', { error: String(error) });
-          if (!res.headersSent) writeResult(res, errorResult('connect', error, newRequestId()));
+          if (!res.headersSent) writeResult(res, errorResult(internalErrorResponse('connect'), newRequestId()));
         });
     });
     await new Promise<void>((resolveListen, reject) => {
@@ -151,20 +152,26 @@ async function stopAll(stops: (() => Promise<void>)[]): Promise<void> {
   for (const stop of stops.splice(0)) await stop();
 }
 
-function buildRouter(deps: Deps, log: Logger): Router<ApiHandler> {
-  const router = new Router<ApiHandler>();
+/** What a route leads to: its handler, and the operation whose errors the adapter answers for it. */
+interface Target {
+  handler: ApiHandler;
+  operation: Operation;
+}
+
+function buildRouter(deps: Deps, log: Logger): Router<Target> {
+  const router = new Router<Target>();
   const ready = Promise.resolve(deps);
   for (const spec of ROUTES) {
     const route = HANDLERS[spec.handler];
     if (!route) throw new Error(`no handler '${spec.handler}' for ${spec.method} ${spec.path}`);
-    router.add(spec, route(() => ready, log));
+    router.add(spec, { handler: route(() => ready, log), operation: route.operation });
   }
-  for (const { spec, route } of AGENT_ROUTES) router.add(spec, route(() => ready, log));
+  for (const { spec, route } of AGENT_ROUTES) router.add(spec, { handler: route(() => ready, log), operation: route.operation });
   return router;
 }
 
 interface RequestContext {
-  router: Router<ApiHandler>;
+  router: Router<Target>;
   credentials: LocalCredentials;
   log: Logger;
   throttle: Throttle;
@@ -174,7 +181,7 @@ interface RequestContext {
 /** A route's throttle, per client IP, as a 429 ThrottlingException; undefined when the request may go on. */
 function throttled(req: IncomingMessage, spec: RouteSpec, throttle: Throttle, requestId: string) {
   if (!spec.throttle || throttle.allow(`${spec.method} ${spec.path} ${req.socket.remoteAddress}`, spec.throttle)) return undefined;
-  return errorResult(spec.api, new DomainError('Throttled', 'Too many requests: slow down and try again'), requestId);
+  return errorResult(gatewayErrorResponse('Throttled', 'Too many requests: slow down and try again'), requestId);
 }
 
 /** The names this machine answers to: a DNS-rebinding page reaches 127.0.0.1 under its own host name. */
@@ -219,13 +226,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, { router, crede
     return;
   }
   if (headerBytes(req) > MAX_HEADER_BYTES) {
-    writeResult(res, errorResult(match.spec.api, invalidRequest(`The request line and headers exceed ${MAX_HEADER_BYTES} bytes`), requestId));
+    writeResult(res, errorResult(toErrorResponse(match.target.operation, invalidRequest(`The request line and headers exceed ${MAX_HEADER_BYTES} bytes`)), requestId));
     return;
   }
   const body = await readBody(req, MAX_REQUEST_BYTES);
   if (body === 'too-large' || body === 'not-utf8') {
     const problem = body === 'too-large' ? 'The request is too large' : 'The request body is not valid UTF-8';
-    writeResult(res, errorResult(match.spec.api, invalidRequest(problem), requestId));
+    writeResult(res, errorResult(toErrorResponse(match.target.operation, invalidRequest(problem)), requestId));
     return;
   }
   if (match.spec.api === 'connect') {
@@ -235,11 +242,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, { router, crede
     );
     if (refusal) {
       log.info('signature refused', { requestId, route: match.spec.path, reason: refusal });
-      writeResult(res, errorResult('connect', accessDenied(refusal), requestId));
+      writeResult(res, errorResult(gatewayErrorResponse('AccessDenied', refusal), requestId));
       return;
     }
   }
-  const result = await match.target(toProxyEvent(req, url, body, match, requestId), lambdaContext(match.spec.handler, requestId));
+  const result = await match.target.handler(toProxyEvent(req, url, body, match, requestId), lambdaContext(match.spec.handler, requestId));
   writeResult(res, result);
 }
 

@@ -1,10 +1,8 @@
 import {
   AccessDeniedException,
-  ContactNotFoundException,
   CreateParticipantCommand,
   DescribeContactCommand,
   GetContactAttributesCommand,
-  IdempotencyException,
   InvalidParameterException,
   InvalidRequestException,
   ResourceNotFoundException,
@@ -84,7 +82,7 @@ describe('the contact lifecycle through @aws-sdk/client-connect', () => {
     const stopped = await describe_(c3);
     expect(stopped.DisconnectTimestamp).toBeInstanceOf(Date);
     expect(stopped.DisconnectReason).toBe('CUSTOMER_DISCONNECT');
-    await expect(t.connect.send(new StopContactCommand({ InstanceId: instance, ContactId: c3 }))).rejects.toBeInstanceOf(ContactNotFoundException);
+    await expect(t.connect.send(new StopContactCommand({ InstanceId: instance, ContactId: c3 }))).rejects.toBeInstanceOf(InvalidRequestException);
     await expect(t.connect.send(new TransferContactCommand({ InstanceId: instance, ContactId: c3, ContactFlowId: flow }))).rejects.toBeInstanceOf(
       InvalidRequestException,
     );
@@ -203,7 +201,7 @@ describe('the contact lifecycle through @aws-sdk/client-connect', () => {
     const first = await startChat({ ClientToken: 'start-1' });
     const again = await startChat({ ClientToken: 'start-1' });
     expect(again).toEqual(expect.objectContaining({ ContactId: first.ContactId, ParticipantId: first.ParticipantId, ParticipantToken: first.ParticipantToken }));
-    await expect(startChat({ ClientToken: 'start-1', Attributes: { other: 'request' } })).rejects.toBeInstanceOf(IdempotencyException);
+    await expect(startChat({ ClientToken: 'start-1', Attributes: { other: 'request' } })).rejects.toBeInstanceOf(InvalidRequestException);
 
     const transfer = () => t.connect.send(new TransferContactCommand({ InstanceId: instance, ContactId: first.ContactId, ContactFlowId: flow, QueueId: 'q', ClientToken: 't-1' }));
     const t1 = await transfer();
