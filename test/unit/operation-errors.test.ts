@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as connectSdk from '@aws-sdk/client-connect';
 import * as participantSdk from '@aws-sdk/client-connectparticipant';
+import { ERRORS_DOC, renderErrorsDoc } from '../../bin/errors-doc';
 import { HANDLERS } from '../../lambdas/handlers';
 import { ERROR_STATUS, type ErrorName, GATEWAY_ERRORS, INTERNAL_ERROR, OPERATIONS, type OperationErrors } from '../../lambdas/http/errors';
 import { ROUTES } from '../../lambdas/routes';
@@ -64,4 +65,8 @@ test("the gateway's own refusals have the status both models give them", () => {
   for (const { name } of Object.values(GATEWAY_ERRORS)) {
     for (const model of Object.keys(MODELS) as Model[]) expect(schema(model, name)?.[3].httpError).toBe(ERROR_STATUS[name]);
   }
+});
+
+test('docs/errors.md is what `npm run docs:errors` writes from the table', () => {
+  expect(readFileSync(ERRORS_DOC, 'utf8')).toBe(renderErrorsDoc());
 });
