@@ -6,7 +6,7 @@ import {
   TransferContactCommand,
   UpdateContactAttributesCommand,
 } from '@aws-sdk/client-connect';
-import { SendMessageCommand } from '@aws-sdk/client-connectparticipant';
+import { GetTranscriptCommand, SendMessageCommand } from '@aws-sdk/client-connectparticipant';
 import { INSTANCE, startChat } from '../support/chat';
 import { startTestServer, type TestServer } from '../support/local-server';
 
@@ -104,4 +104,10 @@ describe('a ClientToken reused with other parameters', () => {
     await send('hello');
     expect(await refusal(send('other'))).toEqual({ name: 'ValidationException', status: 400, message: expect.stringMatching(/ClientToken/) });
   });
+});
+
+test('an X-Amz-Bearer over 1000 characters is refused as malformed (403 AccessDeniedException), not as missing', async () => {
+  const failure = await refusal(t.participant.send(new GetTranscriptCommand({ ConnectionToken: 't'.repeat(1001) })));
+  expect(failure).toEqual({ name: 'AccessDeniedException', status: 403, message: expect.stringMatching(/malformed/) });
+  expect(failure.message).not.toMatch(/missing/);
 });
