@@ -12,6 +12,7 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_SECONDS } from '../lambdas/http/cors';
 import type { Api } from '../lambdas/http/errors';
 import { ROUTES, type RouteSpec } from '../lambdas/routes';
 import { PublicRateLimits } from './public-rate-limits';
@@ -26,21 +27,6 @@ export interface ChatApiProps extends RouteFunctionProps {
   wafParticipantLimit: number;
   wafWidgetLimit: number;
 }
-
-/** Request headers that the SDK clients and chatjs send (see API.md); a browser must be allowed to send them. */
-const CORS_ALLOW_HEADERS = [
-  'content-type',
-  'x-amz-bearer',
-  'x-amz-user-agent',
-  'x-amz-date',
-  'x-amz-content-sha256',
-  'authorization',
-  'amz-sdk-invocation-id',
-  'amz-sdk-request',
-  'x-amz-security-token',
-];
-/** Response headers the SDK reads: the error name comes from `x-amzn-ErrorType` first. */
-const CORS_EXPOSE_HEADERS = 'x-amzn-RequestId,x-amzn-ErrorType';
 
 /**
  * CORS headers of the responses the gateway and WAF answer themselves, which cannot pick an origin per
@@ -139,8 +125,8 @@ export class ChatApi extends Construct {
       defaultCorsPreflightOptions: {
         allowOrigins: allowAnyOrigin ? Cors.ALL_ORIGINS : props.corsAllowOrigins,
         allowHeaders: CORS_ALLOW_HEADERS,
-        allowMethods: ['GET', 'POST', 'PUT'],
-        maxAge: Duration.hours(1),
+        allowMethods: CORS_ALLOW_METHODS,
+        maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
       },
     });
 

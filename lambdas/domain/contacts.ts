@@ -20,6 +20,13 @@ export const MAX_ATTRIBUTES_SIZE = 32_768;
 export const attributesSize = (attributes: Record<string, string>): number =>
   Object.entries(attributes).reduce((total, [key, value]) => total + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
 
+/** The attribute quota, checked wherever a chat's attributes are set: at its start (copies included) and on every update. */
+function checkAttributesQuota(attributes: Record<string, string>, copiedFrom?: string): void {
+  if (attributesSize(attributes) <= MAX_ATTRIBUTES_SIZE) return;
+  const copied = copiedFrom ? `, with those copied from contact ${copiedFrom},` : '';
+  throw new DomainError('QuotaExceeded', `Contact attributes${copied} would exceed ${MAX_ATTRIBUTES_SIZE} bytes in total`);
+}
+
 export type RehydrationType = 'ENTIRE_PAST_SESSION' | 'FROM_SEGMENT';
 
 export interface StartChatInput {
@@ -105,6 +112,8 @@ export class Contacts {
       const messageProblem = input.initialMessage && checkMessage(input.initialMessage.contentType, input.initialMessage.content, supported);
       if (messageProblem) throw invalidRequest(`InitialMessage: ${messageProblem}`);
       const continuation = await this.resolveContinuation(input);
+      const attributes = { ...continuation?.attributes, ...input.attributes };
+      checkAttributesQuota(attributes, continuation?.relatedContactId);
       const contactId = randomUUID();
       const customer: Participant = { participantId: randomUUID(), role: 'CUSTOMER', displayName: input.displayName, joinedAt: now };
       const token = newToken();
@@ -114,7 +123,7 @@ export class Contacts {
         state: 'ACTIVE',
         latestContactId: contactId,
         customer,
-        attributes: { ...continuation?.attributes, ...input.attributes },
+        attributes,
         attributesVersion: 0,
         supportedMessagingContentTypes: supported,
         expiresAt: now + (input.chatDurationInMinutes ?? DEFAULT_CHAT_DURATION_MINUTES) * 60_000,
@@ -319,9 +328,7 @@ export class Contacts {
     for (let attempt = 0; ; attempt++) {
       const session = await this.session(contact);
       const merged = { ...session.attributes, ...attributes };
-      if (attributesSize(merged) > MAX_ATTRIBUTES_SIZE) {
-        throw new DomainError('QuotaExceeded', `Contact attributes would exceed ${MAX_ATTRIBUTES_SIZE} bytes in total`);
-      }
+      checkAttributesQuota(merged);
       try {
         return await this.deps.store.replaceAttributes(contact.initialContactId, merged, session.attributesVersion, this.deps.now());
       } catch (error) {

@@ -1,18 +1,20 @@
 /**
  * Typed failures of the domain, named by what went wrong rather than by HTTP. The API layer maps each
- * kind to the error name and status of the API that was called (Connect or participant), so the
- * domain never needs to know which one it serves. Messages are safe to show to callers.
+ * kind to the error name and status the called operation answers (lambdas/http/errors.ts), so the
+ * domain never needs to know which API it serves. Messages are safe to show to callers.
  */
-export type FailureKind =
-  | 'InvalidParameter' // a field is malformed or out of range
-  | 'InvalidRequest' // the request is well formed but not allowed in the current state
-  | 'NotFound' // the resource does not exist (for this instance)
-  | 'ContactNotActive' // StopContact on a contact that has already ended
-  | 'Idempotency' // a ClientToken reused with different parameters
-  | 'AccessDenied' // missing, wrong, expired or revoked credentials
-  | 'Conflict' // a participant-API state conflict
-  | 'QuotaExceeded' // a documented limit of ours was reached
-  | 'Throttled';
+export const FAILURE_KINDS = {
+  InvalidParameter: 'a member is malformed or out of range',
+  InvalidRequest: 'the request is well formed but not allowed in the current state',
+  NotFound: 'the resource does not exist (for this instance)',
+  ContactNotActive: 'StopContact on a contact that has already ended',
+  Idempotency: 'a ClientToken reused with different parameters',
+  AccessDenied: 'missing, wrong, expired or revoked credentials',
+  Conflict: 'a write lost its race with others too often',
+  QuotaExceeded: 'a documented limit was reached',
+} as const;
+
+export type FailureKind = keyof typeof FAILURE_KINDS;
 
 export class DomainError extends Error {
   constructor(

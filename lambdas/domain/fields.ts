@@ -12,6 +12,16 @@ const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
+ * Map keys that JavaScript objects cannot hold as plain data on the way to the store and back: the
+ * SDK's DynamoDB marshaller turns a `__proto__` key into a prototype and takes an object with a
+ * `constructor` key for a class instance. Refused in every map member rather than stored changed.
+ */
+const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor']);
+
+/** A UTF-16 surrogate without its other half: no UTF-8 (DynamoDB, S3, the wire) can carry it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
  * A typed reader over a parsed JSON request body. Each accessor checks one member the way the
  * service model constrains it and throws `InvalidParameter` naming the member, so handlers read
  * their input in one pass and never touch an unchecked value.
@@ -45,7 +55,7 @@ export class Fields {
     if (value === undefined) return undefined;
     const name = this.name(member);
     if (typeof value !== 'string') throw invalidParameter(`${name} must be a string`);
-    checkLength(name, value, length);
+    checkString(name, value, length);
     if (pattern && !pattern.test(value)) throw invalidParameter(`${name} has an invalid format`);
     return value;
   }
@@ -117,7 +127,7 @@ export class Fields {
     const { name } = list;
     return list.items.map((item, index) => {
       if (typeof item !== 'string') throw invalidParameter(`${name}[${index}] must be a string`);
-      checkLength(`${name}[${index}]`, item, limits.item);
+      checkString(`${name}[${index}]`, item, limits.item);
       return item;
     });
   }
@@ -145,9 +155,9 @@ export class Fields {
     }
     let total = 0;
     for (const [key, item] of entries) {
-      checkLength(`${name} key`, key, limits.key);
+      checkKey(name, key, limits.key);
       if (typeof item !== 'string') throw invalidParameter(`${name}.${key} must be a string`);
-      checkLength(`${name}.${key}`, item, limits.value);
+      checkString(`${name}.${key}`, item, limits.value);
       total += key.length + item.length;
     }
     if (limits.maxTotalLength !== undefined && total > limits.maxTotalLength) {
@@ -172,14 +182,22 @@ export class Fields {
     if (entries.length > maxEntries) throw invalidParameter(`${name} has more than ${maxEntries} entries`);
     return Object.fromEntries(
       entries.map(([k, v]) => {
-        checkLength(`${name} key`, k, key);
+        checkKey(name, k, key);
         return [k, read(Fields.of(v, `${name}.${k}`))];
       }),
     );
   }
 }
 
-function checkLength(name: string, value: string, length: Length): void {
+/** A key of the map member `name`: not reserved, well-formed, of an allowed length. */
+function checkKey(name: string, key: string, length: Length): void {
+  if (RESERVED_KEYS.has(key)) throw invalidParameter(`${name} cannot have the key ${key}`);
+  checkString(`${name} key`, key, length);
+}
+
+/** A string member or map key: well-formed Unicode, of an allowed length. */
+function checkString(name: string, value: string, length: Length): void {
+  if (LONE_SURROGATE.test(value)) throw invalidParameter(`${name} is not well-formed Unicode: it holds a lone surrogate`);
   const min = length.min ?? 0;
   if (value.length < min) {
     throw invalidParameter(min === 1 ? `${name} must not be empty` : `${name} must be at least ${min} characters`);

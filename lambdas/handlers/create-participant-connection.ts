@@ -6,7 +6,7 @@ import { type Deps, depsFromEnvironment } from '../deps';
  * POST /participant/connection — CreateParticipantConnection: the ParticipantToken as bearer buys a
  * ConnectionToken and, for `WEBSOCKET`, a single-use WebSocket URL.
  */
-export const route = participantRoute<Deps>(async ({ body, headers }, { participants, websockets, config }) => {
+export const route = participantRoute<Deps>('CreateParticipantConnection', async ({ body, headers }, { participants, websockets, config }) => {
   const types = body.optionalEnumList('Type', ['WEBSOCKET', 'CONNECTION_CREDENTIALS', 'WEBRTC_CONNECTION'] as const) ?? ['CONNECTION_CREDENTIALS'];
   body.optionalBoolean('ConnectParticipant');
   const { ConnectionToken, Expiry, reader } = await participants.connect(bearerToken(headers));

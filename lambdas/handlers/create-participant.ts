@@ -3,7 +3,7 @@ import { limits } from '../http/wire';
 import { type Deps, depsFromEnvironment } from '../deps';
 
 /** POST /contact/create-participant — CreateParticipant: how an agent, bot or supervisor joins a chat. */
-export const route = connectRoute<Deps>(async ({ body }, { contacts }) => {
+export const route = connectRoute<Deps>('CreateParticipant', async ({ body }, { contacts }) => {
   const details = body.object('ParticipantDetails');
   const { ParticipantId, ParticipantToken, Expiry } = await contacts.addParticipant({
     instanceId: body.string('InstanceId', limits.instanceId),

@@ -4,7 +4,7 @@ import { contactArn, epochSeconds, limits } from '../http/wire';
 import { type Deps, depsFromEnvironment } from '../deps';
 
 /** GET /contacts/{InstanceId}/{ContactId} — DescribeContact. */
-export const route = connectRoute<Deps>(async ({ path }, { contacts, config }) => {
+export const route = connectRoute<Deps>('DescribeContact', async ({ path }, { contacts, config }) => {
   const params = Fields.of(path);
   const contact = await contacts.find(params.string('InstanceId', limits.instanceId), params.string('ContactId', limits.contactId));
   const session = await contacts.session(contact);

@@ -4,7 +4,7 @@ import { limits } from '../http/wire';
 import { type Deps, depsFromEnvironment } from '../deps';
 
 /** GET /contact/attributes/{InstanceId}/{InitialContactId} — GetContactAttributes. */
-export const route = connectRoute<Deps>(async ({ path }, { contacts }) => {
+export const route = connectRoute<Deps>('GetContactAttributes', async ({ path }, { contacts }) => {
   const params = Fields.of(path);
   const attributes = await contacts.attributes(
     params.string('InstanceId', limits.instanceId),

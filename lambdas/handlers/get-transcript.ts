@@ -4,7 +4,7 @@ import { type Deps, depsFromEnvironment } from '../deps';
 import type { ScanDirection, SortOrder } from '../domain/transcript-pages';
 
 /** POST /participant/transcript — GetTranscript, paging back through every past chat of a persistent chat. */
-export const route = participantRoute<Deps>(async ({ body, headers }, { participants, transcriptPages }) => {
+export const route = participantRoute<Deps>('GetTranscript', async ({ body, headers }, { participants, transcriptPages }) => {
   const start = body.optionalObject('StartPosition');
   const request = {
     contactId: body.optionalString('ContactId', limits.contactId),

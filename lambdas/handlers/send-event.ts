@@ -3,7 +3,7 @@ import { bearerToken, limits } from '../http/wire';
 import { type Deps, depsFromEnvironment } from '../deps';
 
 /** POST /participant/event — SendEvent: typing, and delivered and read receipts. */
-export const route = participantRoute<Deps>(async ({ body, headers }, { participants }) => {
+export const route = participantRoute<Deps>('SendEvent', async ({ body, headers }, { participants }) => {
   const contentType = body.string('ContentType', limits.contentType);
   const content = body.optionalString('Content', limits.content);
   body.optionalString('ClientToken', limits.clientToken);

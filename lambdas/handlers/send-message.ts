@@ -3,7 +3,7 @@ import { bearerToken, limits } from '../http/wire';
 import { type Deps, depsFromEnvironment } from '../deps';
 
 /** POST /participant/message — SendMessage. */
-export const route = participantRoute<Deps>(async ({ body, headers }, { participants }) => {
+export const route = participantRoute<Deps>('SendMessage', async ({ body, headers }, { participants }) => {
   const contentType = body.string('ContentType', limits.contentType);
   const content = body.string('Content', limits.content);
   const clientToken = body.optionalString('ClientToken', limits.clientToken);

@@ -5,7 +5,7 @@ import { CHAT_DURATION_MINUTES, type RehydrationType } from '../domain/contacts'
 import { MESSAGE_CONTENT_TYPES } from '../domain/items';
 
 /** PUT /contact/chat — StartChatContact, with persistent chat (rehydration). */
-export const route = connectRoute<Deps>(async ({ body }, { contacts }) => {
+export const route = connectRoute<Deps>('StartChatContact', async ({ body }, { contacts }) => {
   const participant = body.object('ParticipantDetails');
   const persistentChat = body.optionalObject('PersistentChat');
   const initialMessage = body.optionalObject('InitialMessage');

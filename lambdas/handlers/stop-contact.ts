@@ -3,7 +3,7 @@ import { limits } from '../http/wire';
 import { type Deps, depsFromEnvironment } from '../deps';
 
 /** POST /contact/stop — StopContact: ends the chat session the contact belongs to. */
-export const route = connectRoute<Deps>(async ({ body }, { contacts }) => {
+export const route = connectRoute<Deps>('StopContact', async ({ body }, { contacts }) => {
   await contacts.stop(
     body.string('InstanceId', limits.instanceId),
     body.string('ContactId', limits.contactId),

@@ -6,7 +6,7 @@ import { type Deps, depsFromEnvironment } from '../deps';
  * POST /contact/transfer — TransferContact on a chat: ends the contact and starts the next segment
  * of the same session (TRANSFER to a queue or user; DISCONNECT, with neither, for a post-chat flow).
  */
-export const route = connectRoute<Deps>(async ({ body }, { contacts, config }) => {
+export const route = connectRoute<Deps>('TransferContact', async ({ body }, { contacts, config }) => {
   const instanceId = body.string('InstanceId', limits.instanceId);
   const { ContactId } = await contacts.transfer({
     instanceId,

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, invalidRequest } from '../domain/errors';
 import { Fields } from '../domain/fields';
 import { cors } from './cors';
-import { type Api, toErrorResponse } from './errors';
+import { type ErrorResponse, type Operation, type OperationOf, toErrorResponse } from './errors';
 import { errorFields, Logger, logLevelFrom } from './logger';
 
 /** What a route handler gets: the checked pieces of the request, never the raw event. */
@@ -20,8 +20,8 @@ export interface ApiRequest {
 export type RouteLogic<D> = (request: ApiRequest, deps: D) => Promise<object>;
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
-/** A route: its logic, and a factory that wraps it for a source of dependencies. */
-export type Route<D> = (deps: () => Promise<D>, log?: Logger) => ApiHandler;
+/** A route: its logic, and a factory that wraps it for a source of dependencies; it knows its operation. */
+export type Route<D> = ((deps: () => Promise<D>, log?: Logger) => ApiHandler) & { operation: Operation };
 
 /** Request bodies above this are refused before parsing (API Gateway's own cap is 10 MB). */
 const MAX_BODY_BYTES = 256 * 1024;
@@ -37,12 +37,12 @@ interface State {
  * The middleware every route shares, in middy's order: request id and log first, then the JSON
  * body, then the route; the error mapper turns any failure into the API's error shape last.
  */
-export function defineRoute<D>(api: Api, logic: RouteLogic<D>): Route<D> {
-  return (deps, log = new Logger(logLevelFrom(process.env.LOG_LEVEL))) =>
+function defineRoute<D>(operation: Operation, logic: RouteLogic<D>): Route<D> {
+  const route = (deps: () => Promise<D>, log = new Logger(logLevelFrom(process.env.LOG_LEVEL))) =>
     middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
       // middy runs `after` and `onError` in reverse: CORS headers go on last, onto any response.
       .use(cors())
-      .use(requestContext(api, log))
+      .use(requestContext(operation, log))
       .use(jsonBody())
       .handler(async (event, context) => {
         const state = (context as Context & { state: State }).state;
@@ -58,13 +58,15 @@ export function defineRoute<D>(api: Api, logic: RouteLogic<D>): Route<D> {
         );
         return json(200, response, state.requestId);
       });
+  return Object.assign(route, { operation });
 }
 
-export const connectRoute = <D>(logic: RouteLogic<D>) => defineRoute('connect', logic);
-export const participantRoute = <D>(logic: RouteLogic<D>) => defineRoute('participant', logic);
-export const widgetRoute = <D>(logic: RouteLogic<D>) => defineRoute('widget', logic);
+// A route names its operation, of its own API: the operation decides the error names it answers (errors.ts).
+export const connectRoute = <D>(operation: OperationOf<'connect'>, logic: RouteLogic<D>) => defineRoute(operation, logic);
+export const participantRoute = <D>(operation: OperationOf<'participant'>, logic: RouteLogic<D>) => defineRoute(operation, logic);
+export const widgetRoute = <D>(operation: OperationOf<'widget'>, logic: RouteLogic<D>) => defineRoute(operation, logic);
 
-function requestContext(api: Api, log: Logger): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> {
+function requestContext(operation: Operation, log: Logger): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> {
   return {
     before: (request) => {
       const requestId = request.context.awsRequestId || request.event.requestContext?.requestId || randomUUID();
@@ -79,8 +81,8 @@ function requestContext(api: Api, log: Logger): MiddlewareObj<APIGatewayProxyEve
     onError: (request) => {
       const state = (request.context as Context & { state?: State }).state;
       const requestId = state?.requestId ?? randomUUID();
-      const failure = toErrorResponse(api, request.error);
-      request.response = errorResult(api, request.error, requestId);
+      const failure = toErrorResponse(operation, request.error);
+      request.response = errorResult(failure, requestId);
       const fields = { status: failure.statusCode, errorType: failure.name, ms: state ? Date.now() - state.started : undefined };
       if (request.error instanceof DomainError) state?.log.info('request refused', { ...fields, reason: failure.message });
       else state?.log.error('request failed', { ...fields, ...errorFields(request.error) });
@@ -113,8 +115,7 @@ function jsonBody(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 
 /** An error in the API's wire shape: status, `x-amzn-ErrorType`, and `__type` with the message. */
-export function errorResult(api: Api, error: unknown, requestId: string): APIGatewayProxyResult {
-  const failure = toErrorResponse(api, error);
+export function errorResult(failure: ErrorResponse, requestId: string): APIGatewayProxyResult {
   return {
     statusCode: failure.statusCode,
     headers: { ...JSON_HEADERS, 'x-amzn-RequestId': requestId, 'x-amzn-ErrorType': failure.name },

@@ -6,53 +6,121 @@ import { DomainError, type FailureKind } from '../domain/errors';
  */
 export type Api = 'connect' | 'participant' | 'widget';
 
-interface ErrorShape {
-  name: string;
-  status: number;
+/** Every error name we answer, with its HTTP status as the Connect and participant models give it. */
+export const ERROR_STATUS = {
+  InvalidParameterException: 400,
+  InvalidRequestException: 400,
+  ValidationException: 400,
+  ServiceQuotaExceededException: 402,
+  AccessDeniedException: 403,
+  ResourceNotFoundException: 404,
+  ConflictException: 409,
+  IdempotencyException: 409,
+  LimitExceededException: 429,
+  ThrottlingException: 429,
+  InternalServiceException: 500,
+  InternalServerException: 500,
+} as const;
+
+export type ErrorName = keyof typeof ERROR_STATUS;
+
+/** An operation's API, and the error each failure kind it can meet becomes. */
+export interface OperationErrors {
+  api: Api;
+  errors: Partial<Record<FailureKind, ErrorName>>;
 }
 
-type Shapes = Record<FailureKind | 'Internal', ErrorShape>;
+/** Connect operations whose model lists both InvalidParameterException and InvalidRequestException. */
+const CONNECT_INVALID = { InvalidParameter: 'InvalidParameterException', InvalidRequest: 'InvalidRequestException' } as const;
+/** Connect operations whose model lists InvalidRequestException only: a malformed member is one too. */
+const CONNECT_INVALID_REQUEST = { InvalidParameter: 'InvalidRequestException', InvalidRequest: 'InvalidRequestException' } as const;
+/** The participant API has one validation error; our public routes use the participant API's names. */
+const VALIDATION = { InvalidParameter: 'ValidationException', InvalidRequest: 'ValidationException' } as const;
+const NOT_FOUND = { NotFound: 'ResourceNotFoundException' } as const;
+const ACCESS_DENIED = { AccessDenied: 'AccessDeniedException' } as const;
 
-const connect: Shapes = {
-  InvalidParameter: { name: 'InvalidParameterException', status: 400 },
-  InvalidRequest: { name: 'InvalidRequestException', status: 400 },
-  NotFound: { name: 'ResourceNotFoundException', status: 404 },
-  ContactNotActive: { name: 'ContactNotFoundException', status: 410 },
-  Idempotency: { name: 'IdempotencyException', status: 409 },
-  AccessDenied: { name: 'AccessDeniedException', status: 403 },
-  Conflict: { name: 'ConflictException', status: 409 },
-  QuotaExceeded: { name: 'ServiceQuotaExceededException', status: 402 },
-  Throttled: { name: 'ThrottlingException', status: 429 },
-  Internal: { name: 'InternalServiceException', status: 500 },
+/**
+ * The one table of what each operation answers. Backends branch on exception names, so an operation of
+ * the Connect or participant API answers only errors its own model lists (`@throws` in the SDK's
+ * `dist-types/commands/<Operation>Command.d.ts`; test/unit/operation-errors.test.ts holds this table
+ * against them, and docs/errors.md is written from it). A failure kind an operation does not list here is
+ * a bug, answered as the API's internal error. The key is the operation's name in the service model
+ * (our own routes: the handler's file name in PascalCase).
+ */
+export const OPERATIONS = {
+  StartChatContact: {
+    api: 'connect',
+    errors: { ...CONNECT_INVALID, ...NOT_FOUND, Idempotency: 'InvalidRequestException', QuotaExceeded: 'LimitExceededException' },
+  },
+  // Ending a chat that has ended: the model's ContactNotFoundException is for voice contacts only.
+  StopContact: { api: 'connect', errors: { ...CONNECT_INVALID, ...NOT_FOUND, ContactNotActive: 'InvalidRequestException' } },
+  TransferContact: { api: 'connect', errors: { ...CONNECT_INVALID_REQUEST, ...NOT_FOUND, Idempotency: 'IdempotencyException' } },
+  DescribeContact: { api: 'connect', errors: { ...CONNECT_INVALID, ...NOT_FOUND } },
+  CreateParticipant: { api: 'connect', errors: { ...CONNECT_INVALID_REQUEST, ...NOT_FOUND, Idempotency: 'ConflictException' } },
+  GetContactAttributes: { api: 'connect', errors: { ...CONNECT_INVALID_REQUEST, ...NOT_FOUND } },
+  UpdateContactAttributes: { api: 'connect', errors: { ...CONNECT_INVALID, ...NOT_FOUND, QuotaExceeded: 'InvalidRequestException' } },
+
+  CreateParticipantConnection: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED } },
+  // `Conflict`: a write lost its race three times over (the chat is changing too fast); the SDK retries a 500.
+  SendMessage: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, Idempotency: 'ValidationException', Conflict: 'InternalServerException' } },
+  SendEvent: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED } },
+  // `NotFound`: a past contact of the chat's own history is missing from the store, not the caller's doing.
+  GetTranscript: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, NotFound: 'InternalServerException' } },
+  DisconnectParticipant: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, Conflict: 'InternalServerException' } },
+
+  WidgetChat: { api: 'widget', errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND, QuotaExceeded: 'ServiceQuotaExceededException' } },
+  WidgetForget: { api: 'widget', errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND, QuotaExceeded: 'ServiceQuotaExceededException' } },
+  // The local agent desk's routes (lambdas/local/agent-routes.ts), never deployed.
+  LocalAgentJoin: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND } },
+  LocalAgentTransfer: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND } },
+  LocalAgentStop: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND, ContactNotActive: 'AccessDeniedException' } },
+  // WebSocket events: only the status reaches the client (a refused upgrade, or nothing on a frame).
+  WebsocketEvent: { api: 'participant', errors: { ...ACCESS_DENIED } },
+} as const satisfies Record<string, OperationErrors>;
+
+export type Operation = keyof typeof OPERATIONS;
+
+/** The operations of one API (a handler of that API can name only these). */
+export type OperationOf<A extends Api> = { [O in Operation]: (typeof OPERATIONS)[O]['api'] extends A ? O : never }[Operation];
+
+export const INTERNAL_ERROR: Record<Api, ErrorName> = {
+  connect: 'InternalServiceException',
+  participant: 'InternalServerException',
+  widget: 'InternalServerException',
 };
 
-const participant: Shapes = {
-  InvalidParameter: { name: 'ValidationException', status: 400 },
-  InvalidRequest: { name: 'ValidationException', status: 400 },
-  NotFound: { name: 'ResourceNotFoundException', status: 404 },
-  ContactNotActive: { name: 'AccessDeniedException', status: 403 },
-  Idempotency: { name: 'ConflictException', status: 409 },
-  AccessDenied: { name: 'AccessDeniedException', status: 403 },
-  Conflict: { name: 'ConflictException', status: 409 },
-  QuotaExceeded: { name: 'ServiceQuotaExceededException', status: 402 },
-  Throttled: { name: 'ThrottlingException', status: 429 },
-  Internal: { name: 'InternalServerException', status: 500 },
-};
-
-const shapes: Record<Api, Shapes> = { connect, participant, widget: participant };
+/**
+ * Refusals that come before any operation runs, from API Gateway on AWS (lib/chat-api.ts, its gateway
+ * responses) and from the local server in its place: a failed SigV4 check and throttling. AWS lists
+ * them as common errors of every operation (Connect API reference, "Common errors"), not per operation.
+ */
+export const GATEWAY_ERRORS = {
+  AccessDenied: { name: 'AccessDeniedException', when: 'a missing or wrong SigV4 signature on a Connect route' },
+  Throttled: { name: 'ThrottlingException', when: "too many requests (the stage's limit, or a public route's own)" },
+} as const satisfies Record<string, { name: ErrorName; when: string }>;
 
 export interface ErrorResponse {
   statusCode: number;
-  name: string;
+  name: ErrorName;
   message: string;
 }
 
-/** The error a caller sees. Anything that is not a DomainError is internal: its details stay in the log. */
-export function toErrorResponse(api: Api, error: unknown): ErrorResponse {
-  if (error instanceof DomainError) {
-    const shape = shapes[api][error.kind];
-    return { statusCode: shape.status, name: shape.name, message: error.message };
-  }
-  const shape = shapes[api].Internal;
-  return { statusCode: shape.status, name: shape.name, message: 'An internal error occurred. Try again later.' };
+/** The API's internal error: what went wrong stays in the log. */
+export function internalErrorResponse(api: Api): ErrorResponse {
+  const name = INTERNAL_ERROR[api];
+  return { statusCode: ERROR_STATUS[name], name, message: 'An internal error occurred. Try again later.' };
+}
+
+/** The error a caller of `operation` sees. Anything but a DomainError of a kind the operation lists is internal. */
+export function toErrorResponse(operation: Operation, error: unknown): ErrorResponse {
+  const { api, errors } = OPERATIONS[operation] as OperationErrors;
+  const name = error instanceof DomainError ? errors[error.kind] : undefined;
+  if (!name) return internalErrorResponse(api);
+  return { statusCode: ERROR_STATUS[name], name, message: (error as DomainError).message };
+}
+
+/** A refusal of the gateway's (see GATEWAY_ERRORS). */
+export function gatewayErrorResponse(kind: keyof typeof GATEWAY_ERRORS, message: string): ErrorResponse {
+  const { name } = GATEWAY_ERRORS[kind];
+  return { statusCode: ERROR_STATUS[name], name, message };
 }

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { DomainError } from '../domain/errors';
-import { toErrorResponse } from './errors';
+import { type Operation, toErrorResponse } from './errors';
 import { errorFields, Logger, logLevelFrom } from './logger';
 
 /** What a WebSocket route's logic gets: the connection, the URL's query (at $connect) and the frame's text. */
@@ -24,6 +24,9 @@ export interface WebsocketResult {
 }
 
 export type WebsocketHandler = (event: APIGatewayProxyWebsocketEventV2, context: Context) => Promise<WebsocketResult>;
+/** Every WebSocket route answers its errors as this operation (errors.ts). */
+export const WEBSOCKET_OPERATION: Operation = 'WebsocketEvent';
+
 export type WebsocketRoute<D> = (deps: () => Promise<D>, log?: Logger) => WebsocketHandler;
 
 /**
@@ -43,7 +46,7 @@ export function websocketRoute<D>(logic: WebsocketLogic<D>): WebsocketRoute<D> {
         requestLog.debug('websocket event', { ms: Date.now() - started });
         return answer === undefined ? { statusCode: 200 } : { statusCode: 200, body: JSON.stringify(answer) };
       } catch (error) {
-        const failure = toErrorResponse('participant', error);
+        const failure = toErrorResponse(WEBSOCKET_OPERATION, error);
         if (error instanceof DomainError) requestLog.info('websocket event refused', { status: failure.statusCode, reason: failure.message });
         else requestLog.error('websocket event failed', { status: failure.statusCode, ...errorFields(error) });
         return { statusCode: failure.statusCode };

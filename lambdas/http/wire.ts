@@ -1,4 +1,4 @@
-import { invalidParameter } from '../domain/errors';
+import { accessDenied, invalidParameter } from '../domain/errors';
 import type { Fields, Length } from '../domain/fields';
 import type { SegmentAttributeValue } from '../domain/model';
 
@@ -53,8 +53,14 @@ export const epochSeconds = (ms: number | undefined): number | undefined => (ms 
 export const contactArn = (region: string, accountId: string, instanceId: string, contactId: string): string =>
   `arn:aws:connect:${region}:${accountId}:instance/${instanceId}/contact/${contactId}`;
 
-/** The participant API's token: `X-Amz-Bearer`, 1 to 1000 characters. */
+const MAX_BEARER_LENGTH = 1000;
+
+/**
+ * The participant API's token: `X-Amz-Bearer`, 1 to 1000 characters; undefined when there is none. A
+ * longer one is malformed, and refused as any token that is not good (the model's AccessDeniedException).
+ */
 export function bearerToken(headers: Record<string, string>): string | undefined {
   const token = headers['x-amz-bearer'];
-  return token && token.length <= 1000 ? token : undefined;
+  if (token && token.length > MAX_BEARER_LENGTH) throw accessDenied(`The X-Amz-Bearer token is malformed: longer than ${MAX_BEARER_LENGTH} characters`);
+  return token || undefined;
 }

@@ -19,7 +19,7 @@ export const AGENT_ROUTES: { spec: RouteSpec; route: Route<Deps> }[] = [
   {
     // CreateParticipant with ParticipantRole AGENT.
     spec: spec('/local/agent/join', 'local-agent-join'),
-    route: widgetRoute<Deps>(async ({ body }, { contacts, config }) => {
+    route: widgetRoute<Deps>('LocalAgentJoin', async ({ body }, { contacts, config }) => {
       const { ParticipantId, ParticipantToken } = await contacts.addParticipant({
         instanceId: config.widget.instanceId,
         contactId: body.string('ContactId', limits.contactId),
@@ -32,7 +32,7 @@ export const AGENT_ROUTES: { spec: RouteSpec; route: Route<Deps> }[] = [
   {
     // TransferContact: to a queue, or without one to a post-chat (DISCONNECT) segment.
     spec: spec('/local/agent/transfer', 'local-agent-transfer'),
-    route: widgetRoute<Deps>(async ({ body }, { contacts, config }) =>
+    route: widgetRoute<Deps>('LocalAgentTransfer', async ({ body }, { contacts, config }) =>
       contacts.transfer({
         instanceId: config.widget.instanceId,
         contactId: body.string('ContactId', limits.contactId),
@@ -44,7 +44,7 @@ export const AGENT_ROUTES: { spec: RouteSpec; route: Route<Deps> }[] = [
   {
     // StopContact: ends the chat for everyone.
     spec: spec('/local/agent/stop', 'local-agent-stop'),
-    route: widgetRoute<Deps>(async ({ body }, { contacts, config }) => {
+    route: widgetRoute<Deps>('LocalAgentStop', async ({ body }, { contacts, config }) => {
       await contacts.stop(config.widget.instanceId, body.string('ContactId', limits.contactId));
       return {};
     }),

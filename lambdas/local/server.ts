@@ -4,10 +4,12 @@ import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { type Config, widgetConfigFromEnvironment } from '../config';
 import { buildDeps, type Clients, type Deps } from '../deps';
-import { accessDenied, DomainError, invalidRequest } from '../domain/errors';
+import { invalidRequest } from '../domain/errors';
 import { KeyRing, type KeyMaterial } from '../domain/keys';
 import { HANDLERS, WEBSOCKET_HANDLERS } from '../handlers';
 import { errorResult, type ApiHandler } from '../http/api';
+import { CorsPolicy } from '../http/cors';
+import { type ErrorResponse, gatewayErrorResponse, internalErrorResponse, type Operation, toErrorResponse } from '../http/errors';
 import { Logger, type LogLevel } from '../http/logger';
 import { ROUTES, type RouteSpec, WEBSOCKET_ROUTES } from '../routes';
 import { documentClient, s3Objects } from '../stores/clients';
@@ -100,7 +102,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         .then((context) => handle(req, res, context))
         .catch((error: unknown) => {
           log.error('local adapter failed', { error: String(error) });
-          if (!res.headersSent) writeResult(res, errorResult('connect', error, newRequestId()));
+          if (!res.headersSent) writeResult(res, errorResult(internalErrorResponse('connect'), newRequestId()));
         });
     });
     await new Promise<void>((resolveListen, reject) => {
@@ -131,7 +133,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         return { spec, handler: route(() => depsReady, log) };
       }),
     );
-    ready({ router: buildRouter(deps, log), credentials, log, throttle: new Throttle(), webDir: options.webDir });
+    ready({ router: buildRouter(deps, log), credentials, log, throttle: new Throttle(), cors: new CorsPolicy(), webDir: options.webDir });
     return {
       url: `http://127.0.0.1:${port}`,
       dynamodbEndpoint: dynamodb.endpoint,
@@ -151,52 +153,59 @@ async function stopAll(stops: (() => Promise<void>)[]): Promise<void> {
   for (const stop of stops.splice(0)) await stop();
 }
 
-function buildRouter(deps: Deps, log: Logger): Router<ApiHandler> {
-  const router = new Router<ApiHandler>();
+/** What a route leads to: its handler, and the operation whose errors the adapter answers for it. */
+interface Target {
+  handler: ApiHandler;
+  operation: Operation;
+}
+
+function buildRouter(deps: Deps, log: Logger): Router<Target> {
+  const router = new Router<Target>();
   const ready = Promise.resolve(deps);
   for (const spec of ROUTES) {
     const route = HANDLERS[spec.handler];
     if (!route) throw new Error(`no handler '${spec.handler}' for ${spec.method} ${spec.path}`);
-    router.add(spec, route(() => ready, log));
+    router.add(spec, { handler: route(() => ready, log), operation: route.operation });
   }
-  for (const { spec, route } of AGENT_ROUTES) router.add(spec, route(() => ready, log));
+  for (const { spec, route } of AGENT_ROUTES) router.add(spec, { handler: route(() => ready, log), operation: route.operation });
   return router;
 }
 
 interface RequestContext {
-  router: Router<ApiHandler>;
+  router: Router<Target>;
   credentials: LocalCredentials;
   log: Logger;
   throttle: Throttle;
+  cors: CorsPolicy;
   webDir?: string;
 }
 
-/** A route's throttle, per client IP, as a 429 ThrottlingException; undefined when the request may go on. */
-function throttled(req: IncomingMessage, spec: RouteSpec, throttle: Throttle, requestId: string) {
-  if (!spec.throttle || throttle.allow(`${spec.method} ${spec.path} ${req.socket.remoteAddress}`, spec.throttle)) return undefined;
-  return errorResult(spec.api, new DomainError('Throttled', 'Too many requests: slow down and try again'), requestId);
-}
+/** Whether a route's throttle (per client IP here) lets the request through. */
+const withinThrottle = (req: IncomingMessage, spec: RouteSpec, throttle: Throttle) =>
+  !spec.throttle || throttle.allow(`${spec.method} ${spec.path} ${req.socket.remoteAddress}`, spec.throttle);
 
 /** The names this machine answers to: a DNS-rebinding page reaches 127.0.0.1 under its own host name. */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** The agent desk's routes act as an agent without credentials: only the pages served here may call them (no CORS). */
+const isAgentDeskRoute = (pathname: string) => pathname.startsWith('/local/');
 
 /** Why a request is refused before any route sees it, or undefined. */
 function refusedOrigin(req: IncomingMessage, pathname: string): string | undefined {
   const host = req.headers.host ?? '';
   if (!LOOPBACK_HOSTS.has(host.replace(/:\d+$/, ''))) return 'This local server answers only requests addressed to 127.0.0.1 or localhost';
-  // The agent desk's routes act as an agent without credentials: only the pages served here may call them.
-  if (pathname.startsWith('/local/') && req.headers.origin !== undefined && req.headers.origin !== `http://${host}`) {
+  if (isAgentDeskRoute(pathname) && req.headers.origin !== undefined && req.headers.origin !== `http://${host}`) {
     return 'The local agent routes answer only the pages this server serves';
   }
   return undefined;
 }
 
-function writeError(res: ServerResponse, statusCode: number, name: string, message: string, requestId: string) {
+function writeError(res: ServerResponse, statusCode: number, name: string, message: string, requestId: string, extraHeaders: Record<string, string> = {}) {
   const headers = { 'Content-Type': 'application/json', 'x-amzn-RequestId': requestId, 'x-amzn-ErrorType': name };
-  writeResult(res, { statusCode, headers, body: JSON.stringify({ __type: name, Message: message, message }) });
+  writeResult(res, { statusCode, headers, body: JSON.stringify({ __type: name, Message: message, message }) }, extraHeaders);
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, { router, credentials, log, throttle, webDir }: RequestContext) {
+async function handle(req: IncomingMessage, res: ServerResponse, { router, credentials, log, throttle, cors, webDir }: RequestContext) {
   const requestId = newRequestId();
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const method = req.method ?? 'GET';
@@ -207,25 +216,33 @@ async function handle(req: IncomingMessage, res: ServerResponse, { router, crede
     return;
   }
   const match = router.match(method, url.pathname);
+  const corsApplies = !isAgentDeskRoute(url.pathname);
+  // A page on another origin (a frontend's dev server) asks first, as API Gateway's mock integration answers on AWS.
+  if (corsApplies && method === 'OPTIONS' && match === 'method-not-allowed') {
+    writeResult(res, { statusCode: 204, headers: cors.preflightHeaders(req.headers.origin), body: '' });
+    return;
+  }
+  // The adapter's own refusals carry the CORS headers too, as the gateway's responses do, so that page can read them.
+  const corsHeaders = corsApplies ? cors.responseHeaders(req.headers.origin) : {};
+  const refuse = (failure: ErrorResponse, extraHeaders: Record<string, string> = {}) =>
+    writeResult(res, errorResult(failure, requestId), { ...corsHeaders, ...extraHeaders });
   if (match === undefined && webDir && (await serveStatic(req, res, webDir, url.pathname))) return;
   if (match === undefined || match === 'method-not-allowed') {
     const [status, name] = match === undefined ? [404, 'UnknownOperationException'] : [405, 'MethodNotAllowedException'];
-    writeError(res, status, name, `No route for ${method} ${url.pathname}`, requestId);
+    writeError(res, status, name, `No route for ${method} ${url.pathname}`, requestId, corsHeaders);
     return;
   }
-  const refusal = throttled(req, match.spec, throttle, requestId);
-  if (refusal) {
-    writeResult(res, refusal, { 'Retry-After': '1' });
+  if (!withinThrottle(req, match.spec, throttle)) {
+    refuse(gatewayErrorResponse('Throttled', 'Too many requests: slow down and try again'), { 'Retry-After': '1' });
     return;
   }
   if (headerBytes(req) > MAX_HEADER_BYTES) {
-    writeResult(res, errorResult(match.spec.api, invalidRequest(`The request line and headers exceed ${MAX_HEADER_BYTES} bytes`), requestId));
+    refuse(toErrorResponse(match.target.operation, invalidRequest(`The request line and headers exceed ${MAX_HEADER_BYTES} bytes`)));
     return;
   }
   const body = await readBody(req, MAX_REQUEST_BYTES);
   if (body === 'too-large' || body === 'not-utf8') {
-    const problem = body === 'too-large' ? 'The request is too large' : 'The request body is not valid UTF-8';
-    writeResult(res, errorResult(match.spec.api, invalidRequest(problem), requestId));
+    refuse(toErrorResponse(match.target.operation, invalidRequest(body === 'too-large' ? 'The request is too large' : 'The request body is not valid UTF-8')));
     return;
   }
   if (match.spec.api === 'connect') {
@@ -235,11 +252,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, { router, crede
     );
     if (refusal) {
       log.info('signature refused', { requestId, route: match.spec.path, reason: refusal });
-      writeResult(res, errorResult('connect', accessDenied(refusal), requestId));
+      refuse(gatewayErrorResponse('AccessDenied', refusal));
       return;
     }
   }
-  const result = await match.target(toProxyEvent(req, url, body, match, requestId), lambdaContext(match.spec.handler, requestId));
+  const result = await match.target.handler(toProxyEvent(req, url, body, match, requestId), lambdaContext(match.spec.handler, requestId));
   writeResult(res, result);
 }
 

@@ -1,12 +1,11 @@
 import {
   AccessDeniedException,
-  ContactNotFoundException,
   CreateParticipantCommand,
   DescribeContactCommand,
   GetContactAttributesCommand,
-  IdempotencyException,
   InvalidParameterException,
   InvalidRequestException,
+  LimitExceededException,
   ResourceNotFoundException,
   StartChatContactCommand,
   StopContactCommand,
@@ -84,7 +83,7 @@ describe('the contact lifecycle through @aws-sdk/client-connect', () => {
     const stopped = await describe_(c3);
     expect(stopped.DisconnectTimestamp).toBeInstanceOf(Date);
     expect(stopped.DisconnectReason).toBe('CUSTOMER_DISCONNECT');
-    await expect(t.connect.send(new StopContactCommand({ InstanceId: instance, ContactId: c3 }))).rejects.toBeInstanceOf(ContactNotFoundException);
+    await expect(t.connect.send(new StopContactCommand({ InstanceId: instance, ContactId: c3 }))).rejects.toBeInstanceOf(InvalidRequestException);
     await expect(t.connect.send(new TransferContactCommand({ InstanceId: instance, ContactId: c3, ContactFlowId: flow }))).rejects.toBeInstanceOf(
       InvalidRequestException,
     );
@@ -203,7 +202,7 @@ describe('the contact lifecycle through @aws-sdk/client-connect', () => {
     const first = await startChat({ ClientToken: 'start-1' });
     const again = await startChat({ ClientToken: 'start-1' });
     expect(again).toEqual(expect.objectContaining({ ContactId: first.ContactId, ParticipantId: first.ParticipantId, ParticipantToken: first.ParticipantToken }));
-    await expect(startChat({ ClientToken: 'start-1', Attributes: { other: 'request' } })).rejects.toBeInstanceOf(IdempotencyException);
+    await expect(startChat({ ClientToken: 'start-1', Attributes: { other: 'request' } })).rejects.toBeInstanceOf(InvalidRequestException);
 
     const transfer = () => t.connect.send(new TransferContactCommand({ InstanceId: instance, ContactId: first.ContactId, ContactFlowId: flow, QueueId: 'q', ClientToken: 't-1' }));
     const t1 = await transfer();
@@ -250,6 +249,34 @@ describe('the contact lifecycle through @aws-sdk/client-connect', () => {
     );
     const after = await t.connect.send(new GetContactAttributesCommand({ InstanceId: instance, InitialContactId: ContactId }));
     expect(Object.keys(after.Attributes!).sort()).toEqual(['a', 'b', 'c', 'k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7']);
+  });
+
+  it('holds StartChatContact to the 32 KB attribute quota, copies from a past chat included', async () => {
+    // `n` bytes of attributes in two entries, keys included (a value holds at most 32,767 characters).
+    const bytes = (n: number, key = 'a') => ({ [key]: 'x'.repeat(n / 2 - key.length), [`${key}2`]: 'x'.repeat(n / 2 - key.length - 1) });
+    const refused = async (extra: Partial<ConstructorParameters<typeof StartChatContactCommand>[0]>) => {
+      const error = await startChat(extra).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LimitExceededException);
+      expect((error as LimitExceededException).$metadata.httpStatusCode).toBe(429);
+      return (error as Error).message;
+    };
+    const sevenFull = Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`k${i}`, 'x'.repeat(32_000)]));
+    expect(await refused({ Attributes: sevenFull })).toMatch(/32768 bytes/);
+    expect(await refused({ Attributes: { ...bytes(32_766), b: 'xx' } })).toMatch(/32768 bytes/);
+    expect(await refused({ Attributes: { a: 'é'.repeat(16_384) } })).toMatch(/32768 bytes/); // UTF-8 bytes, not characters
+    const full = await startChat({ Attributes: bytes(32_768) });
+    expect((await describe_(full.ContactId!)).Attributes).toEqual(bytes(32_768));
+
+    // A continuation copies the past chat's attributes: the copy and the new ones together count.
+    const past = await startChat({ Attributes: bytes(20_000) });
+    await t.connect.send(new StopContactCommand({ InstanceId: instance, ContactId: past.ContactId }));
+    const persistent = { PersistentChat: { RehydrationType: 'ENTIRE_PAST_SESSION' as const, SourceContactId: past.ContactId } };
+    expect(await refused({ ...persistent, Attributes: bytes(13_000, 'b') })).toMatch(new RegExp(`copied from contact ${past.ContactId}`));
+    expect(await refused({ RelatedContactId: past.ContactId, Attributes: bytes(13_000, 'b') })).toMatch(/copied from contact/);
+    // A refused start did not use the source up.
+    const continued = await startChat({ ...persistent, Attributes: bytes(12_000, 'b') });
+    expect(continued.ContinuedFromContactId).toBe(past.ContactId);
+    expect((await describe_(continued.ContactId!)).Attributes).toEqual({ ...bytes(20_000), ...bytes(12_000, 'b') });
   });
 
   it('keeps every contact across a restart of the local server', async () => {

@@ -28,6 +28,8 @@ interface Template {
   required: string[][];
   bearer?: string;
   path?: Record<string, string>;
+  /** Map members (paths into body), each given a key JavaScript or UTF-8 cannot carry, with a `value` valid there. */
+  maps?: { path: string[]; value: unknown }[];
 }
 
 let templates: Record<string, Template>;
@@ -44,13 +46,25 @@ beforeAll(async () => {
   const widgetChat = await fetch(`${t.server.url}/widget/chat`, { method: 'POST', body: JSON.stringify({ DisplayName: 'W' }) });
   const { ResumeToken } = (await widgetChat.json()) as { ResumeToken: string };
   templates = {
-    'start-chat-contact': { body: { InstanceId: INSTANCE, ContactFlowId: 'f', ParticipantDetails: { DisplayName: 'x' } }, required: [['InstanceId'], ['ContactFlowId'], ['ParticipantDetails'], ['ParticipantDetails', 'DisplayName']] },
+    'start-chat-contact': {
+      body: { InstanceId: INSTANCE, ContactFlowId: 'f', ParticipantDetails: { DisplayName: 'x' }, Attributes: { a: 'b' }, SegmentAttributes: { s: { ValueMap: { m: { ValueString: 'v' } } } } },
+      required: [['InstanceId'], ['ContactFlowId'], ['ParticipantDetails'], ['ParticipantDetails', 'DisplayName']],
+      maps: [
+        { path: ['Attributes'], value: 'v' },
+        { path: ['SegmentAttributes'], value: { ValueString: 'v' } },
+        { path: ['SegmentAttributes', 's', 'ValueMap'], value: { ValueInteger: 1 } },
+      ],
+    },
     'stop-contact': { body: ids, required: [['InstanceId'], ['ContactId']] },
     'transfer-contact': { body: { ...ids, ContactFlowId: 'f', QueueId: 'q' }, required: [['InstanceId'], ['ContactId'], ['ContactFlowId']] },
     'describe-contact': { body: {}, required: [], path: ids },
     'create-participant': { body: { ...ids, ParticipantDetails: { ParticipantRole: 'AGENT' } }, required: [['InstanceId'], ['ContactId'], ['ParticipantDetails']] },
     'get-contact-attributes': { body: {}, required: [], path: { InstanceId: INSTANCE, InitialContactId: chat.contactId } },
-    'update-contact-attributes': { body: { InstanceId: INSTANCE, InitialContactId: chat.contactId, Attributes: { a: 'b' } }, required: [['InstanceId'], ['InitialContactId'], ['Attributes']] },
+    'update-contact-attributes': {
+      body: { InstanceId: INSTANCE, InitialContactId: chat.contactId, Attributes: { a: 'b' } },
+      required: [['InstanceId'], ['InitialContactId'], ['Attributes']],
+      maps: [{ path: ['Attributes'], value: 'v' }],
+    },
     'create-participant-connection': { body: { Type: ['CONNECTION_CREDENTIALS'] }, required: [], bearer: ParticipantToken },
     'send-message': { body: { ContentType: 'text/plain', Content: 'hi' }, required: [['ContentType'], ['Content']], bearer: chat.connectionToken },
     'send-event': { body: { ContentType: 'application/vnd.amazonaws.connect.event.message.read', Content: '{"messageId":"m"}' }, required: [['ContentType']], bearer: agent.connectionToken },
@@ -96,14 +110,30 @@ const setPath = (body: Json, path: string[], value: unknown): Json => {
   return copy;
 };
 
-/** A value that breaks a member holding `valid`: another type, or for strings empty or far too long. */
+/** A string that is not well-formed UTF-16: a surrogate without its other half, somewhere in it. */
+const loneSurrogate = fc
+  .tuple(fc.string({ maxLength: 20 }), fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff'), fc.string({ maxLength: 20 }))
+  .map(([before, lone, after]) => before + lone + after);
+
+/** A value that breaks a member holding `valid`: another type, or for strings empty, far too long or not well-formed. */
 function wrongValue(valid: unknown): fc.Arbitrary<unknown> {
   const otherTypes = [fc.integer(), fc.boolean(), fc.array(fc.string(), { maxLength: 3 })];
-  if (typeof valid === 'string') return fc.oneof(...otherTypes, fc.constant({}), fc.constant(''), fc.string({ minLength: 33_000, maxLength: 40_000 }));
+  if (typeof valid === 'string') return fc.oneof(...otherTypes, fc.constant({}), fc.constant(''), fc.string({ minLength: 33_000, maxLength: 40_000 }), loneSurrogate);
   return fc.oneof(...otherTypes, fc.string());
 }
 
 const valueAt = (body: Json, path: string[]): unknown => path.reduce<unknown>((node, key) => (node as Json)[key], body);
+
+/** The paths of every string in `body`: each a member a lone surrogate can spoil. */
+const stringPaths = (node: unknown, path: string[] = []): string[][] =>
+  typeof node === 'string' ? [path] : typeof node === 'object' && node !== null ? Object.entries(node).flatMap(([key, value]) => stringPaths(value, [...path, key])) : [];
+
+/** `body` with one more entry in the map at `path`, as JSON.parse would hold it (a `__proto__` key is an own key). */
+function withEntry(body: Json, path: string[], key: string, value: unknown): Json {
+  const copy = structuredClone(body);
+  Object.defineProperty(valueAt(copy, path), key, { value, enumerable: true, writable: true, configurable: true });
+  return copy;
+}
 
 function malformed(spec: RouteSpec, template: Template): fc.Arbitrary<Malformed> {
   const json = (body: unknown) => Buffer.from(JSON.stringify(body));
@@ -130,6 +160,19 @@ function malformed(spec: RouteSpec, template: Template): fc.Arbitrary<Malformed>
         .constantFrom(...template.required)
         .chain((path) => fc.tuple(fc.constant(path), fc.option(wrongValue(valueAt(template.body, path)), { nil: undefined })))
         .map(([path, value]) => withDefaults({ body: json(setPath(template.body, path, value)) })),
+    );
+  }
+  const strings = spec.method === 'GET' ? [] : stringPaths(template.body);
+  if (strings.length) {
+    // Any string member, not well-formed.
+    defects.push(fc.tuple(fc.constantFrom(...strings), loneSurrogate).map(([path, text]) => withDefaults({ body: json(setPath(template.body, path, text)) })));
+  }
+  if (template.maps) {
+    // A map key that JavaScript objects cannot hold as data, or that is not well-formed.
+    defects.push(
+      fc
+        .tuple(fc.constantFrom(...template.maps), fc.oneof(fc.constantFrom('__proto__', 'constructor'), loneSurrogate))
+        .map(([{ path, value }, key]) => withDefaults({ body: json(withEntry(template.body, path, key, value)) })),
     );
   }
   if (template.path) {

@@ -59,3 +59,20 @@ export async function startTestServer(options: Pick<LocalServerOptions, 'webDir'
   });
   return harness;
 }
+
+/** The local server of one test file: started before its tests, stopped after them. */
+export function serverForFile(): () => TestServer {
+  let t: TestServer | undefined;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+  return () => t!;
+}
+
+/** What an SDK call came to: its output, or the error's name, HTTP status and message, for one `toEqual`. */
+export async function outcome<T>(call: Promise<T>): Promise<T | { name: string; status?: number; message: string }> {
+  return call.catch((e: Error & { $metadata?: { httpStatusCode?: number } }) => ({ name: e.name, status: e.$metadata?.httpStatusCode, message: e.message }));
+}
