@@ -61,7 +61,7 @@ export const OPERATIONS = {
   UpdateContactAttributes: { api: 'connect', errors: { ...CONNECT_INVALID, ...NOT_FOUND, QuotaExceeded: 'InvalidRequestException' } },
 
   CreateParticipantConnection: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED } },
-  // `Conflict`: a write lost its race three times over (the chat is changing too fast); the SDK retries a 500.
+  // `Conflict`: a write lost the race for the chat's item clock too often (the chat is changing too fast); the SDK retries a 500.
   SendMessage: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, Idempotency: 'ValidationException', Conflict: 'InternalServerException' } },
   SendEvent: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED } },
   // `NotFound`: a past contact of the chat's own history is missing from the store, not the caller's doing.

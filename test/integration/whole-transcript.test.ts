@@ -5,6 +5,9 @@ import { type Connected, INSTANCE, joinAgent, leave, messages, pageBack, say, st
 import { countStoreReads, forwardPoller } from '../support/transcript';
 import { startTestServer, type TestServer } from '../support/local-server';
 
+// Lines of dozens of chats, bursts and restarts: minutes on a busy 2-core machine, not seconds.
+jest.setTimeout(120_000);
+
 let t: TestServer;
 beforeAll(async () => {
   t = await startTestServer();
