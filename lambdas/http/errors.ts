@@ -38,6 +38,14 @@ const CONNECT_INVALID_REQUEST = { InvalidParameter: 'InvalidRequestException', I
 const VALIDATION = { InvalidParameter: 'ValidationException', InvalidRequest: 'ValidationException' } as const;
 const NOT_FOUND = { NotFound: 'ResourceNotFoundException' } as const;
 const ACCESS_DENIED = { AccessDenied: 'AccessDeniedException' } as const;
+/**
+ * `Conflict`: a write to a chat lost the race with others too often (the chat is changing too fast; try
+ * again). Any operation that writes to a chat, or ends one past its duration, can meet it: it becomes the
+ * model's ConflictException where listed, else its ThrottlingException (retried by the SDK), else the
+ * internal error, keeping the message.
+ */
+const BUSY = { Conflict: 'ThrottlingException' } as const;
+const BUSY_CONFLICT = { Conflict: 'ConflictException' } as const;
 
 /**
  * The one table of what each operation answers. Backends branch on exception names, so an operation of
@@ -53,29 +61,29 @@ export const OPERATIONS = {
     errors: { ...CONNECT_INVALID, ...NOT_FOUND, Idempotency: 'InvalidRequestException', QuotaExceeded: 'LimitExceededException' },
   },
   // Ending a chat that has ended: the model's ContactNotFoundException is for voice contacts only.
-  StopContact: { api: 'connect', errors: { ...CONNECT_INVALID, ...NOT_FOUND, ContactNotActive: 'InvalidRequestException' } },
-  TransferContact: { api: 'connect', errors: { ...CONNECT_INVALID_REQUEST, ...NOT_FOUND, Idempotency: 'IdempotencyException' } },
+  StopContact: { api: 'connect', errors: { ...CONNECT_INVALID, ...NOT_FOUND, ContactNotActive: 'InvalidRequestException', Conflict: 'InternalServiceException' } },
+  TransferContact: { api: 'connect', errors: { ...CONNECT_INVALID_REQUEST, ...NOT_FOUND, ...BUSY, Idempotency: 'IdempotencyException' } },
   DescribeContact: { api: 'connect', errors: { ...CONNECT_INVALID, ...NOT_FOUND } },
-  CreateParticipant: { api: 'connect', errors: { ...CONNECT_INVALID_REQUEST, ...NOT_FOUND, Idempotency: 'ConflictException' } },
+  CreateParticipant: { api: 'connect', errors: { ...CONNECT_INVALID_REQUEST, ...NOT_FOUND, ...BUSY_CONFLICT, Idempotency: 'ConflictException' } },
   GetContactAttributes: { api: 'connect', errors: { ...CONNECT_INVALID_REQUEST, ...NOT_FOUND } },
   UpdateContactAttributes: { api: 'connect', errors: { ...CONNECT_INVALID, ...NOT_FOUND, QuotaExceeded: 'InvalidRequestException' } },
 
-  CreateParticipantConnection: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED } },
-  // `Conflict`: a write lost the race for the chat's item clock too often (the chat is changing too fast); the SDK retries a 500.
-  SendMessage: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, Idempotency: 'ValidationException', Conflict: 'InternalServerException' } },
-  SendEvent: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED } },
+  CreateParticipantConnection: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY } },
+  SendMessage: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, Idempotency: 'ValidationException' } },
+  SendEvent: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY_CONFLICT } },
   // `NotFound`: a past contact of the chat's own history is missing from the store, not the caller's doing.
-  GetTranscript: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, NotFound: 'InternalServerException' } },
-  DisconnectParticipant: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, Conflict: 'InternalServerException' } },
+  GetTranscript: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, NotFound: 'InternalServerException' } },
+  DisconnectParticipant: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY } },
 
-  WidgetChat: { api: 'widget', errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND, QuotaExceeded: 'ServiceQuotaExceededException' } },
-  WidgetForget: { api: 'widget', errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND, QuotaExceeded: 'ServiceQuotaExceededException' } },
+  WidgetChat: { api: 'widget', errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND, ...BUSY_CONFLICT, QuotaExceeded: 'ServiceQuotaExceededException' } },
+  // Forgetting ends a chat of the line still going on.
+  WidgetForget: { api: 'widget', errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND, ...BUSY_CONFLICT, QuotaExceeded: 'ServiceQuotaExceededException' } },
   // The local agent desk's routes (lambdas/local/agent-routes.ts), never deployed.
-  LocalAgentJoin: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND } },
-  LocalAgentTransfer: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND } },
-  LocalAgentStop: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND, ContactNotActive: 'AccessDeniedException' } },
+  LocalAgentJoin: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND, ...BUSY_CONFLICT } },
+  LocalAgentTransfer: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND, ...BUSY_CONFLICT } },
+  LocalAgentStop: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND, ...BUSY_CONFLICT, ContactNotActive: 'AccessDeniedException' } },
   // WebSocket events: only the status reaches the client (a refused upgrade, or nothing on a frame).
-  WebsocketEvent: { api: 'participant', errors: { ...ACCESS_DENIED } },
+  WebsocketEvent: { api: 'participant', errors: { ...ACCESS_DENIED, ...BUSY_CONFLICT } },
 } as const satisfies Record<string, OperationErrors>;
 
 export type Operation = keyof typeof OPERATIONS;
