@@ -113,10 +113,10 @@ export class Transcripts {
    * in its file first, found by the key its ref makes.
    */
   open(instanceId: string, link: LineLink, latest: boolean): ContactTranscript {
-    return new ContactTranscript(this, instanceId, link, latest);
+    return new ContactTranscript(this, this.deps.store, instanceId, link, latest);
   }
 
-  /** @internal The parsed file at `key`, from the cache or the bucket; undefined when there is none. */
+  /** The parsed file at `key`, from the cache or the bucket; undefined when there is none. */
   async file(key: string): Promise<ParsedFile | undefined> {
     const cached = this.files.get(key);
     if (cached) {
@@ -135,7 +135,7 @@ export class Transcripts {
     return parsed;
   }
 
-  /** @internal The contact's record; archived ones never change, so they are kept. */
+  /** The contact's record; archived ones never change, so they are kept. */
   async record(contactId: string): Promise<Contact> {
     const cached = this.records.get(contactId);
     if (cached) return cached;
@@ -143,11 +143,6 @@ export class Transcripts {
     if (!contact) throw new DomainError('NotFound', `Contact ${contactId} of this chat's history is missing`);
     if (contact.transcriptKey) remember(this.records, contactId, contact, RECORD_CACHE_SIZE);
     return contact;
-  }
-
-  /** @internal */
-  get store() {
-    return this.deps.store;
   }
 }
 
@@ -164,6 +159,7 @@ export class ContactTranscript {
 
   constructor(
     private readonly transcripts: Transcripts,
+    private readonly store: Pick<ContactStore, 'getContact' | 'queryItems' | 'contactWithItems'>,
     private readonly instanceId: string,
     readonly link: LineLink,
     private readonly latest: boolean,
@@ -182,7 +178,7 @@ export class ContactTranscript {
   async read(direction: ItemRange['direction'], from: Position | undefined, limit: number): Promise<TranscriptItem[]> {
     if (await this.fromFile()) return slice(this.parsed!.items, direction, from, limit);
     const range: ItemRange = { direction, from: from && { id: from.id, inclusive: from.inclusive } };
-    const { contact, items } = await this.transcripts.store.contactWithItems(this.contactId, range, limit);
+    const { contact, items } = await this.store.contactWithItems(this.contactId, range, limit);
     this.contact = contact ?? this.contact;
     // The record is needed to name the contact's chat, and to go on past a contact that ran out
     // (but for the chat's newest contact read FORWARD: nothing comes after it).
@@ -196,7 +192,7 @@ export class ContactTranscript {
   async find(id: string): Promise<TranscriptItem | undefined> {
     // Files written by Amazon Connect are not ordered by id: look the item up by id alone.
     if (await this.fromFile()) return this.parsed!.items.find((item) => item.Id === id);
-    const [item] = await this.transcripts.store.queryItems(this.contactId, { direction: 'FORWARD', from: { id, inclusive: true } }, 1);
+    const [item] = await this.store.queryItems(this.contactId, { direction: 'FORWARD', from: { id, inclusive: true } }, 1);
     if (item?.Id === id) return item;
     this.contact ??= await this.transcripts.record(this.contactId);
     return (await this.archivedMeanwhile()) ? this.parsed!.items.find((entry) => entry.Id === id) : undefined;
@@ -228,7 +224,7 @@ export class ContactTranscript {
    */
   private async archivedMeanwhile(): Promise<boolean> {
     let contact = this.contact;
-    if (contact?.state === 'ENDED' && !contact.transcriptKey) contact = this.contact = await this.transcripts.store.getContact(this.contactId);
+    if (contact?.state === 'ENDED' && !contact.transcriptKey) contact = this.contact = await this.store.getContact(this.contactId);
     if (!contact?.transcriptKey) {
       if (contact?.state === 'ENDED') this.unarchived = contact;
       return false;
