@@ -120,48 +120,67 @@ async function main() {
       return chat.contactId;
     } },
   };
-  /** One page read SAMPLES times: the first from a new container (nothing cached), the rest warm. */
-  const measurePage = async (token: string, maxResults: number, nextToken?: string): Promise<PageFigures> => {
+  /** A page's items and its store reads from a new container (nothing cached) and warm. */
+  const measureReads = async (token: string, maxResults: number, nextToken?: string): Promise<Omit<PageFigures, 'latency'>> => {
     await restart();
-    const ms: number[] = [];
     const reads: number[] = [];
-    let page: Awaited<ReturnType<typeof read>> | undefined;
-    for (let i = 0; i < SAMPLES; i++) {
+    let items: Awaited<ReturnType<typeof read>>['Transcript'] = [];
+    for (let i = 0; i < 3; i++) {
       counter.take();
-      let took: number;
-      [took, page] = await time(() => read(token, maxResults, nextToken));
+      items = (await read(token, maxResults, nextToken)).Transcript!;
       reads.push(counter.take());
-      ms.push(took);
     }
-    const items = page!.Transcript!;
     return {
-      latency: stats(ms.slice(1)),
       items: items.length,
       full: items.length === maxResults,
       contacts: new Set(items.map((item) => item.ContactId ?? item.RelatedContactId)).size,
       readsCold: reads[0]!,
-      readsWarm: stats(reads.slice(1)).median,
+      readsWarm: reads[2]!,
     };
   };
-  const paging: Record<string, Record<number, PagingAtDepth>> = {};
+  // Build each line depth by depth, measuring items and reads as each depth is reached; keep every
+  // depth's reader and page tokens for the latencies.
+  const pagesToTime: { shape: string; depth: number; page: 'first' | 'fifth'; token: string; maxResults: number; nextToken?: string; samples: number[] }[] = [];
+  const figures: Record<string, Record<number, { first: Omit<PageFigures, 'latency'>; fifth?: Omit<PageFigures, 'latency'>; naive: [number, number] }>> = {};
   const lines: Record<string, { newest?: string; chats: number }> = {};
   for (const [shape, { maxResults, depths, build }] of Object.entries(shapes)) {
-    paging[shape] = {};
+    figures[shape] = {};
     const line: { newest?: string; chats: number } = (lines[shape] = { chats: 0 });
     for (const depth of depths) {
       for (; line.chats < depth; line.chats++) line.newest = await build(line.newest);
       const reader = await start(line.newest);
       await say(reader.token, 'reading');
-      const first = await measurePage(reader.token, maxResults);
+      const first = await measureReads(reader.token, maxResults);
+      pagesToTime.push({ shape, depth, page: 'first', token: reader.token, maxResults, samples: [] });
       let token: string | undefined;
       for (let p = 0; p < 4 && (p === 0 || token); p++) token = (await read(reader.token, maxResults, token)).NextToken;
-      const fifth = token ? await measurePage(reader.token, maxResults, token) : undefined;
-      const naive = await time(() => naivePage(server, reader.contactId, maxResults));
-      paging[shape][depth] = { first, fifth, naiveWholeLineMs: round(naive[0]), naiveStoreReads: naive[1] };
+      const fifth = token ? await measureReads(reader.token, maxResults, token) : undefined;
+      if (token) pagesToTime.push({ shape, depth, page: 'fifth', token: reader.token, maxResults, nextToken: token, samples: [] });
+      figures[shape][depth] = { first, fifth, naive: await time(() => naivePage(server, reader.contactId, maxResults)) };
+      // The reader's chat ends, so the next depth continues the line from it; its token still reads.
       await stop(reader.contactId);
       line.newest = reader.contactId;
       line.chats++;
       process.stderr.write(`paging ${shape} at depth ${depth} measured\n`);
+    }
+  }
+  // Latency, warm: every depth's pages in turn, round after round, so that whatever else the machine
+  // is doing falls on all depths alike and the ratios between depths hold.
+  for (const page of pagesToTime) await read(page.token, page.maxResults, page.nextToken);
+  for (let round = 0; round < SAMPLES; round++) {
+    for (const page of pagesToTime) page.samples.push((await time(() => read(page.token, page.maxResults, page.nextToken)))[0]);
+  }
+  const paging: Record<string, Record<number, PagingAtDepth>> = {};
+  for (const [shape, byDepth] of Object.entries(figures)) {
+    paging[shape] = {};
+    for (const [depth, { first, fifth, naive }] of Object.entries(byDepth)) {
+      const latency = (which: 'first' | 'fifth') => stats(pagesToTime.find((p) => p.shape === shape && p.depth === Number(depth) && p.page === which)!.samples);
+      paging[shape][Number(depth)] = {
+        first: { ...first, latency: latency('first') },
+        fifth: fifth && { ...fifth, latency: latency('fifth') },
+        naiveWholeLineMs: round(naive[0]),
+        naiveStoreReads: naive[1],
+      };
     }
   }
   results.paging = paging;
