@@ -71,8 +71,9 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/participant/disconnect', handler: 'disconnect-participant', api: 'participant', access: TRANSCRIPTS },
   // Public: a browser starts or resumes a chat with no AWS credentials. Continuing a chat reads its past transcripts.
   { method: 'POST', path: '/widget/chat', handler: 'widget-chat', api: 'widget', access: TRANSCRIPTS, throttle: WIDGET_THROTTLE },
-  // Public: a browser forgets its chat (a shared device); its resume tokens stop working.
-  { method: 'POST', path: '/widget/forget', handler: 'widget-forget', api: 'widget', access: WRITE, throttle: WIDGET_THROTTLE },
+  // Public: a browser forgets its chat (a shared device); its credentials stop working, and a chat of the
+  // line still going on ends as the customer leaving: its sockets are closed and its transcript archived.
+  { method: 'POST', path: '/widget/forget', handler: 'widget-forget', api: 'widget', access: TRANSCRIPTS, throttle: WIDGET_THROTTLE },
 ];
 
 /**
