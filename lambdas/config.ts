@@ -1,3 +1,5 @@
+import { type AttachmentSettings, attachmentSettings } from './domain/attachment-types';
+
 /** The handlers' settings, read from the environment once per container and checked then. */
 export interface Config {
   region: string;
@@ -24,6 +26,8 @@ export interface Config {
   websocketUrl: string;
   /** Where the public widget route (`POST /widget/chat`) starts its chats. */
   widget: WidgetConfig;
+  /** Which files chats may carry: allowed extensions and the size limit, Amazon Connect's two settings. */
+  attachments: AttachmentSettings;
 }
 
 export interface WidgetConfig {
@@ -36,6 +40,15 @@ export const widgetConfigFromEnvironment = (env: NodeJS.ProcessEnv): WidgetConfi
   instanceId: env.WIDGET_INSTANCE_ID || 'local',
   contactFlowId: env.WIDGET_CONTACT_FLOW_ID || 'local-widget-flow',
 });
+
+/** `ATTACHMENT_EXTENSIONS` (comma-separated) and `ATTACHMENT_MAX_SIZE_BYTES`; Amazon Connect's defaults when unset. */
+export function attachmentSettingsFromEnvironment(env: NodeJS.ProcessEnv): AttachmentSettings {
+  try {
+    return attachmentSettings(env.ATTACHMENT_EXTENSIONS, env.ATTACHMENT_MAX_SIZE_BYTES);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+}
 
 export class ConfigError extends Error {}
 
@@ -58,6 +71,7 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv): Config {
       ? { secretArn: env.SIGNING_KEY_SECRET_ARN }
       : { file: required('SIGNING_KEY_FILE') },
     widget: widgetConfigFromEnvironment(env),
+    attachments: attachmentSettingsFromEnvironment(env),
     websocketUrl: env.WEBSOCKET_URL ?? '',
   };
   if (missing.length) throw new ConfigError(`missing environment variables: ${missing.join(', ')}`);

@@ -6,7 +6,7 @@ import { type Config, configFromEnvironment } from './config';
 import { Contacts } from './domain/contacts';
 import { KeyRing, type KeyMaterial } from './domain/keys';
 import { Participants } from './domain/participants';
-import { ConnectionFanout, type ConnectionTransport } from './domain/push';
+import { type ChatPush, ConnectionFanout, type ConnectionTransport } from './domain/push';
 import { TranscriptPages } from './domain/transcript-pages';
 import { Transcripts } from './domain/transcripts';
 import { Websockets } from './domain/websockets';
@@ -45,7 +45,25 @@ export interface DepsOptions {
   now?: () => number;
 }
 
-export function buildDeps(config: Config, clients: Clients, keyMaterial: KeyMaterial, log: Logger, { transport, now = Date.now }: DepsOptions): Deps {
+/**
+ * What `buildDeps` wires, for a composition root that adds to it (attachment-deps.ts builds the
+ * attachment functions' domain on the same store, push and clock).
+ */
+export interface Wiring {
+  config: Config;
+  clients: Clients;
+  deps: Deps;
+  store: DynamoContactStore;
+  push: ChatPush;
+  log: Logger;
+  now: () => number;
+}
+
+export function buildDeps(config: Config, clients: Clients, keyMaterial: KeyMaterial, log: Logger, options: DepsOptions): Deps {
+  return wire(config, clients, keyMaterial, log, options).deps;
+}
+
+export function wire(config: Config, clients: Clients, keyMaterial: KeyMaterial, log: Logger, { transport, now = Date.now }: DepsOptions): Wiring {
   const keys = new KeyRing(keyMaterial);
   const store = new DynamoContactStore(clients.db, config.tableName);
   const connections = new DynamoConnectionStore(clients.db, config.tableName);
@@ -59,7 +77,7 @@ export function buildDeps(config: Config, clients: Clients, keyMaterial: KeyMate
   });
   const contacts = new Contacts({ store, keys, transcripts, push, now });
   const participants = new Participants({ store, keys, contacts, push, now });
-  return {
+  const deps: Deps = {
     config,
     keys,
     contacts,
@@ -69,6 +87,7 @@ export function buildDeps(config: Config, clients: Clients, keyMaterial: KeyMate
     widget: new Widget({ store, contacts, participants, keys, now, ...config.widget }),
     websockets: new Websockets({ participants, connections, store, push, keys, now, baseUrl: config.websocketUrl }),
   };
+  return { config, clients, deps, store, push, log, now };
 }
 
 /** Called once per container (deps are memoized), so the secret is read once and its client built once. */
@@ -78,17 +97,25 @@ async function loadKeyMaterial(config: Config): Promise<KeyMaterial> {
   return parseKeyMaterial(await secret.read({ stage: 'AWSCURRENT' }));
 }
 
-let lambdaDeps: Promise<Deps> | undefined;
-
 /** On Lambda: configuration from the environment, checked once, clients reused across invocations. */
-export function depsFromEnvironment(): Promise<Deps> {
-  lambdaDeps ??= (async () => {
-    const config = configFromEnvironment(process.env);
-    const clients = { db: documentClient(config), s3: s3Objects({ ...config, bucket: config.transcriptBucket, s3Endpoint: config.s3Endpoint }) };
-    const transport = new ApiGatewayTransport(new ApiGatewayManagementApiClient({ region: config.region, endpoint: managementEndpoint(config.websocketUrl) }));
-    return buildDeps(config, clients, await loadKeyMaterial(config), new Logger(logLevelFrom(process.env.LOG_LEVEL)), { transport });
-  })();
-  // A failure (Secrets Manager unreachable for a moment) must not stick to the container: try again next time.
-  lambdaDeps.catch(() => (lambdaDeps = undefined));
-  return lambdaDeps;
+export async function wiringFromEnvironment(): Promise<Wiring> {
+  const config = configFromEnvironment(process.env);
+  const clients = { db: documentClient(config), s3: s3Objects({ ...config, bucket: config.transcriptBucket, s3Endpoint: config.s3Endpoint }) };
+  const transport = new ApiGatewayTransport(new ApiGatewayManagementApiClient({ region: config.region, endpoint: managementEndpoint(config.websocketUrl) }));
+  return wire(config, clients, await loadKeyMaterial(config), new Logger(logLevelFrom(process.env.LOG_LEVEL)), { transport });
 }
+
+/**
+ * Built once per container; a failure (Secrets Manager unreachable for a moment) does not stick to
+ * the container: the next invocation tries again.
+ */
+export function oncePerContainer<T>(build: () => Promise<T>): () => Promise<T> {
+  let built: Promise<T> | undefined;
+  return () => {
+    built ??= build();
+    built.catch(() => (built = undefined));
+    return built;
+  };
+}
+
+export const depsFromEnvironment = oncePerContainer(async () => (await wiringFromEnvironment()).deps);

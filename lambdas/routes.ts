@@ -37,6 +37,12 @@ export interface RouteAccess {
   bucket?: 'read' | 'readwrite';
   /** Pushes frames to the chat's WebSocket connections (API Gateway's `@connections` API). */
   push?: boolean;
+  /**
+   * Attachment files: the function signs URLs with its own role, so it gets exactly the object
+   * actions its URLs and checks use. `upload`: PUT of pending uploads; `complete`: read and delete an
+   * upload, copy it to where attachments are kept and read its first bytes; `download`: GET of kept attachments.
+   */
+  attachments?: 'upload' | 'complete' | 'download';
 }
 
 export type TableDeletion = 'transcript-items' | 'connections';
@@ -69,6 +75,9 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/participant/event', handler: 'send-event', api: 'participant', access: TRANSCRIPTS },
   { method: 'POST', path: '/participant/transcript', handler: 'get-transcript', api: 'participant', access: TRANSCRIPTS },
   { method: 'POST', path: '/participant/disconnect', handler: 'disconnect-participant', api: 'participant', access: TRANSCRIPTS },
+  { method: 'POST', path: '/participant/start-attachment-upload', handler: 'start-attachment-upload', api: 'participant', access: { ...TRANSCRIPTS, attachments: 'upload' } },
+  { method: 'POST', path: '/participant/complete-attachment-upload', handler: 'complete-attachment-upload', api: 'participant', access: { ...TRANSCRIPTS, attachments: 'complete' } },
+  { method: 'POST', path: '/participant/attachment', handler: 'get-attachment', api: 'participant', access: { ...TRANSCRIPTS, attachments: 'download' } },
   // Public: a browser starts or resumes a chat with no AWS credentials. Continuing a chat reads its past transcripts.
   { method: 'POST', path: '/widget/chat', handler: 'widget-chat', api: 'widget', access: TRANSCRIPTS, throttle: WIDGET_THROTTLE },
   // Public: a browser forgets its chat (a shared device); its credentials stop working, and a chat of the

@@ -92,6 +92,12 @@ export class Fields {
     return value;
   }
 
+  integer(member: string, range: { min: number; max: number }): number {
+    const value = this.optionalInteger(member, range);
+    if (value === undefined) throw invalidParameter(`${this.name(member)} is required`);
+    return value;
+  }
+
   optionalBoolean(member: string): boolean | undefined {
     const value = this.raw(member);
     if (value === undefined) return undefined;
@@ -130,6 +136,12 @@ export class Fields {
       checkString(`${name}[${index}]`, item, limits.item);
       return item;
     });
+  }
+
+  stringList(member: string, limits: { minItems?: number; maxItems: number; item: Length }): string[] {
+    const value = this.optionalStringList(member, limits);
+    if (value === undefined) throw invalidParameter(`${this.name(member)} is required`);
+    return value;
   }
 
   /** A list of the given values; as the models' lists of enums, at least one item when present. */

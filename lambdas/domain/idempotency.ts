@@ -19,7 +19,7 @@ export type Response = Record<string, string>;
  */
 export class Idempotency {
   constructor(
-    private readonly store: ContactStore,
+    private readonly store: Pick<ContactStore, 'getIdempotencyRecord'>,
     private readonly keys: KeyRing,
   ) {}
 

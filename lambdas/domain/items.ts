@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Participant, TranscriptItem } from './model';
+import type { Attachment, AttachmentStatus, Participant, TranscriptItem } from './model';
 
 /** Content types of Amazon Connect's chat events, as they appear in transcripts. */
 export const EVENT = {
@@ -53,17 +53,32 @@ export function eventItem(contentType: string, now: number, participant?: Partic
 }
 
 export function messageItem(participant: Participant, contentType: string, content: string, now: number): TranscriptItem {
+  return { ...sentBy(participant, now), Type: 'MESSAGE', ContentType: contentType, Content: content };
+}
+
+/** A file a participant sent, as Amazon Connect's transcripts carry it: the item's ContentType is the file's. */
+export function attachmentItem(participant: Participant, attachment: Pick<Attachment, 'attachmentId' | 'name' | 'contentType'>, status: AttachmentStatus, now: number): TranscriptItem {
   return {
-    Id: newItemId(now),
-    AbsoluteTime: isoTime(now),
-    Type: 'MESSAGE',
-    ContentType: contentType,
-    Content: content,
-    ParticipantId: participant.participantId,
-    DisplayName: participant.displayName,
-    ParticipantRole: participant.role,
+    ...sentBy(participant, now),
+    Type: 'ATTACHMENT',
+    ContentType: attachment.contentType,
+    Attachments: [{ AttachmentId: attachment.attachmentId, AttachmentName: attachment.name, ContentType: attachment.contentType, Status: status }],
   };
 }
+
+/** The same item with its file's new status (the check's verdict). */
+export const withAttachmentStatus = (item: TranscriptItem, status: AttachmentStatus): TranscriptItem => ({
+  ...item,
+  Attachments: item.Attachments?.map((attachment) => ({ ...attachment, Status: status })),
+});
+
+const sentBy = (participant: Participant, now: number) => ({
+  Id: newItemId(now),
+  AbsoluteTime: isoTime(now),
+  ParticipantId: participant.participantId,
+  DisplayName: participant.displayName,
+  ParticipantRole: participant.role,
+});
 
 /** Items are ordered by time, then id: the order of Amazon Connect's transcripts, total even for equal times. */
 export const compareItems = (a: Pick<TranscriptItem, 'AbsoluteTime' | 'Id'>, b: Pick<TranscriptItem, 'AbsoluteTime' | 'Id'>): number =>

@@ -124,6 +124,46 @@ export interface TranscriptItem {
   DisplayName?: string;
   ParticipantRole?: ParticipantRole;
   MessageMetadata?: MessageMetadata;
+  /** On `ATTACHMENT` items: the one file the item carries. */
+  Attachments?: AttachmentItem[];
+}
+
+/** Amazon Connect's ArtifactStatus: a file is checked before anyone may download it. */
+export type AttachmentStatus = 'IN_PROGRESS' | 'APPROVED' | 'REJECTED';
+
+/** A file in a transcript item, as the participant API returns it. */
+export interface AttachmentItem {
+  AttachmentId: string;
+  AttachmentName: string;
+  ContentType: string;
+  Status: AttachmentStatus;
+}
+
+/**
+ * One attachment, from StartAttachmentUpload on: what was declared, where its bytes are, and, once
+ * CompleteAttachmentUpload added it to the transcript, which item and contact it is on.
+ */
+export interface Attachment {
+  attachmentId: string;
+  instanceId: string;
+  /** The chat it was sent in, and when that chat started (GetAttachment's walk back along the line stops before it). */
+  initialContactId: string;
+  chatStartedAt: number;
+  participantId: string;
+  name: string;
+  contentType: string;
+  sizeInBytes: number;
+  /** Where the client uploads it (removed by the bucket's lifecycle rule if never completed). */
+  uploadKey: string;
+  /** Where it is kept once completed, in Amazon Connect's layout. */
+  key: string;
+  /** `UPLOADING` until CompleteAttachmentUpload; then the item's status. */
+  status: 'UPLOADING' | AttachmentStatus;
+  startedAt: number;
+  /** Set by CompleteAttachmentUpload: the item and the contact it landed on, and that contact's start. */
+  itemId?: string;
+  contactId?: string;
+  contactStartedAt?: number;
 }
 
 export interface Receipt {

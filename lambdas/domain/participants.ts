@@ -1,6 +1,6 @@
 import { accessDenied, DomainError, invalidParameter } from './errors';
 import type { Contacts } from './contacts';
-import { Idempotency } from './idempotency';
+import { Idempotency, type Response } from './idempotency';
 import { checkMessage, EVENT, eventItem, isoTime, messageItem, newItemId } from './items';
 import { inCommitOrder } from './item-clock';
 import type { KeyRing } from './keys';
@@ -8,7 +8,7 @@ import { type ChatPush, itemFrames, receiptFrame } from './push';
 import type { ChatSession, Contact, Participant, TokenGrant, TranscriptItem } from './model';
 import { type GrantPayload, grantFromPayload, grantPayload, openToken, signToken } from './signed-token';
 import { hashToken } from './tokens';
-import { type ContactStore, type IdempotencyRecord, WriteConflict } from '../stores/ports';
+import { type AppendItemWrite, type ContactStore, type IdempotencyKey, type IdempotencyRecord, WriteConflict } from '../stores/ports';
 
 /** Amazon Connect: a connection token is valid for one day. */
 export const CONNECTION_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
@@ -31,6 +31,25 @@ export interface ParticipantsDeps {
 export interface Sent {
   Id: string;
   AbsoluteTime: string;
+}
+
+/** One item a participant adds to the chat, and what the call answers. */
+export interface Post<R extends Response> {
+  /** The operation's name, for its ClientToken. */
+  operation: string;
+  clientToken?: string;
+  /** The call's parameters: its ClientToken reused with other parameters is refused. */
+  request: unknown;
+  item: (time: number) => TranscriptItem;
+  response: (item: TranscriptItem) => R;
+  /** The upload the item completes (CompleteAttachmentUpload), claimed in the same write. */
+  completes?: AppendItemWrite['completes'];
+}
+
+/** An item as written, with the contact it landed on. */
+export interface Appended {
+  item: TranscriptItem;
+  contactId: string;
 }
 
 /** The participant API's rules: connections, messages, events, receipts and leaving. */
@@ -105,18 +124,33 @@ export class Participants {
   async sendMessage(reader: Reader, contentType: string, content: string, clientToken?: string): Promise<Sent> {
     const problem = checkMessage(contentType, content, reader.session.supportedMessagingContentTypes);
     if (problem) throw invalidParameter(problem);
-    const now = this.deps.now();
-    return this.idempotency.run<Sent & Record<string, string>>(this.idempotencyKey(reader, 'SendMessage', clientToken), { contentType, content }, now, async (record) => {
-      const sent = (item: TranscriptItem) => ({ Id: item.Id, AbsoluteTime: item.AbsoluteTime });
-      const { item, contactId } = await this.append(
-        reader,
-        (time) => messageItem(reader.participant, contentType, content, time),
-        (item) => record?.(sent(item)),
-      );
-      // Inside the idempotent part: a retried SendMessage is not pushed twice.
-      await this.deps.push.toChat(reader.session.initialContactId, itemFrames(reader.session.initialContactId, contactId, [item]));
-      return sent(item);
+    const { response } = await this.post(reader, {
+      operation: 'SendMessage',
+      clientToken,
+      request: { contentType, content },
+      item: (time) => messageItem(reader.participant, contentType, content, time),
+      response: (item): Sent & Response => ({ Id: item.Id, AbsoluteTime: item.AbsoluteTime }),
     });
+    return response;
+  }
+
+  /**
+   * Adds one item a participant sends (a message, an attachment): at most once per ClientToken, on
+   * the chat's active contact, timed by the chat's item clock, then pushed to every connection.
+   * `appended` is the item and the contact it landed on when this call wrote it; a replay of an
+   * earlier call (same ClientToken) has none.
+   */
+  async post<R extends Response>(reader: Reader, post: Post<R>): Promise<{ response: R; appended?: Appended }> {
+    let appended: Appended | undefined;
+    const key = participantIdempotencyKey(reader, post.operation, post.clientToken);
+    const response = await this.idempotency.run<R>(key, post.request, this.deps.now(), async (record) => {
+      const written = await this.append(reader, post.item, (item) => record?.(post.response(item)), post.completes);
+      // Inside the idempotent part: a retried call is not pushed twice.
+      await this.deps.push.toChat(reader.session.initialContactId, itemFrames(reader.session.initialContactId, written.contactId, [written.item]));
+      appended = written;
+      return post.response(written.item);
+    });
+    return { response, appended };
   }
 
   /**
@@ -202,21 +236,23 @@ export class Participants {
     reader: Reader,
     build: (time: number) => TranscriptItem,
     idempotency: (item: TranscriptItem) => IdempotencyRecord | undefined,
-  ): Promise<{ item: TranscriptItem; contactId: string }> {
+    completes: AppendItemWrite['completes'],
+  ): Promise<Appended> {
     return inCommitOrder(this.deps, reader.session, async (session, clock) => {
       if (session.state !== 'ACTIVE') throw accessDenied('The chat has ended');
       const contactId = session.latestContactId;
       if (reader.grant.role !== 'CUSTOMER' && contactId !== reader.grant.contactId) throw accessDenied('The participant has disconnected from this chat');
       const item = build(clock.next());
-      await this.deps.store.appendItem({ contactId, item, clock: clock.claim(), idempotency: idempotency(item) });
+      await this.deps.store.appendItem({ contactId, item, clock: clock.claim(), idempotency: idempotency(item), completes });
       return { item, contactId };
     });
   }
 
-  private idempotencyKey(reader: Reader, operation: string, clientToken: string | undefined) {
-    // Scoped to the participant: one participant's token can never replay another's message.
-    return clientToken ? { operation, instanceId: reader.grant.instanceId, clientToken: `${reader.participant.participantId}:${clientToken}` } : undefined;
-  }
+}
+
+/** A participant call's ClientToken, scoped to the participant: one participant's token never replays another's call. */
+export function participantIdempotencyKey(reader: Reader, operation: string, clientToken: string | undefined): IdempotencyKey | undefined {
+  return clientToken ? { operation, instanceId: reader.grant.instanceId, clientToken: `${reader.participant.participantId}:${clientToken}` } : undefined;
 }
 
 function receiptMessageId(content: string | undefined): string {

@@ -1,14 +1,18 @@
+import type { AttachmentDeps } from '../attachment-deps';
 import type { Deps } from '../deps';
 import type { Route } from '../http/api';
 import type { WebsocketRoute } from '../http/websocket';
+import { route as completeAttachmentUpload } from './complete-attachment-upload';
 import { route as createParticipant } from './create-participant';
 import { route as createParticipantConnection } from './create-participant-connection';
 import { route as describeContact } from './describe-contact';
 import { route as disconnectParticipant } from './disconnect-participant';
+import { route as getAttachment } from './get-attachment';
 import { route as getContactAttributes } from './get-contact-attributes';
 import { route as getTranscript } from './get-transcript';
 import { route as sendEvent } from './send-event';
 import { route as sendMessage } from './send-message';
+import { route as startAttachmentUpload } from './start-attachment-upload';
 import { route as startChatContact } from './start-chat-contact';
 import { route as stopContact } from './stop-contact';
 import { route as transferContact } from './transfer-contact';
@@ -20,15 +24,18 @@ import { route as widgetChat } from './widget-chat';
 import { route as widgetForget } from './widget-forget';
 
 /** Every handler by its file name (`RouteSpec.handler`), for the local server. On AWS each file is its own function. */
-export const HANDLERS: Record<string, Route<Deps>> = {
+export const HANDLERS: Record<string, Route<AttachmentDeps>> = {
+  'complete-attachment-upload': completeAttachmentUpload,
   'create-participant': createParticipant,
   'create-participant-connection': createParticipantConnection,
   'describe-contact': describeContact,
   'disconnect-participant': disconnectParticipant,
+  'get-attachment': getAttachment,
   'get-contact-attributes': getContactAttributes,
   'get-transcript': getTranscript,
   'send-event': sendEvent,
   'send-message': sendMessage,
+  'start-attachment-upload': startAttachmentUpload,
   'start-chat-contact': startChatContact,
   'stop-contact': stopContact,
   'transfer-contact': transferContact,

@@ -74,6 +74,12 @@ export const OPERATIONS = {
   // `NotFound`: a past contact of the chat's own history is missing from the store, not the caller's doing.
   GetTranscript: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, NotFound: 'InternalServerException' } },
   DisconnectParticipant: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY } },
+  // A ClientToken reused with other parameters: the model lists no ConflictException.
+  StartAttachmentUpload: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, Idempotency: 'ValidationException' } },
+  // `Conflict` also names an upload completed already ("an attachment with that identifier is already being uploaded").
+  CompleteAttachmentUpload: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY_CONFLICT, Idempotency: 'ConflictException' } },
+  // `NotFound`: a past contact of the reader's line is missing from the store while the line is walked, as for GetTranscript.
+  GetAttachment: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, NotFound: 'InternalServerException' } },
 
   WidgetChat: { api: 'widget', errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND, ...BUSY_CONFLICT, QuotaExceeded: 'ServiceQuotaExceededException' } },
   // Forgetting ends a chat of the line still going on.

@@ -19,6 +19,10 @@ export const limits = {
   disconnectReasonCode: { min: 1, max: 256 },
   segmentAttributeKey: { min: 1, max: 128 },
   segmentAttributeValue: { max: 1024 },
+  attachmentId: { min: 1, max: 256 },
+  attachmentName: { min: 1, max: 256 },
+  attachmentContentType: { min: 1, max: 255 },
+  requiredClientToken: { min: 1, max: 500 },
 } satisfies Record<string, Length>;
 
 /**

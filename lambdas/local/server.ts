@@ -2,8 +2,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { type Config, widgetConfigFromEnvironment } from '../config';
-import { buildDeps, type Clients, type Deps } from '../deps';
+import { type AttachmentDeps, withAttachments } from '../attachment-deps';
+import { attachmentSettingsFromEnvironment, type Config, widgetConfigFromEnvironment } from '../config';
+import { type Clients, wire } from '../deps';
+import type { AttachmentSettings } from '../domain/attachment-types';
 import { invalidRequest } from '../domain/errors';
 import { KeyRing, type KeyMaterial } from '../domain/keys';
 import { HANDLERS, WEBSOCKET_HANDLERS } from '../handlers';
@@ -33,6 +35,8 @@ export interface LocalServerOptions {
   webDir?: string;
   /** The service's clock (tests move it forward to expire WebSocket URLs without waiting). */
   now?: () => number;
+  /** Which files chats may carry; from ATTACHMENT_EXTENSIONS and ATTACHMENT_MAX_SIZE_BYTES when not given. */
+  attachments?: AttachmentSettings;
 }
 
 export interface LocalServer {
@@ -77,6 +81,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     forcePathStyle: true,
     keySource: { file: keyFile },
     widget: widgetConfigFromEnvironment(process.env),
+    attachments: options.attachments ?? attachmentSettingsFromEnvironment(process.env),
     websocketUrl: '', // known once the server listens: its port is in the URL
   };
 
@@ -121,7 +126,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     stops.unshift(() => websockets.stop());
     const { port } = server.address() as AddressInfo;
     config.websocketUrl = `ws://127.0.0.1:${port}${WEBSOCKET_PATH}`;
-    const deps = buildDeps(config, clients, keyMaterial, log, { transport: websockets, now: options.now });
+    const deps = withAttachments(wire(config, clients, keyMaterial, log, { transport: websockets, now: options.now }), s3);
     const recovered = await deps.transcripts.recover();
     if (recovered) log.info('wrote transcript files left unwritten by an earlier stop', { contacts: recovered });
     const depsReady = Promise.resolve(deps);
@@ -159,7 +164,7 @@ interface Target {
   operation: Operation;
 }
 
-function buildRouter(deps: Deps, log: Logger): Router<Target> {
+function buildRouter(deps: AttachmentDeps, log: Logger): Router<Target> {
   const router = new Router<Target>();
   const ready = Promise.resolve(deps);
   for (const spec of ROUTES) {

@@ -1,4 +1,4 @@
-import type { ChatConnection, ChatSession, Contact, Participant, Receipt, TokenGrant, TranscriptItem } from '../domain/model';
+import type { Attachment, AttachmentStatus, ChatConnection, ChatSession, Contact, Participant, Receipt, TokenGrant, TranscriptItem } from '../domain/model';
 
 /**
  * The contact store: contact records, chat sessions, token grants and idempotency records.
@@ -45,6 +45,24 @@ export interface ContactStore {
   revokeResumeTokens(initialContactId: string, before: number): Promise<void>;
   /** Replaces the session's attributes if nobody changed them since `expectedVersion` (else `stale`). */
   replaceAttributes(initialContactId: string, attributes: Record<string, string>, expectedVersion: number, now: number): Promise<void>;
+
+  getAttachment(attachmentId: string): Promise<Attachment | undefined>;
+  /** Records an upload that StartAttachmentUpload began (kept `expiresAt` unless completed). */
+  startAttachment(attachment: Attachment, expiresAt: number, idempotency?: IdempotencyRecord): Promise<void>;
+  /**
+   * Records the content check's verdict on a completed attachment, on its record and on its
+   * transcript item; false when the item had already left the table (its contact's transcript file
+   * was written meanwhile): the record holds the verdict then.
+   */
+  attachmentChecked(checked: AttachmentChecked): Promise<boolean>;
+}
+
+export interface AttachmentChecked {
+  attachmentId: string;
+  contactId: string;
+  itemId: string;
+  contactStartedAt: number;
+  status: Exclude<AttachmentStatus, 'IN_PROGRESS'>;
 }
 
 export interface IdempotencyKey {
@@ -112,6 +130,8 @@ export interface AppendItemWrite {
   item: TranscriptItem;
   clock: ItemClockClaim;
   idempotency?: IdempotencyRecord;
+  /** The upload this item completes: it must still be `UPLOADING` (else `attachment-completed`), and becomes `IN_PROGRESS` on this item. */
+  completes?: { attachmentId: string };
 }
 
 export interface ParticipantLeftWrite {
@@ -137,6 +157,7 @@ export type ConflictReason =
   | 'idempotency-token-used' // another request with the same ClientToken won
   | 'source-already-used' // a persistent-chat source can seed only one chat
   | 'source-session-active' // a persistent-chat source whose session has not ended
+  | 'attachment-completed' // CompleteAttachmentUpload on an upload already completed
   | 'stale'; // an optimistic write lost a race (the chat moved on): read again and retry
 
 export class WriteConflict extends Error {
@@ -165,6 +186,24 @@ export interface ConnectionStore {
 export interface TranscriptFiles {
   put(key: string, file: TranscriptFile): Promise<void>;
   get(key: string): Promise<TranscriptFile | undefined>;
+}
+
+/**
+ * Attachment files in the one bucket. Clients upload and download them with pre-signed URLs; the
+ * service itself only looks at them (HEAD, the first bytes), moves a completed upload to where it is
+ * kept, and removes what is left behind.
+ */
+export interface AttachmentFiles {
+  /** A URL that accepts one PUT of exactly this content type and size, and the headers the PUT must carry. */
+  uploadUrl(key: string, file: { contentType: string; sizeInBytes: number }, expiresInSeconds: number): Promise<{ url: string; headers: Record<string, string> }>;
+  /** A URL that serves the file as a download under its name. */
+  downloadUrl(key: string, file: { name: string; contentType: string }, expiresInSeconds: number): Promise<string>;
+  /** The object's size and type; undefined when there is none. */
+  head(key: string): Promise<{ sizeInBytes: number; contentType?: string } | undefined>;
+  /** Up to `count` bytes from the start of the object. */
+  firstBytes(key: string, count: number): Promise<Uint8Array>;
+  copy(fromKey: string, toKey: string): Promise<void>;
+  delete(key: string): Promise<void>;
 }
 
 /** Amazon Connect's chat transcript file (Version 2019-08-26). */

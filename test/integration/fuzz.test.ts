@@ -7,6 +7,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import fc from 'fast-check';
 import { ROUTES, type RouteSpec } from '../../lambdas/routes';
+import { PDF, putToUrl, sendFile, startUpload } from '../support/attachments';
 import { INSTANCE, joinAgent, startChat } from '../support/chat';
 import { startTestServer, type TestServer } from '../support/local-server';
 
@@ -45,6 +46,9 @@ beforeAll(async () => {
   const ids = { InstanceId: INSTANCE, ContactId: chat.contactId };
   const widgetChat = await fetch(`${t.server.url}/widget/chat`, { method: 'POST', body: JSON.stringify({ DisplayName: 'W' }) });
   const { ResumeToken } = (await widgetChat.json()) as { ResumeToken: string };
+  const uploaded = await startUpload(t, chat, 'a.pdf', 'application/pdf', PDF.length);
+  await putToUrl(uploaded, PDF);
+  const attached = await sendFile(t, chat, 'b.pdf', 'application/pdf', PDF);
   templates = {
     'start-chat-contact': {
       body: { InstanceId: INSTANCE, ContactFlowId: 'f', ParticipantDetails: { DisplayName: 'x' }, Attributes: { a: 'b' }, SegmentAttributes: { s: { ValueMap: { m: { ValueString: 'v' } } } } },
@@ -70,6 +74,13 @@ beforeAll(async () => {
     'send-event': { body: { ContentType: 'application/vnd.amazonaws.connect.event.message.read', Content: '{"messageId":"m"}' }, required: [['ContentType']], bearer: agent.connectionToken },
     'get-transcript': { body: { MaxResults: 5 }, required: [], bearer: chat.connectionToken },
     'disconnect-participant': { body: {}, required: [], bearer: agent.connectionToken },
+    'start-attachment-upload': {
+      body: { ContentType: 'application/pdf', AttachmentSizeInBytes: 10, AttachmentName: 'c.pdf', ClientToken: 'c' },
+      required: [['ContentType'], ['AttachmentSizeInBytes'], ['AttachmentName'], ['ClientToken']],
+      bearer: chat.connectionToken,
+    },
+    'complete-attachment-upload': { body: { AttachmentIds: [uploaded.AttachmentId], ClientToken: 'c' }, required: [['AttachmentIds'], ['ClientToken']], bearer: chat.connectionToken },
+    'get-attachment': { body: { AttachmentId: attached }, required: [['AttachmentId']], bearer: chat.connectionToken },
     'widget-chat': { body: { DisplayName: 'x' }, required: [['DisplayName']] },
     'widget-forget': { body: { ResumeToken }, required: [['ResumeToken']] },
   };
@@ -115,10 +126,12 @@ const loneSurrogate = fc
   .tuple(fc.string({ maxLength: 20 }), fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff'), fc.string({ maxLength: 20 }))
   .map(([before, lone, after]) => before + lone + after);
 
-/** A value that breaks a member holding `valid`: another type, or for strings empty, far too long or not well-formed. */
+/** A value that breaks a member holding `valid`: another type, for strings empty, far too long or not well-formed, for sizes none or not whole. */
 function wrongValue(valid: unknown): fc.Arbitrary<unknown> {
   const otherTypes = [fc.integer(), fc.boolean(), fc.array(fc.string(), { maxLength: 3 })];
   if (typeof valid === 'string') return fc.oneof(...otherTypes, fc.constant({}), fc.constant(''), fc.string({ minLength: 33_000, maxLength: 40_000 }), loneSurrogate);
+  // A positive whole number would be a valid size, not a defect.
+  if (typeof valid === 'number') return fc.oneof(fc.integer({ max: 0 }), fc.double({ noInteger: true, noDefaultInfinity: true, noNaN: true }), ...otherTypes.slice(1), fc.string());
   return fc.oneof(...otherTypes, fc.string());
 }
 

@@ -1,7 +1,9 @@
 import { Readable } from 'node:stream';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { HttpRequest, HttpResponse } from '@smithy/protocol-http';
-import { objectRequest, S3Error, S3Objects, type S3ObjectsOptions, s3Signer } from '../../lambdas/stores/s3/objects';
+import { S3AttachmentFiles } from '../../lambdas/stores/s3/attachment-files';
+import { encodeKeySegment, objectRequest, S3Error, S3Objects, type S3ObjectsOptions, s3Signer } from '../../lambdas/stores/s3/objects';
 
 /**
  * Our S3 object client against the SDK's own: for the same object, `@aws-sdk/client-s3` and
@@ -24,10 +26,10 @@ const PLACES: (Omit<S3ObjectsOptions, 'credentials'> & { name: string })[] = [
 /** Headers only the SDK sends (its invocation bookkeeping); S3 ignores them, as it ignores the `x-id` query naming the operation. */
 const SDK_ONLY = ['amz-sdk-invocation-id', 'amz-sdk-request', 'x-amz-user-agent', 'user-agent', 'authorization'];
 
-/** What client-s3 sends for one call: captured at its transport, after signing. */
-async function sdkRequest(place: Omit<S3ObjectsOptions, 'credentials'>, command: PutObjectCommand | GetObjectCommand): Promise<HttpRequest> {
-  let sent: HttpRequest | undefined;
-  const client = new S3Client({
+type SdkCommand = PutObjectCommand | GetObjectCommand | HeadObjectCommand | CopyObjectCommand | DeleteObjectCommand;
+
+const sdkClient = (place: Omit<S3ObjectsOptions, 'credentials'>, requestHandler?: S3ObjectsOptions['requestHandler']) =>
+  new S3Client({
     region: place.region,
     endpoint: place.endpoint,
     forcePathStyle: place.forcePathStyle,
@@ -35,11 +37,17 @@ async function sdkRequest(place: Omit<S3ObjectsOptions, 'credentials'>, command:
     maxAttempts: 1,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: {
-      handle: async (request: HttpRequest) => {
-        sent = request;
-        return { response: new HttpResponse({ statusCode: 200, headers: {}, body: Readable.from([Buffer.from('{}')]) }) };
-      },
+    requestHandler,
+  });
+
+/** What client-s3 sends for one call: captured at its transport, after signing. */
+async function sdkRequest(place: Omit<S3ObjectsOptions, 'credentials'>, command: SdkCommand): Promise<HttpRequest> {
+  let sent: HttpRequest | undefined;
+  const client = sdkClient(place, {
+    handle: async (request: HttpRequest) => {
+      sent = request;
+      const body = command instanceof CopyObjectCommand ? '<CopyObjectResult><ETag>"e"</ETag></CopyObjectResult>' : '{}';
+      return { response: new HttpResponse({ statusCode: 200, headers: {}, body: Readable.from([Buffer.from(body)]) }) };
     },
   });
   await client.send(command as PutObjectCommand);
@@ -60,11 +68,16 @@ function unsigned(request: HttpRequest, { sdkOnly }: { sdkOnly: boolean }): Http
 }
 
 describe.each(PLACES)('S3Objects addresses and signs as client-s3 does: $name', (place) => {
-  test.each(KEYS)('PUT and GET %s', async (key) => {
+  test.each(KEYS)('PUT, GET, HEAD, ranged GET, copy and DELETE of %s', async (key) => {
     const body = JSON.stringify({ Version: '2019-08-26', Transcript: [{ Content: 'héllo' }] });
-    for (const [method, command] of [
-      ['PUT', new PutObjectCommand({ Bucket: place.bucket, Key: key, Body: body, ContentType: 'application/json' })],
-      ['GET', new GetObjectCommand({ Bucket: place.bucket, Key: key })],
+    const copySource = `/${place.bucket}/${key.split('/').map(encodeKeySegment).join('/')}`;
+    for (const [command, ourRequest] of [
+      [new PutObjectCommand({ Bucket: place.bucket, Key: key, Body: body, ContentType: 'application/json' }), objectRequest(place, 'PUT', key, { body, contentType: 'application/json' })],
+      [new GetObjectCommand({ Bucket: place.bucket, Key: key }), objectRequest(place, 'GET', key)],
+      [new HeadObjectCommand({ Bucket: place.bucket, Key: key }), objectRequest(place, 'HEAD', key)],
+      [new GetObjectCommand({ Bucket: place.bucket, Key: key, Range: 'bytes=0-4095' }), objectRequest(place, 'GET', key, undefined, { range: 'bytes=0-4095' })],
+      [new CopyObjectCommand({ Bucket: place.bucket, Key: `copy/${key}`, CopySource: copySource }), objectRequest(place, 'PUT', `copy/${key}`, undefined, { 'x-amz-copy-source': copySource })],
+      [new DeleteObjectCommand({ Bucket: place.bucket, Key: key }), objectRequest(place, 'DELETE', key)],
     ] as const) {
       const sdk = await sdkRequest(place, command);
       const date = signingDate(sdk);
@@ -75,7 +88,7 @@ describe.each(PLACES)('S3Objects addresses and signs as client-s3 does: $name', 
       expect(resigned.headers.authorization).toBe(sdk.headers.authorization);
 
       // The same request: URL and every header S3 reads, and so the same signature over them.
-      const ours = (await signer.sign(objectRequest(place, method, key, method === 'PUT' ? { body, contentType: 'application/json' } : undefined), { signingDate: date })) as HttpRequest;
+      const ours = (await signer.sign(ourRequest, { signingDate: date })) as HttpRequest;
       const theirs = (await signer.sign(unsigned(sdk, { sdkOnly: true }), { signingDate: date })) as HttpRequest;
       expect({ method: ours.method, protocol: ours.protocol, hostname: ours.hostname, port: ours.port, path: ours.path, query: ours.query }).toEqual({
         method: theirs.method,
@@ -87,6 +100,55 @@ describe.each(PLACES)('S3Objects addresses and signs as client-s3 does: $name', 
       });
       expect(lowerCased(ours.headers)).toEqual(lowerCased(theirs.headers));
     }
+  });
+});
+
+describe.each(PLACES)('attachment URLs are pre-signed as getSignedUrl of client-s3 signs them: $name', (place) => {
+  const signingDate = new Date('2026-11-24T13:05:00Z');
+  const files = new S3AttachmentFiles(new S3Objects({ ...place, credentials }), { ...place, credentials }, () => signingDate);
+  /** client-s3 without the `x-id` query parameter naming the operation, which S3 ignores (as for the requests above). */
+  const presigningClient = () => {
+    const client = sdkClient(place);
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        delete (args.request as HttpRequest).query['x-id'];
+        return next(args);
+      },
+      { step: 'build' },
+    );
+    return client;
+  };
+  /** A URL as S3 reads it: where, and every query parameter decoded. */
+  const parts = (url: string) => {
+    const parsed = new URL(url);
+    return { origin: parsed.origin, path: parsed.pathname, query: Object.fromEntries([...parsed.searchParams].sort(([a], [b]) => a.localeCompare(b))) };
+  };
+
+  test.each(KEYS)('the upload URL of %s signs its content type and length', async (key) => {
+    const ours = await files.uploadUrl(key, { contentType: 'image/png', sizeInBytes: 1234 }, 300);
+    const client = presigningClient();
+    const theirs = await getSignedUrl(client, new PutObjectCommand({ Bucket: place.bucket, Key: key, ContentType: 'image/png', ContentLength: 1234 }), {
+      expiresIn: 300,
+      signingDate,
+      signableHeaders: new Set(['content-type', 'content-length']),
+    });
+    client.destroy();
+    expect(parts(ours.url)).toEqual(parts(theirs));
+    expect(parts(ours.url).query['X-Amz-SignedHeaders']).toBe('content-length;content-type;host');
+    expect(ours.headers).toEqual({ 'Content-Type': 'image/png' });
+  });
+
+  test.each(KEYS)('the download URL of %s names the file', async (key) => {
+    const name = 'Screen shot é "1".png';
+    const ours = await files.downloadUrl(key, { name, contentType: 'image/png' }, 60);
+    const client = presigningClient();
+    const disposition = `attachment; filename="Screen shot _ _1_.png"; filename*=UTF-8''${encodeKeySegment(name)}`;
+    const theirs = await getSignedUrl(client, new GetObjectCommand({ Bucket: place.bucket, Key: key, ResponseContentDisposition: disposition, ResponseContentType: 'image/png' }), {
+      expiresIn: 60,
+      signingDate,
+    });
+    client.destroy();
+    expect(parts(ours)).toEqual(parts(theirs));
   });
 });
 
@@ -139,6 +201,16 @@ describe('S3Objects answers and retries', () => {
     const objects = new S3Objects({ ...options, requestHandler: transport });
     await expect(objects.get('a/b.json')).rejects.toMatchObject({ code: 'NoSuchBucket' });
     await expect(objects.put('a/b.json', '{}', 'application/json')).rejects.toMatchObject({ code: 'NoSuchBucket' });
+  });
+
+  test('HEAD: a missing key is a bare 404 and reads as undefined', async () => {
+    const transport = scripted([404]);
+    await expect(new S3Objects({ ...options, requestHandler: transport }).head('a/b.png')).resolves.toBeUndefined();
+  });
+
+  test('a copy that S3 failed after answering 200 is an error', async () => {
+    const transport = scripted([[200, errorBody('InternalError')]]);
+    await expect(new S3Objects({ ...options, requestHandler: transport }).copy('a/b.png', 'c/d.png')).rejects.toMatchObject({ code: 'InternalError' });
   });
 
   test('after the last try the last failure is thrown', async () => {

@@ -9,10 +9,11 @@ import {
   type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { ChatSession, Contact, ContactRef, Receipt, TokenGrant, TranscriptItem } from '../../domain/model';
+import type { Attachment, ChatSession, Contact, ContactRef, Receipt, TokenGrant, TranscriptItem } from '../../domain/model';
 import {
   type AddParticipantWrite,
   type AppendItemWrite,
+  type AttachmentChecked,
   type ConflictReason,
   type ContactStore,
   type EndSessionWrite,
@@ -151,12 +152,77 @@ export class DynamoContactStore implements ContactStore {
     await this.transact([this.grantStep({ tokenHash, grant })]);
   }
 
-  async appendItem({ contactId, item, clock, idempotency }: AppendItemWrite): Promise<void> {
+  async appendItem({ contactId, item, clock, idempotency, completes }: AppendItemWrite): Promise<void> {
     await this.transact([
       this.claimClock(clock, contactId),
       this.putItem(contactId, item),
       ...this.idempotencySteps(idempotency),
+      ...(completes ? [this.completeAttachment(completes.attachmentId, contactId, item.Id)] : []),
     ]);
+  }
+
+  getAttachment(attachmentId: string) {
+    return this.get<Attachment>(keys.attachment(attachmentId));
+  }
+
+  async startAttachment(attachment: Attachment, expiresAt: number, idempotency?: IdempotencyRecord): Promise<void> {
+    const item = { ...withKey(keys.attachment(attachment.attachmentId), attachment), [TTL_ATTRIBUTE]: Math.ceil(expiresAt / 1000) };
+    await this.transact([this.put(item, 'already-exists'), ...this.idempotencySteps(idempotency)]);
+  }
+
+  async attachmentChecked({ attachmentId, contactId, itemId, contactStartedAt, status }: AttachmentChecked): Promise<boolean> {
+    const record: Step = {
+      item: {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.attachment(attachmentId),
+          UpdateExpression: 'SET #status = :status, contactStartedAt = :started',
+          ConditionExpression: '#status = :checking',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':status': status, ':started': contactStartedAt, ':checking': 'IN_PROGRESS' },
+        },
+      },
+      conflict: 'attachment-completed',
+    };
+    const onItem: Step = {
+      item: {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.item(contactId, itemId),
+          UpdateExpression: 'SET Attachments[0].#status = :status',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#status': 'Status' },
+          ExpressionAttributeValues: { ':status': status },
+        },
+      },
+      conflict: 'contact-not-active',
+    };
+    try {
+      await this.transact([record, onItem]);
+      return true;
+    } catch (error) {
+      // The contact's transcript file was written (and its items removed) while the file was checked.
+      if (!(error instanceof WriteConflict && error.reason === 'contact-not-active')) throw error;
+      await this.transact([record]);
+      return false;
+    }
+  }
+
+  /** An upload becomes the attachment of this item, once: only while it is still uploading. */
+  private completeAttachment(attachmentId: string, contactId: string, itemId: string): Step {
+    return {
+      item: {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.attachment(attachmentId),
+          UpdateExpression: 'SET #status = :checking, itemId = :item, contactId = :contact REMOVE #ttl',
+          ConditionExpression: '#status = :uploading',
+          ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':checking': 'IN_PROGRESS', ':item': itemId, ':contact': contactId, ':uploading': 'UPLOADING' },
+        },
+      },
+      conflict: 'attachment-completed',
+    };
   }
 
   async participantLeft({ contactId, participants, item, clock }: ParticipantLeftWrite): Promise<void> {

@@ -15,6 +15,8 @@ export const keys = {
   connection: (connectionId: string) => ({ pk: `CONNECTION#${connectionId}`, sk: 'CONNECTION' }),
   /** Something done once only (a participant told that its chat was rehydrated). */
   once: (key: string) => ({ pk: `ONCE#${key}`, sk: 'ONCE' }),
+  /** An attachment, by its id: GetAttachment reads it to find the file and to check the reader's line. */
+  attachment: (attachmentId: string) => ({ pk: `ATTACHMENT#${attachmentId}`, sk: 'ATTACHMENT' }),
   /** A used WebSocket URL, kept until it would have expired anyway. */
   websocketUrl: (urlId: string) => ({ pk: `WSURL#${urlId}`, sk: 'WSURL' }),
   idempotency: ({ operation, instanceId, clientToken }: IdempotencyKey) => ({
