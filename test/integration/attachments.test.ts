@@ -5,7 +5,7 @@ import {
   StartAttachmentUploadCommand,
   ValidationException,
 } from '@aws-sdk/client-connectparticipant';
-import { type Connected, INSTANCE, joinAgent, startChat } from '../support/chat';
+import { type Connected, INSTANCE, joinAgent, leave, pageBack, startChat, transfer } from '../support/chat';
 import { attachmentItems, complete, download, PDF, PNG, putToUrl, sendFile, startUpload } from '../support/attachments';
 import { startTestServer, type TestServer } from '../support/local-server';
 import { CreateParticipantCommand } from '@aws-sdk/client-connect';
@@ -215,6 +215,66 @@ describe('whose attachment', () => {
     await expect(complete(t, agent, upload.AttachmentId!)).rejects.toBeInstanceOf(ValidationException);
     await complete(t, customer, upload.AttachmentId!);
     expect((await download(t, agent, upload.AttachmentId!)).bytes.equals(PDF)).toBe(true);
+  });
+});
+
+describe('kept across every continuation of a chat', () => {
+  /** A past chat: C1 (the customer sends a file), C2 (the agent sends one), C3 a survey (the customer sends one); then it ends. */
+  async function pastChat(tag: string) {
+    const customer = await startChat(t);
+    const c1 = customer.contactId;
+    const onC1 = await sendFile(t, customer, `${tag}-c1.pdf`, 'application/pdf', Buffer.concat([PDF, Buffer.from(`${tag} c1`)]));
+    const c2 = await transfer(t, c1, 'queue-2');
+    const agent = await joinAgent(t, c2, 'a2');
+    const onC2 = await sendFile(t, agent, `${tag}-c2.png`, 'image/png', Buffer.concat([PNG, Buffer.from(`${tag} c2`)]));
+    const c3 = await transfer(t, c2);
+    const onC3 = await sendFile(t, customer, `${tag}-c3.txt`, 'text/plain', Buffer.from(`${tag} c3 survey`));
+    await leave(t, customer);
+    return { c1, c2, c3, files: { c1: onC1, c2: onC2, c3: onC3 } };
+  }
+  const continueFrom = (RehydrationType: 'ENTIRE_PAST_SESSION' | 'FROM_SEGMENT', SourceContactId: string) => startChat(t, { PersistentChat: { RehydrationType, SourceContactId } });
+  const attachmentsOf = (pages: Awaited<ReturnType<typeof pageBack>>) =>
+    pages.flat().filter((item) => item.Type === 'ATTACHMENT').map((item) => ({ id: item.Attachments![0]!.AttachmentId, contact: item.RelatedContactId ?? item.ContactId, status: item.Attachments![0]!.Status }));
+
+  it('ENTIRE_PAST_SESSION: paging back shows every past file, and the new chat downloads each, byte for byte', async () => {
+    const past = await pastChat('eps');
+    const now = await continueFrom('ENTIRE_PAST_SESSION', past.c1);
+    expect(attachmentsOf(await pageBack(t, now, 3))).toEqual([
+      { id: past.files.c3, contact: past.c3, status: 'APPROVED' },
+      { id: past.files.c2, contact: past.c2, status: 'APPROVED' },
+      { id: past.files.c1, contact: past.c1, status: 'APPROVED' },
+    ]);
+    expect((await download(t, now, past.files.c1)).bytes.toString()).toContain('eps c1');
+    expect((await download(t, now, past.files.c2)).bytes.toString()).toContain('eps c2');
+    expect((await download(t, now, past.files.c3)).bytes.toString()).toBe('eps c3 survey');
+  });
+
+  it('FROM_SEGMENT: the segments of the line, and not the one the continuation dropped', async () => {
+    const past = await pastChat('fs');
+    const now = await continueFrom('FROM_SEGMENT', past.c2);
+    expect(attachmentsOf(await pageBack(t, now, 100)).map((file) => file.id)).toEqual([past.files.c2, past.files.c1]);
+    expect((await download(t, now, past.files.c2)).bytes.toString()).toContain('fs c2');
+    expect((await download(t, now, past.files.c1)).bytes.toString()).toContain('fs c1');
+    await expect(download(t, now, past.files.c3)).rejects.toBeInstanceOf(AccessDeniedException);
+  });
+
+  it('cumulatively, chat after chat, and never into another branch of the line or another customer’s', async () => {
+    const past = await pastChat('cum');
+    const second = await continueFrom('ENTIRE_PAST_SESSION', past.c1);
+    const onSecond = await sendFile(t, second, 'second.pdf', 'application/pdf', PDF);
+    await leave(t, second);
+    const third = await continueFrom('ENTIRE_PAST_SESSION', second.contactId);
+    for (const id of [onSecond, past.files.c1, past.files.c2, past.files.c3]) expect((await download(t, third, id)).size).toBeGreaterThan(0);
+
+    // Another chat continued from the same past chat's C2: a branch beside `second`, sharing C1 and C2 only.
+    const branch = await continueFrom('FROM_SEGMENT', past.c2);
+    const onBranch = await sendFile(t, branch, 'branch.pdf', 'application/pdf', PDF);
+    await expect(download(t, third, onBranch)).rejects.toBeInstanceOf(AccessDeniedException);
+    await expect(download(t, branch, onSecond)).rejects.toBeInstanceOf(AccessDeniedException);
+    expect((await download(t, branch, past.files.c1)).size).toBeGreaterThan(0);
+
+    const stranger = await startChat(t);
+    for (const id of [onSecond, onBranch, past.files.c1]) await expect(download(t, stranger, id)).rejects.toBeInstanceOf(AccessDeniedException);
   });
 });
 
