@@ -74,6 +74,7 @@ export function wire(config: Config, clients: Clients, keyMaterial: KeyMaterial,
     accountId: config.accountId,
     prefix: config.transcriptPrefix,
     warn: log.warn,
+    now,
   });
   const contacts = new Contacts({ store, keys, transcripts, push, now });
   const participants = new Participants({ store, keys, contacts, push, now });

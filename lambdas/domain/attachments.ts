@@ -16,8 +16,10 @@ import { type AttachmentFiles, type ContactStore, WriteConflict } from '../store
 export const UPLOAD_URL_SECONDS = 300;
 /** GetAttachment's UrlExpiryInSeconds: 5 to 300, as the model allows; 300 when not given. */
 export const DOWNLOAD_URL_SECONDS = { min: 5, max: 300, default: 300 } as const;
-/** An upload never completed: its record expires after this (the bucket's lifecycle rule removes its bytes after a day). */
-export const UPLOAD_RECORD_TTL_MS = 2 * 24 * 60 * 60 * 1000;
+/** An upload not completed within a day is abandoned: the bucket's lifecycle rule removes its bytes (pending prefix, 1 day). */
+export const ABANDONED_AFTER_MS = 24 * 60 * 60 * 1000;
+/** Its record expires a week after it started (by then the lifecycle rule, or the local sweep, has removed the bytes). */
+export const UPLOAD_RECORD_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 /**
  * How far back along the customer's line GetAttachment looks for the chat an attachment was sent
  * in: one store read per chat (records of ended chats are cached per container). Amazon Connect
@@ -26,12 +28,12 @@ export const UPLOAD_RECORD_TTL_MS = 2 * 24 * 60 * 60 * 1000;
 export const MAX_CHATS_BACK = 100;
 
 export interface AttachmentsDeps {
-  store: Pick<ContactStore, 'getAttachment' | 'startAttachment' | 'attachmentChecked' | 'getContact' | 'getIdempotencyRecord'>;
+  store: Pick<ContactStore, 'getAttachment' | 'startAttachment' | 'attachmentChecked' | 'getContact' | 'getIdempotencyRecord' | 'abandonedUploads' | 'forgetUpload'>;
   files: AttachmentFiles;
   check: AttachmentCheck;
   participants: Pick<Participants, 'post'>;
   /** Reads (and caches) the records of past contacts along the line. */
-  transcripts: Pick<Transcripts, 'record'>;
+  transcripts: Pick<Transcripts, 'record' | 'archiveOrWarn'>;
   push: ChatPush;
   keys: KeyRing;
   settings: AttachmentSettings;
@@ -151,6 +153,20 @@ export class Attachments {
     };
   }
 
+  /**
+   * Removes uploads started more than a day ago and never completed, their bytes and their record.
+   * On AWS the bucket's lifecycle rule on the pending prefix does this (and the record expires by
+   * TTL); the local server, whose S3 has no lifecycle rules, calls this when it starts.
+   */
+  async sweep(): Promise<number> {
+    const abandoned = await this.deps.store.abandonedUploads(this.deps.now() - ABANDONED_AFTER_MS);
+    for (const upload of abandoned) {
+      await this.deps.files.delete(upload.uploadKey);
+      await this.deps.store.forgetUpload(upload.attachmentId);
+    }
+    return abandoned.length;
+  }
+
   /** Where an upload lands: under a prefix of its own, which the bucket's lifecycle rule empties of what is never completed. */
   uploadKey(instanceId: string, attachmentId: string): string {
     return `${this.deps.prefix}/PendingAttachments/${encodeURIComponent(instanceId)}/${attachmentId}`;
@@ -187,19 +203,28 @@ export class Attachments {
   private async checkContent(session: ChatSession, attachment: Attachment, { item, contactId }: Appended): Promise<void> {
     let status: Exclude<AttachmentStatus, 'IN_PROGRESS'>;
     try {
-      status = await this.deps.check.check(attachment);
+      const { attachmentId, instanceId, key, name, contentType, sizeInBytes } = attachment;
+      status = await this.deps.check.check({ attachmentId, instanceId, key, name, contentType, sizeInBytes });
     } catch (error) {
       this.deps.warn('attachment check failed; the file is rejected', { attachmentId: attachment.attachmentId, error: String(error) });
       status = 'REJECTED';
     }
     // The contact's start: GetAttachment from a later chat tells by it whether the contact is on the reader's line.
-    const contact = await this.deps.store.getContact(contactId);
-    if (!contact) throw new Error(`contact ${contactId} is missing`);
+    const contact = await this.contact(contactId);
     const checked = { attachmentId: attachment.attachmentId, contactId, itemId: item.Id, contactStartedAt: contact.initiationTimestamp, status };
     if (!(await this.deps.store.attachmentChecked(checked))) {
       this.deps.warn('attachment checked after its contact was archived; its transcript file keeps IN_PROGRESS', { attachmentId: attachment.attachmentId, status });
     }
     await this.deps.push.toChat(session.initialContactId, itemFrames(session.initialContactId, contactId, [withAttachmentStatus(item, status)]));
+    // The contact ended while its file was checked: its transcript file waited for this verdict.
+    const now = await this.contact(contactId);
+    if (now.state === 'ENDED' && !now.attachmentsInCheck) await this.deps.transcripts.archiveOrWarn(now);
+  }
+
+  private async contact(contactId: string) {
+    const contact = await this.deps.store.getContact(contactId);
+    if (!contact) throw new Error(`contact ${contactId} is missing`);
+    return contact;
   }
 
   /**

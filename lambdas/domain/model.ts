@@ -50,6 +50,11 @@ export interface Contact {
   customerId?: string;
   /** Set once the ended contact's transcript file is durable in S3; its items then live only there. */
   transcriptKey?: string;
+  /**
+   * Attachments sent on this contact whose content check has not finished: the transcript file
+   * waits for them, so that it carries their verdict (their items stay in the table until then).
+   */
+  attachmentsInCheck?: number;
   /** Set when this contact seeded a persistent chat: that chat's first contact (a source seeds only one). */
   persistentChatSourceOf?: string;
   /**

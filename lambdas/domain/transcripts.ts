@@ -18,7 +18,14 @@ export interface TranscriptsDeps {
   /** Key prefix, `connect` as Amazon Connect writes it. */
   prefix: string;
   warn: (message: string, fields: Record<string, unknown>) => void;
+  now?: () => number;
 }
+
+/**
+ * How long an ended contact's file waits for attachment checks still running: a check runs within
+ * one CompleteAttachmentUpload call, so one that has not finished by then never will (the process died).
+ */
+export const ATTACHMENT_CHECK_WAIT_MS = 15 * 60 * 1000;
 
 /** Transcript files never change once written: keep the newest few hundred parsed per container. */
 const FILE_CACHE_SIZE = 256;
@@ -59,6 +66,9 @@ export class Transcripts {
    */
   async archive(contact: Contact): Promise<void> {
     if (contact.state !== 'ENDED' || contact.transcriptKey) return;
+    // The check that finishes last writes the file (Attachments.complete); until then reads serve the table.
+    const now = (this.deps.now ?? Date.now)();
+    if (contact.attachmentsInCheck && now - (contact.disconnectTimestamp ?? 0) < ATTACHMENT_CHECK_WAIT_MS) return;
     const items = await this.allTableItems(contact.contactId);
     const participants = new Set(items.map((item) => item.ParticipantId).filter((id): id is string => !!id));
     const file: TranscriptFile = {

@@ -37,6 +37,8 @@ export interface LocalServerOptions {
   now?: () => number;
   /** Which files chats may carry; from ATTACHMENT_EXTENSIONS and ATTACHMENT_MAX_SIZE_BYTES when not given. */
   attachments?: AttachmentSettings;
+  /** What decides whether a file may be downloaded (a malware scanner); the content sniffing of SniffingCheck when not given. */
+  attachmentCheck?: Parameters<typeof withAttachments>[2];
 }
 
 export interface LocalServer {
@@ -126,9 +128,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     stops.unshift(() => websockets.stop());
     const { port } = server.address() as AddressInfo;
     config.websocketUrl = `ws://127.0.0.1:${port}${WEBSOCKET_PATH}`;
-    const deps = withAttachments(wire(config, clients, keyMaterial, log, { transport: websockets, now: options.now }), s3);
+    const deps = withAttachments(wire(config, clients, keyMaterial, log, { transport: websockets, now: options.now }), s3, options.attachmentCheck);
     const recovered = await deps.transcripts.recover();
     if (recovered) log.info('wrote transcript files left unwritten by an earlier stop', { contacts: recovered });
+    // No lifecycle rules in s3rver: uploads never completed are removed here, after a day, as the stack's rule does.
+    const swept = await deps.attachments.sweep();
+    if (swept) log.info('removed attachment uploads never completed', { uploads: swept });
     const depsReady = Promise.resolve(deps);
     websockets.attach(
       server,

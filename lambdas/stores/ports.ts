@@ -55,6 +55,10 @@ export interface ContactStore {
    * was written meanwhile): the record holds the verdict then.
    */
   attachmentChecked(checked: AttachmentChecked): Promise<boolean>;
+  /** Uploads started before `before` and never completed: a full scan, for the local server's sweep. */
+  abandonedUploads(before: number): Promise<Attachment[]>;
+  /** Forgets an upload that was never completed (only while it is still `UPLOADING`). */
+  forgetUpload(attachmentId: string): Promise<void>;
 }
 
 export interface AttachmentChecked {

@@ -8,8 +8,8 @@ import {
 import { type Connected, INSTANCE, joinAgent, leave, pageBack, startChat, transfer } from '../support/chat';
 import { attachmentItems, complete, download, PDF, PNG, putToUrl, sendFile, startUpload } from '../support/attachments';
 import { startTestServer, type TestServer } from '../support/local-server';
-import { CreateParticipantCommand } from '@aws-sdk/client-connect';
-import { FrameClient, websocketConnection } from '../support/websocket';
+import { DynamoContactStore } from '../../lambdas/stores/dynamodb/contact-store';
+import { watchChat } from '../support/websocket';
 
 let t: TestServer;
 let clock = 0;
@@ -20,15 +20,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 afterEach(() => (clock = 0));
-
-/** Another agent on the contact, watching its subscribed socket. */
-async function watch(contactId: string): Promise<FrameClient> {
-  const joined = await t.connect.send(new CreateParticipantCommand({ InstanceId: INSTANCE, ContactId: contactId, ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: 'Watcher' } }));
-  const socket = await FrameClient.open((await websocketConnection(t, joined.ParticipantCredentials!.ParticipantToken!)).url);
-  socket.send({ topic: 'aws/subscribe', content: { topics: ['aws/chat'] } });
-  await socket.next((frame) => frame.topic === 'aws/subscribe');
-  return socket;
-}
 
 /** The raw participant API: what a client other than the SDK sends. */
 async function raw(path: string, token: string, body: unknown) {
@@ -61,7 +52,7 @@ describe('a file, round trip', () => {
   });
 
   it('a file PUT to the URL and completed comes back byte for byte, its item in the transcript and pushed to everyone', async () => {
-    const socket = await watch(customer.contactId);
+    const socket = await watchChat(t, INSTANCE, customer.contactId);
     const bytes = Buffer.concat([PNG, Buffer.from([0, 1, 2, 250, 251, 252, 253, 254, 255])]);
     const attachmentId = await sendFile(t, customer, 'screen shot é.png', 'image/png', bytes);
 
@@ -301,4 +292,23 @@ test('the SDK and the model agree: ClientToken is filled in by the SDK when the 
     new StartAttachmentUploadCommand({ ConnectionToken: customer.connectionToken, AttachmentName: 'n.txt', ContentType: 'text/plain', AttachmentSizeInBytes: 2 } as never),
   );
   expect(upload.AttachmentId).toBeDefined();
+});
+
+test('an upload never completed is removed after a day (the local server sweeps at start; the stack has a lifecycle rule)', async () => {
+  const customer = await startChat(t);
+  const kept = await sendFile(t, customer, 'kept.pdf', 'application/pdf', PDF);
+  const abandoned = await startUpload(t, customer, 'abandoned.pdf', 'application/pdf', PDF.length);
+  await putToUrl(abandoned, PDF);
+  const pendingKey = `connect/PendingAttachments/${INSTANCE}/${abandoned.AttachmentId}`;
+  expect(await t.server.clients.s3.head(pendingKey)).toMatchObject({ contentLength: PDF.length });
+
+  await t.restart(); // not a day yet: nothing goes
+  expect(await t.server.clients.s3.head(pendingKey)).toBeDefined();
+  clock = 24 * 60 * 60 * 1000 + 60_000;
+  await t.restart();
+  expect(await t.server.clients.s3.head(pendingKey)).toBeUndefined();
+  const store = new DynamoContactStore(t.server.clients.db, t.server.config.tableName);
+  expect(await store.getAttachment(abandoned.AttachmentId!)).toBeUndefined();
+  // A completed attachment is not an upload: kept.
+  expect(await t.server.clients.s3.head((await store.getAttachment(kept))!.key)).toMatchObject({ contentLength: PDF.length });
 });

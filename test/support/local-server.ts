@@ -32,7 +32,7 @@ export const participantClient = (endpoint: string) =>
     maxAttempts: 1,
   });
 
-export async function startTestServer(options: Pick<LocalServerOptions, 'webDir' | 'now' | 'attachments'> = {}): Promise<TestServer> {
+export async function startTestServer(options: Pick<LocalServerOptions, 'webDir' | 'now' | 'attachments' | 'attachmentCheck'> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'persistent-chat-test-'));
   const harness = {} as TestServer;
   const open = async () => {

@@ -1,3 +1,4 @@
+import { CreateParticipantCommand } from '@aws-sdk/client-connect';
 import { CreateParticipantConnectionCommand } from '@aws-sdk/client-connectparticipant';
 import WebSocket from 'ws';
 import type { TestServer } from './local-server';
@@ -99,4 +100,13 @@ export async function websocketConnection(t: TestServer, participantToken: strin
     new CreateParticipantConnectionCommand({ ParticipantToken: participantToken, Type: ['WEBSOCKET', 'CONNECTION_CREDENTIALS'] }),
   );
   return { url: response.Websocket!.Url!, expiry: response.Websocket!.ConnectionExpiry!, connectionToken: response.ConnectionCredentials!.ConnectionToken! };
+}
+
+/** An agent joined to the contact only to watch: its subscribed socket, receiving every `aws/chat` frame of the chat. */
+export async function watchChat(t: TestServer, instanceId: string, contactId: string): Promise<FrameClient> {
+  const joined = await t.connect.send(new CreateParticipantCommand({ InstanceId: instanceId, ContactId: contactId, ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: 'Watcher' } }));
+  const socket = await FrameClient.open((await websocketConnection(t, joined.ParticipantCredentials!.ParticipantToken!)).url);
+  socket.send({ topic: 'aws/subscribe', content: { topics: ['aws/chat'] } });
+  await socket.next((frame) => frame.topic === 'aws/subscribe');
+  return socket;
 }

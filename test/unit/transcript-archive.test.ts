@@ -1,6 +1,6 @@
 import { eventItem, messageItem } from '../../lambdas/domain/items';
 import type { Contact, TranscriptItem } from '../../lambdas/domain/model';
-import { Transcripts, type TranscriptsDeps } from '../../lambdas/domain/transcripts';
+import { ATTACHMENT_CHECK_WAIT_MS, Transcripts, type TranscriptsDeps } from '../../lambdas/domain/transcripts';
 import type { ItemRange, TranscriptFile } from '../../lambdas/stores/ports';
 
 const customer = { participantId: 'p1', role: 'CUSTOMER' as const, displayName: 'Ann', joinedAt: 0 };
@@ -90,6 +90,19 @@ describe('archiving a contact transcript', () => {
     expect(files.size).toBe(1);
     expect(table.items).toEqual([]);
     expect(await transcripts.recover()).toBe(0);
+  });
+
+  it('waits for attachment checks still running on the contact, but not past ATTACHMENT_CHECK_WAIT_MS', async () => {
+    const { deps, table, files } = world(false);
+    let now = start + 1000;
+    const transcripts = new Transcripts({ ...deps, now: () => now });
+    const checking = { ...contact, disconnectTimestamp: start, attachmentsInCheck: 1 };
+    await transcripts.archive(checking);
+    expect(files.size).toBe(0);
+    expect(table.archivedKey).toBeUndefined();
+    now = start + ATTACHMENT_CHECK_WAIT_MS; // the check died with its process
+    await transcripts.archive(checking);
+    expect(files.size).toBe(1);
   });
 
   it('never archives an active contact', async () => {

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -157,7 +158,7 @@ export class DynamoContactStore implements ContactStore {
       this.claimClock(clock, contactId),
       this.putItem(contactId, item),
       ...this.idempotencySteps(idempotency),
-      ...(completes ? [this.completeAttachment(completes.attachmentId, contactId, item.Id)] : []),
+      ...(completes ? [this.completeAttachment(completes.attachmentId, contactId, item.Id), this.countCheck(contactId, 1)] : []),
     ]);
   }
 
@@ -198,14 +199,61 @@ export class DynamoContactStore implements ContactStore {
       conflict: 'contact-not-active',
     };
     try {
-      await this.transact([record, onItem]);
+      await this.transact([record, onItem, this.countCheck(contactId, -1)]);
       return true;
     } catch (error) {
-      // The contact's transcript file was written (and its items removed) while the file was checked.
+      // The item left the table: its contact's file was written anyway, after waiting its longest for this check.
       if (!(error instanceof WriteConflict && error.reason === 'contact-not-active')) throw error;
-      await this.transact([record]);
+      await this.transact([record, this.countCheck(contactId, -1)]);
       return false;
     }
+  }
+
+  async abandonedUploads(before: number): Promise<Attachment[]> {
+    const items = await readPages((startKey) =>
+      this.db.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'sk = :attachment AND #status = :uploading AND startedAt < :before',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':attachment': 'ATTACHMENT', ':uploading': 'UPLOADING', ':before': before },
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    );
+    return items.map((item) => toRecord<Attachment>(item));
+  }
+
+  async forgetUpload(attachmentId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.attachment(attachmentId),
+          ConditionExpression: '#status = :uploading',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':uploading': 'UPLOADING' },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error; // completed meanwhile: kept
+    }
+  }
+
+  /** The contact's count of attachments in check (its transcript file waits for them). */
+  private countCheck(contactId: string, by: 1 | -1): Step {
+    return {
+      item: {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.contact(contactId),
+          UpdateExpression: 'ADD attachmentsInCheck :by',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':by': by },
+        },
+      },
+      conflict: 'already-exists',
+    };
   }
 
   /** An upload becomes the attachment of this item, once: only while it is still uploading. */
