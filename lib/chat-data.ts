@@ -1,11 +1,12 @@
 import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, type IBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { CfnRotationSchedule, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { attachmentKeys } from '../lambdas/domain/attachments';
 import { TABLE_KEYS, TTL_ATTRIBUTE } from '../lambdas/stores/dynamodb/table';
 import { ChatFunction } from './chat-function';
 import { acknowledgeWildcardResource } from './nag';
@@ -17,6 +18,9 @@ export interface ChatDataProps {
   /** Use this existing bucket instead of making one. */
   transcriptBucketName?: string;
   keyRotationDays: number;
+  transcriptPrefix: string;
+  /** Browser origins that PUT attachments to their pre-signed URLs and GET them (the bucket's CORS). */
+  corsAllowOrigins: string[];
 }
 
 /** Where the service keeps its state: the one table, the one transcript bucket, the signing key ring. */
@@ -51,6 +55,32 @@ export class ChatData extends Construct {
           objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
           versioned: true,
           removalPolicy,
+          lifecycleRules: [
+            {
+              // Attachment uploads never completed (CompleteAttachmentUpload copies the others out): gone after a day.
+              id: 'AbandonedAttachmentUploads',
+              prefix: attachmentKeys(props.transcriptPrefix).uploads,
+              expiration: Duration.days(1),
+              noncurrentVersionExpiration: Duration.days(1),
+              abortIncompleteMultipartUploadAfter: Duration.days(1),
+            },
+            {
+              // Completed uploads are deleted from the pending prefix at once; their versions go too, and the delete markers after them.
+              id: 'AttachmentUploadMarkers',
+              prefix: attachmentKeys(props.transcriptPrefix).uploads,
+              expiredObjectDeleteMarker: true,
+            },
+          ],
+          // Browsers PUT attachments to pre-signed URLs and GET them; the URL is the credential, no cookies.
+          cors: [
+            {
+              allowedMethods: [HttpMethods.PUT, HttpMethods.GET, HttpMethods.HEAD],
+              allowedOrigins: props.corsAllowOrigins,
+              allowedHeaders: ['content-type'],
+              exposedHeaders: ['content-length', 'content-type', 'content-disposition', 'etag'],
+              maxAge: 3000,
+            },
+          ],
         });
     if (this.bucket instanceof Bucket) {
       Validations.of(this.bucket).acknowledge({

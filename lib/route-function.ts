@@ -2,6 +2,8 @@ import { type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { AttachmentSettings } from '../lambdas/domain/attachment-types';
+import { attachmentKeys } from '../lambdas/domain/attachments';
 import type { RouteAccess, TableDeletion } from '../lambdas/routes';
 import { ChatFunction } from './chat-function';
 import type { ChatData } from './chat-data';
@@ -25,6 +27,7 @@ export interface RouteFunctionProps {
   widgetContactFlowId: string;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
+  attachments: AttachmentSettings;
 }
 
 /**
@@ -49,12 +52,15 @@ export function routeFunction(scope: Construct, id: string, handler: string, acc
       WIDGET_CONTACT_FLOW_ID: props.widgetContactFlowId,
       CORS_ALLOW_ORIGINS: props.corsAllowOrigins.join(','),
       ...(props.push && { WEBSOCKET_URL: props.push.url }),
+      ATTACHMENT_EXTENSIONS: props.attachments.extensions.join(','),
+      ATTACHMENT_MAX_SIZE_BYTES: String(props.attachments.maxSizeInBytes),
     },
   });
   fn.node.addDependency(data.signingKeyReady);
 
   Grant.addToPrincipal({ grantee: fn, actions: tableActions(access, props.push !== undefined), resourceArns: [data.table.tableArn] });
   if (access.bucket) grantTranscripts(fn, access.bucket, props);
+  if (access.attachments) grantAttachments(fn, access.attachments, props);
   if (access.push && props.push) props.push.grantPush(fn);
   data.grantSigningKey(fn, 'secretsmanager:GetSecretValue');
   return fn;
@@ -87,15 +93,39 @@ export function tableActions(access: RouteAccess, websocket: boolean): string[] 
  * readers look for a past contact's file first and go to the table when it is not written yet.
  */
 function grantTranscripts(fn: ChatFunction, access: 'read' | 'readwrite', { data, transcriptPrefix }: RouteFunctionProps): void {
-  const objects = data.bucket.arnForObjects(transcriptPrefix ? `${transcriptPrefix}/*` : '*');
+  const objects = data.bucket.arnForObjects(`${transcriptPrefix ? `${transcriptPrefix}/` : ''}*/ChatTranscripts/*`);
   const actions = access === 'readwrite' ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject'];
   Grant.addToPrincipal({ grantee: fn, actions, resourceArns: [objects] });
   Grant.addToPrincipal({ grantee: fn, actions: ['s3:ListBucket'], resourceArns: [data.bucket.bucketArn] });
   acknowledgeWildcardResource(
     fn.role!,
     objects,
-    'Transcript files are one object per contact segment, named by contact id and date under the transcript prefix: the grant covers that prefix of the one bucket.',
+    'Transcript files are one object per contact segment, named by contact id and date under <prefix>/<instance>/ChatTranscripts/: the grant covers those folders of the one bucket.',
   );
+}
+
+/**
+ * Attachment functions sign URLs with their own role: exactly the object actions those URLs and
+ * their checks use, on the attachment keys only. ListBucket (S3's 404 for an upload not there yet)
+ * comes with their transcript grant.
+ */
+function grantAttachments(fn: ChatFunction, use: NonNullable<RouteAccess['attachments']>, { data, transcriptPrefix }: RouteFunctionProps): void {
+  const keys = attachmentKeys(transcriptPrefix);
+  const uploads = data.bucket.arnForObjects(`${keys.uploads}*`);
+  const kept = data.bucket.arnForObjects(keys.keptPattern);
+  const grants: Record<typeof use, [string[], string][]> = {
+    upload: [[['s3:PutObject'], uploads]],
+    // HEAD and the copy's source are GetObject; the copy is PutObject at the kept key; the upload then goes.
+    complete: [
+      [['s3:GetObject', 's3:DeleteObject'], uploads],
+      [['s3:GetObject', 's3:PutObject'], kept],
+    ],
+    download: [[['s3:GetObject'], kept]],
+  };
+  for (const [actions, objects] of grants[use]) {
+    Grant.addToPrincipal({ grantee: fn, actions, resourceArns: [objects] });
+    acknowledgeWildcardResource(fn.role!, objects, 'Attachments are one object each, named by instance, date, contact and attachment id: the grant covers the attachment folders of the one bucket, for the actions its pre-signed URLs and checks use.');
+  }
 }
 
 export const pascalCase = (name: string) => name.replace(/(^|-)([a-z])/g, (_, _dash: string, letter: string) => letter.toUpperCase());

@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
+import { type AttachmentSettings, attachmentSettings } from '../lambdas/domain/attachment-types';
 import { IDEMPOTENCY_TTL_MS } from '../lambdas/domain/idempotency';
 import { RESUME_TOKEN_TTL_MS } from '../lambdas/domain/widget';
 import { WAF_MIN_LIMIT } from './public-rate-limits';
@@ -51,6 +52,8 @@ export interface Settings {
    * which no stage can write access logs; false when the account already has one.
    */
   apiGatewayCloudWatchRole: boolean;
+  /** Which files chats may carry: Amazon Connect's two settings (allowed extensions, size limit up to 100 MB). */
+  attachments: AttachmentSettings;
 }
 
 export const DEFAULTS = {
@@ -134,5 +137,14 @@ export function settingsFromContext(node: Node): Settings {
     s3ForcePathStyle: oneOf('s3ForcePathStyle', DEFAULTS.s3ForcePathStyle, { true: true, false: false }),
     keyRotationDays: integer('keyRotationDays', DEFAULTS.keyRotationDays, MIN_KEY_ROTATION_DAYS),
     apiGatewayCloudWatchRole: oneOf('apiGatewayCloudWatchRole', DEFAULTS.apiGatewayCloudWatchRole, { true: true, false: false }),
+    attachments: contextAttachmentSettings(text('attachmentExtensions', ''), text('attachmentMaxSizeInBytes', '')),
   };
+}
+
+function contextAttachmentSettings(extensions: string, maxSizeInBytes: string): AttachmentSettings {
+  try {
+    return attachmentSettings(extensions, maxSizeInBytes);
+  } catch (error) {
+    throw new Error(`context attachmentExtensions / attachmentMaxSizeInBytes: ${(error as Error).message}`);
+  }
 }

@@ -27,6 +27,18 @@ export const UPLOAD_RECORD_TTL_MS = 7 * 24 * 60 * 60 * 1000;
  */
 export const MAX_CHATS_BACK = 100;
 
+/**
+ * Where attachments live in the transcript bucket, under the transcript prefix: uploads in a prefix
+ * of their own (the bucket's lifecycle rule empties it of what is never completed), kept files in
+ * Amazon Connect's layout beside the instance's ChatTranscripts. The stack grants by these.
+ */
+export const attachmentKeys = (prefix: string) => ({
+  /** `connect/PendingAttachments/<instance>/<AttachmentId>` */
+  uploads: `${prefix}/PendingAttachments/`,
+  /** `connect/<instance>/Attachments/chat/YYYY/MM/DD/<ContactId>/<AttachmentId>_<name>`, as an IAM pattern. */
+  keptPattern: `${prefix}/*/Attachments/*`,
+});
+
 export interface AttachmentsDeps {
   store: Pick<ContactStore, 'getAttachment' | 'startAttachment' | 'attachmentChecked' | 'getContact' | 'getIdempotencyRecord' | 'abandonedUploads' | 'forgetUpload'>;
   files: AttachmentFiles;
@@ -169,7 +181,7 @@ export class Attachments {
 
   /** Where an upload lands: under a prefix of its own, which the bucket's lifecycle rule empties of what is never completed. */
   uploadKey(instanceId: string, attachmentId: string): string {
-    return `${this.deps.prefix}/PendingAttachments/${encodeURIComponent(instanceId)}/${attachmentId}`;
+    return `${attachmentKeys(this.deps.prefix).uploads}${encodeURIComponent(instanceId)}/${attachmentId}`;
   }
 
   /** Where a completed attachment is kept, as Amazon Connect lays chat attachments out: `connect/<instance>/Attachments/chat/YYYY/MM/DD/<ContactId>/<AttachmentId>_<name>`. */

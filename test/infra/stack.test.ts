@@ -89,6 +89,7 @@ const sourceFiles = (folder: string): string[] =>
   readdirSync(join(root, folder), { recursive: true, encoding: 'utf8' })
     .filter((file) => file.endsWith('.ts'))
     .map((file) => join(root, folder, file));
+const objectsArn = (path: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, path]] });
 const resourcesOf = (statement: Statement) => [statement.Resource].flat();
 
 describe('API', () => {
@@ -336,12 +337,13 @@ describe('least privilege', () => {
     for (const statement of granted('dynamodb')) expect(resourcesOf(statement)).toEqual([{ 'Fn::GetAtt': [tableId, 'Arn'] }]);
     expect(granted('dynamodb').flatMap(actions).sort()).toEqual(tableActions(route.access, true).sort());
 
-    // Objects under the prefix; and listing the bucket, so that a missing file is S3's 404, not its 403.
-    const s3 = granted('s3');
+    // Transcript files under the prefix; and listing the bucket, so that a missing file is S3's 404, not its 403.
+    // Attachment keys: only the attachment functions, and their own test below.
+    const s3 = granted('s3').filter((statement) => !JSON.stringify(statement.Resource).includes('Attachments/'));
     expect(s3.length).toBe(route.access.bucket === undefined ? 0 : 2);
     if (route.access.bucket) {
       const [objects, listing] = s3.sort((a, b) => actions(a)[0]!.localeCompare(actions(b)[0]!)) as [Statement, Statement];
-      expect(resourcesOf(objects)).toEqual([{ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/connect/*']] }]);
+      expect(resourcesOf(objects)).toEqual([objectsArn('/connect/*/ChatTranscripts/*')]);
       expect(actions(objects)).toEqual(route.access.bucket === 'readwrite' ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject']);
       expect(resourcesOf(listing)).toEqual([{ 'Fn::GetAtt': [bucketId, 'Arn'] }]);
       expect(actions(listing)).toEqual(['s3:ListBucket']);
@@ -360,6 +362,34 @@ describe('least privilege', () => {
 
     expect(granted('secretsmanager')).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secretId } }]);
     expect(statements.filter((statement) => !/^(dynamodb|s3|secretsmanager|logs|execute-api):/.test(actions(statement)[0]!))).toEqual([]);
+  });
+
+  const uploads = objectsArn('/connect/PendingAttachments/*');
+  const kept = objectsArn('/connect/*/Attachments/*');
+  const attachmentGrants: Record<NonNullable<RouteAccess['attachments']> | 'none', [string[], unknown][]> = {
+    none: [],
+    // The pre-signed PUT URL is signed with this role: it may put uploads, nothing else.
+    upload: [[['s3:PutObject'], uploads]],
+    // HEAD of the upload, the copy to the kept key (GetObject on its source, PutObject on its target), the first bytes, the upload's removal.
+    complete: [
+      [['s3:GetObject', 's3:DeleteObject'], uploads],
+      [['s3:GetObject', 's3:PutObject'], kept],
+    ],
+    // The pre-signed GET URL.
+    download: [[['s3:GetObject'], kept]],
+  };
+  test.each(allRoutes)('$name has exactly the object actions on attachment keys its attachment use needs', (route) => {
+    const onAttachments = statementsOf(route.functionId()).filter((statement) => JSON.stringify(statement.Resource).includes('Attachments/'));
+    expect(onAttachments.map((statement) => [actions(statement), statement.Resource])).toEqual(attachmentGrants[route.access.attachments ?? 'none']);
+  });
+
+  test('every attachment function knows the attachment settings', () => {
+    for (const route of allRoutes) {
+      expect((resources[route.functionId()]!.Properties.Environment as { Variables: Json }).Variables).toMatchObject({
+        ATTACHMENT_EXTENSIONS: 'csv,doc,docx,heic,jfif,jpeg,jpg,mov,mp4,pdf,png,ppt,pptx,rtf,txt,wav,xls,xlsx',
+        ATTACHMENT_MAX_SIZE_BYTES: '20971520',
+      });
+    }
   });
 });
 
@@ -497,11 +527,58 @@ describe('data', () => {
     });
   });
 
+  test('attachment uploads never completed are removed after a day by a lifecycle rule on their prefix, versions and markers included', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: [
+          {
+            Id: 'AbandonedAttachmentUploads',
+            Prefix: 'connect/PendingAttachments/',
+            Status: 'Enabled',
+            ExpirationInDays: 1,
+            NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          },
+          { Id: 'AttachmentUploadMarkers', Prefix: 'connect/PendingAttachments/', Status: 'Enabled', ExpiredObjectDeleteMarker: true },
+        ],
+      },
+    });
+  });
+
+  test("the bucket's CORS lets the configured origins' pages PUT and GET attachments at their pre-signed URLs", () => {
+    const cors = (context: Json) =>
+      (Object.values(synth(context).template.findResources('AWS::S3::Bucket'))[0]!.Properties as { CorsConfiguration: unknown }).CorsConfiguration;
+    expect(cors({})).toEqual({
+      CorsRules: [
+        {
+          AllowedMethods: ['PUT', 'GET', 'HEAD'],
+          AllowedOrigins: ['*'],
+          AllowedHeaders: ['content-type'],
+          ExposedHeaders: ['content-length', 'content-type', 'content-disposition', 'etag'],
+          MaxAge: 3000,
+        },
+      ],
+    });
+    expect(cors({ corsAllowOrigins: 'https://shop.example.com,https://help.example.com' })).toMatchObject({
+      CorsRules: [{ AllowedOrigins: ['https://shop.example.com', 'https://help.example.com'] }],
+    });
+  });
+
+  test('attachment settings come from the context and are checked at synth', () => {
+    const functions = synth({ attachmentExtensions: 'pdf,PNG', attachmentMaxSizeInBytes: '104857600' }).template.findResources('AWS::Lambda::Function');
+    const variables = Object.values(functions).map((fn) => (fn.Properties as { Environment?: { Variables: Json } }).Environment?.Variables);
+    expect(variables).toContainEqual(expect.objectContaining({ ATTACHMENT_EXTENSIONS: 'pdf,png', ATTACHMENT_MAX_SIZE_BYTES: '104857600' }));
+    expect(() => synth({ attachmentMaxSizeInBytes: '104857601' })).toThrow(/attachmentMaxSizeInBytes: the attachment size limit must be a whole number of bytes from 1 to 104857600/);
+    expect(() => synth({ attachmentExtensions: 'pdf,exe' })).toThrow(/attachment extensions exe are not known/);
+  });
+
   test('with an existing bucket, the stack makes none and grants only under the given prefix', () => {
     const existing = synth({ transcriptBucketName: 'connect-transcripts-123', transcriptPrefix: 'chats/' }).template;
     existing.resourceCountIs('AWS::S3::Bucket', 0);
     const policies = JSON.stringify(existing.findResources('AWS::IAM::Policy'));
-    expect(policies).toContain(':s3:::connect-transcripts-123/chats/*');
+    expect(policies).toContain(':s3:::connect-transcripts-123/chats/*/ChatTranscripts/*');
+    expect(policies).toContain(':s3:::connect-transcripts-123/chats/PendingAttachments/*');
+    expect(policies).toContain(':s3:::connect-transcripts-123/chats/*/Attachments/*');
     existing.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ TRANSCRIPT_BUCKET: 'connect-transcripts-123', TRANSCRIPT_PREFIX: 'chats' }) },
     });
