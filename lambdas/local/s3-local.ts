@@ -6,6 +6,18 @@ import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import S3rver from 's3rver';
 
+/**
+ * The bucket's CORS, as the stack sets it on AWS: pages served by a local server (any port of this
+ * machine) PUT attachments to their pre-signed URLs and GET them. s3rver answers preflights itself.
+ */
+const LOCAL_CORS = `<CORSConfiguration><CORSRule>
+  <AllowedOrigin>http://127.0.0.1:*</AllowedOrigin><AllowedOrigin>http://localhost:*</AllowedOrigin>
+  <AllowedMethod>PUT</AllowedMethod><AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod>
+  <AllowedHeader>content-type</AllowedHeader>
+  <ExposeHeader>content-length</ExposeHeader><ExposeHeader>content-type</ExposeHeader><ExposeHeader>content-disposition</ExposeHeader><ExposeHeader>etag</ExposeHeader>
+  <MaxAgeSeconds>3000</MaxAgeSeconds>
+</CORSRule></CORSConfiguration>`;
+
 /** s3rver in this process: an S3-compatible server keeping objects as files under `directory`. */
 export interface EmbeddedS3 {
   endpoint: string;
@@ -21,7 +33,7 @@ export async function startS3Local(options: { directory: string; bucket: string 
     port: 0,
     silent: true,
     directory: options.directory,
-    configureBuckets: [{ name: options.bucket, configs: [] }],
+    configureBuckets: [{ name: options.bucket, configs: [LOCAL_CORS] }],
   });
   writeObjectsWhole(server);
   const { port } = (await server.run()) as { port: number };

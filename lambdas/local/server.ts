@@ -143,7 +143,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         return { spec, handler: route(() => depsReady, log) };
       }),
     );
-    ready({ router: buildRouter(deps, log), credentials, log, throttle: new Throttle(), cors: new CorsPolicy(), webDir: options.webDir });
+    ready({ router: buildRouter(deps, log), credentials, log, throttle: new Throttle(), cors: new CorsPolicy(), webDir: options.webDir, fileOrigin: s3.endpoint });
     return {
       url: `http://127.0.0.1:${port}`,
       dynamodbEndpoint: dynamodb.endpoint,
@@ -188,6 +188,8 @@ interface RequestContext {
   throttle: Throttle;
   cors: CorsPolicy;
   webDir?: string;
+  /** Where the pages PUT and GET attachments (the embedded S3): their CSP allows it. */
+  fileOrigin: string;
 }
 
 /** Whether a route's throttle (per client IP here) lets the request through. */
@@ -215,7 +217,7 @@ function writeError(res: ServerResponse, statusCode: number, name: string, messa
   writeResult(res, { statusCode, headers, body: JSON.stringify({ __type: name, Message: message, message }) }, extraHeaders);
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, { router, credentials, log, throttle, cors, webDir }: RequestContext) {
+async function handle(req: IncomingMessage, res: ServerResponse, { router, credentials, log, throttle, cors, webDir, fileOrigin }: RequestContext) {
   const requestId = newRequestId();
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const method = req.method ?? 'GET';
@@ -236,7 +238,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, { router, crede
   const corsHeaders = corsApplies ? cors.responseHeaders(req.headers.origin) : {};
   const refuse = (failure: ErrorResponse, extraHeaders: Record<string, string> = {}) =>
     writeResult(res, errorResult(failure, requestId), { ...corsHeaders, ...extraHeaders });
-  if (match === undefined && webDir && (await serveStatic(req, res, webDir, url.pathname))) return;
+  if (match === undefined && webDir && (await serveStatic(req, res, webDir, url.pathname, fileOrigin))) return;
   if (match === undefined || match === 'method-not-allowed') {
     const [status, name] = match === undefined ? [404, 'UnknownOperationException'] : [405, 'MethodNotAllowedException'];
     writeError(res, status, name, `No route for ${method} ${url.pathname}`, requestId, corsHeaders);

@@ -14,18 +14,19 @@ const CONTENT_TYPES: Record<string, string> = {
 const PAGES: Record<string, string> = { '/': 'index.html', '/agent': 'agent.html' };
 
 /**
- * The pages allow scripts, styles and connections (the API and its WebSocket) to this origin only:
- * served here, their API is this server.
+ * The pages allow scripts, styles and connections (the API and its WebSocket) to this origin, and
+ * connections to the bucket `fileOrigin` (attachments are PUT and GET at pre-signed URLs there);
+ * images also from `blob:`, the previews of files fetched from the bucket.
  */
-const SECURITY_HEADERS = {
-  'Content-Security-Policy': "default-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+const securityHeaders = (fileOrigin: string | undefined) => ({
+  'Content-Security-Policy': `default-src 'self'; connect-src 'self'${fileOrigin ? ` ${fileOrigin}` : ''}; img-src 'self' data: blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`,
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-cache',
-};
+});
 
 /** Serves a GET for the built web pages; false if there is no such file (the caller answers 404). */
-export async function serveStatic(req: IncomingMessage, res: ServerResponse, webDir: string, pathname: string): Promise<boolean> {
+export async function serveStatic(req: IncomingMessage, res: ServerResponse, webDir: string, pathname: string, fileOrigin?: string): Promise<boolean> {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   // A plain file name only: no directories, so no way out of webDir.
   const name = PAGES[pathname] ?? (/^\/[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(pathname) ? pathname.slice(1) : undefined);
@@ -37,7 +38,7 @@ export async function serveStatic(req: IncomingMessage, res: ServerResponse, web
   } catch {
     return false;
   }
-  res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': String(body.length) });
+  res.writeHead(200, { ...securityHeaders(fileOrigin), 'Content-Type': type, 'Content-Length': String(body.length) });
   res.end(req.method === 'HEAD' ? undefined : body);
   return true;
 }

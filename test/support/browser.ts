@@ -5,6 +5,7 @@ import { CreateParticipantCommand, type ConnectClient } from '@aws-sdk/client-co
 import { CreateParticipantConnectionCommand, SendEventCommand, SendMessageCommand } from '@aws-sdk/client-connectparticipant';
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { buildWeb } from '../../web/build';
+import type { LocalServerOptions } from '../../lambdas/local/server';
 import { participantClient, startTestServer, type TestServer } from './local-server';
 
 /** Debian's Chromium (`apt-get install chromium`), never a browser downloaded by a test tool. */
@@ -23,10 +24,10 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', 
 export const launchChromium = (): Promise<Browser> => chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
 
 /** A local server on a free port serving freshly built pages, with the pages' build folder removed at stop. */
-export async function startWebServer(): Promise<TestServer> {
+export async function startWebServer(options: Pick<LocalServerOptions, 'attachments'> = {}): Promise<TestServer> {
   const webDir = mkdtempSync(join(tmpdir(), 'persistent-chat-web-'));
   await buildWeb(join(__dirname, '..', '..', 'web'), webDir);
-  const t = await startTestServer({ webDir });
+  const t = await startTestServer({ ...options, webDir });
   const stop = t.stop;
   t.stop = async () => {
     await stop();
@@ -40,13 +41,13 @@ export async function startWebServer(): Promise<TestServer> {
  * before the file's tests and stopped after them; the contexts (browser profiles) a test opens are closed
  * when that test ends.
  */
-export function browserTestbed() {
+export function browserTestbed(options: Pick<LocalServerOptions, 'attachments'> = {}) {
   let server: TestServer | undefined;
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
   jest.setTimeout(60_000);
   beforeAll(async () => {
-    [server, browser] = await Promise.all([startWebServer(), launchChromium()]);
+    [server, browser] = await Promise.all([startWebServer(options), launchChromium()]);
   }, 60_000);
   afterEach(async () => {
     await Promise.all(contexts.splice(0).map((context) => context.close()));

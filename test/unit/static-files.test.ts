@@ -19,7 +19,7 @@ beforeAll(async () => {
   writeFileSync(join(root, 'secret.js'), 'outside');
   writeFileSync(join(web, 'notes.txt'), 'no known type');
   server = createServer((req, res) => {
-    void serveStatic(req, res, web, new URL(req.url!, 'http://x').pathname).then((served) => {
+    void serveStatic(req, res, web, new URL(req.url!, 'http://x').pathname, 'http://127.0.0.1:4569').then((served) => {
       if (!served) res.writeHead(404).end();
     });
   });
@@ -35,7 +35,9 @@ test('serves the pages by path and built files by name, with a restrictive CSP',
   const page = await fetch(`${url}/`);
   expect([page.status, await page.text(), page.headers.get('content-type')]).toEqual([200, '<p>customer</p>', 'text/html; charset=utf-8']);
   expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
-  expect(page.headers.get('content-security-policy')).toContain("connect-src 'self';"); // the page talks to this server only
+  // The page talks to this server, and to the bucket for attachments (previews are blob: images).
+  expect(page.headers.get('content-security-policy')).toContain("connect-src 'self' http://127.0.0.1:4569;");
+  expect(page.headers.get('content-security-policy')).toContain("img-src 'self' data: blob:;");
   expect(await (await fetch(`${url}/agent`)).text()).toBe('<p>agent</p>');
   expect((await fetch(`${url}/customer.js`)).headers.get('content-type')).toBe('text/javascript; charset=utf-8');
 });

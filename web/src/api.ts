@@ -1,12 +1,15 @@
 import {
+  CompleteAttachmentUploadCommand,
   ConnectParticipantClient,
   CreateParticipantConnectionCommand,
   DisconnectParticipantCommand,
+  GetAttachmentCommand,
   GetTranscriptCommand,
   type GetTranscriptCommandInput,
   type Item,
   SendEventCommand,
   SendMessageCommand,
+  StartAttachmentUploadCommand,
 } from '@aws-sdk/client-connectparticipant';
 
 export type { Item };
@@ -119,6 +122,24 @@ export class ChatConnection {
 
   async disconnect(): Promise<void> {
     await this.client.send(new DisconnectParticipantCommand({ ConnectionToken: this.connectionToken }));
+  }
+
+  /** StartAttachmentUpload: an id, and where to PUT the file with which headers. */
+  async startUpload(file: { name: string; contentType: string; size: number }): Promise<{ attachmentId: string; url: string; headers: Record<string, string> }> {
+    const started = await this.client.send(
+      new StartAttachmentUploadCommand({ ConnectionToken: this.connectionToken, AttachmentName: file.name, ContentType: file.contentType, AttachmentSizeInBytes: file.size }),
+    );
+    return { attachmentId: started.AttachmentId!, url: started.UploadMetadata!.Url!, headers: started.UploadMetadata!.HeadersToInclude ?? {} };
+  }
+
+  async completeUpload(attachmentId: string): Promise<void> {
+    await this.client.send(new CompleteAttachmentUploadCommand({ ConnectionToken: this.connectionToken, AttachmentIds: [attachmentId] }));
+  }
+
+  /** GetAttachment: a short-lived download URL and the file's size. */
+  async attachment(attachmentId: string): Promise<{ url: string; size: number }> {
+    const got = await this.client.send(new GetAttachmentCommand({ ConnectionToken: this.connectionToken, AttachmentId: attachmentId }));
+    return { url: got.Url!, size: got.AttachmentSizeInBytes! };
   }
 }
 

@@ -1,4 +1,5 @@
 import { type ChatConnection, type Item, plainWords, TYPING } from './api';
+import { ACCEPT, fileCard, statusOf, Uploads } from './attachments';
 import { LiveChannel } from './live';
 
 const EVENT = {
@@ -57,6 +58,8 @@ export class ChatView {
   private readonly form: HTMLFormElement;
   private readonly message: HTMLTextAreaElement;
   private readonly sendButton: HTMLButtonElement;
+  private readonly fileInput: HTMLInputElement;
+  private readonly uploads: Uploads;
 
   /** Shown items in transcript order, and their elements. */
   private readonly shown: Item[] = [];
@@ -91,8 +94,53 @@ export class ChatView {
     this.message.setAttribute('autocomplete', 'off');
     this.message.setAttribute('enterkeyhint', 'send');
     this.sendButton = el('button', { type: 'submit', textContent: 'Send' });
-    this.form = el('form', { className: 'composer' }, el('label', { htmlFor: 'message', textContent: 'Message' }), this.message, this.sendButton);
+    // "Attach a file" opens the file picker (the input itself stays out of sight); dropping or pasting files works too.
+    this.fileInput = document.createElement('input');
+    Object.assign(this.fileInput, { type: 'file', accept: ACCEPT, multiple: true, hidden: true });
+    this.fileInput.setAttribute('aria-label', 'File to send');
+    // Short on screen beside Send; its name says it in full ("label in name": it contains what is shown).
+    const attach = el('button', { type: 'button', className: 'secondary attach', textContent: 'Attach' });
+    attach.setAttribute('aria-label', 'Attach a file');
+    this.uploads = new Uploads(options.connection, options.onError);
+    this.form = el(
+      'form',
+      { className: 'composer' },
+      el('label', { htmlFor: 'message', textContent: 'Message' }),
+      this.uploads.element,
+      // Attach before the box, Send after it: Tab from the box goes to Send, as before there were files.
+      attach,
+      this.message,
+      this.sendButton,
+      this.fileInput,
+    );
     this.element = el('div', { className: 'chat-view' }, this.earlier, this.log, this.typing, this.form);
+
+    attach.addEventListener('click', () => this.fileInput.click());
+    this.fileInput.addEventListener('change', () => {
+      this.sendFiles(Array.from(this.fileInput.files ?? []));
+      this.fileInput.value = '';
+    });
+    this.element.addEventListener('dragover', (event) => {
+      if (!this.open || !event.dataTransfer?.types.includes('Files')) return;
+      event.preventDefault(); // allows the drop
+      this.element.classList.add('dropping');
+    });
+    this.element.addEventListener('dragleave', (event) => {
+      if (!this.element.contains(event.relatedTarget as Node | null)) this.element.classList.remove('dropping');
+    });
+    this.element.addEventListener('drop', (event) => {
+      this.element.classList.remove('dropping');
+      if (!this.open || !event.dataTransfer?.files.length) return;
+      event.preventDefault();
+      this.sendFiles(Array.from(event.dataTransfer.files));
+    });
+    // A pasted picture (a screenshot) is sent as a file; pasted text stays text.
+    this.message.addEventListener('paste', (event) => {
+      const files = Array.from(event.clipboardData?.files ?? []);
+      if (!files.length) return;
+      event.preventDefault();
+      this.sendFiles(files);
+    });
 
     this.earlier.addEventListener('click', () => void this.loadEarlier());
     this.form.addEventListener('submit', (event) => {
@@ -241,6 +289,12 @@ export class ChatView {
     }
   }
 
+  /** Sends each file, one after another, each with its progress bar; their items arrive in the log like messages. */
+  private sendFiles(files: File[]): void {
+    if (!this.open) return;
+    void files.reduce((previous, file) => previous.then(() => this.uploads.send(file)), Promise.resolve());
+  }
+
   private typed(): void {
     const now = Date.now();
     if (now - this.typingSentAt < TYPING_EVERY_MS || !this.message.value.trim()) return;
@@ -253,6 +307,11 @@ export class ChatView {
   private merge(items: Item[]): boolean {
     let added = false;
     for (const item of items) {
+      // A file's item comes again once its check is done (as Amazon Connect pushes it): shown anew.
+      if (item.Id && item.Type === 'ATTACHMENT' && this.seen.has(item.Id)) {
+        this.update(item);
+        continue;
+      }
       // Receipts (pushed as MESSAGEMETADATA) are not shown on these pages.
       if (!item.Id || !item.AbsoluteTime || this.seen.has(item.Id) || (item.Type as string) === 'MESSAGEMETADATA') continue;
       if (item.ContentType === TYPING) {
@@ -276,6 +335,18 @@ export class ChatView {
     }
     if (added) this.placeDividers();
     return added;
+  }
+
+  /** An attachment's item with a new status: its card drawn again, in place. */
+  private update(item: Item): void {
+    const index = this.shown.findIndex((shown) => shown.Id === item.Id);
+    const old = this.shown[index];
+    if (!old || statusOf(old) === statusOf(item)) return;
+    const updated: Item = { ...old, Attachments: item.Attachments };
+    this.shown[index] = updated;
+    const node = this.render(updated)!;
+    this.elements.get(item.Id!)!.replaceWith(node);
+    this.elements.set(item.Id!, node);
   }
 
   private insert(item: Item, node: HTMLElement): void {
@@ -322,6 +393,12 @@ export class ChatView {
         stamp,
         el('p', { className: 'text', textContent: item.Content ?? '' }),
       );
+    }
+    if (item.Type === 'ATTACHMENT') {
+      const card = fileCard(item, this.options.connection, this.options.onError, (status) =>
+        this.update({ ...item, Attachments: item.Attachments?.map((attachment) => ({ ...attachment, Status: status as 'APPROVED' })) }),
+      );
+      return el('li', { className: `message attachment ${mine ? 'mine' : 'theirs'}${past}` }, el('span', { className: 'sender', textContent: name }), ' ', stamp, card);
     }
     const text = this.eventText(item, name, mine);
     return text === undefined ? undefined : el('li', { className: `event${past}` }, el('span', { textContent: text }), ' ', stamp);

@@ -178,12 +178,15 @@ page.forget.addEventListener('click', () => {
 });
 
 page.end.addEventListener('click', async () => {
-  if (!current) return;
+  const chat = current;
+  if (!chat) return;
   page.end.disabled = true;
   try {
-    await current.connection.disconnect();
-    ended('You ended the chat. You can continue it whenever you like.');
+    await chat.connection.disconnect();
+    // The pushed `chat ended` may have shown the welcome already, and "Continue chat" opened another chat: leave that one be.
+    if (current === chat) ended('You ended the chat. You can continue it whenever you like.');
   } catch (error) {
+    if (current !== chat) return;
     if (isRefused(error)) ended('This chat has ended. You can continue it whenever you like.');
     else showError(plainWords(error, 'end the chat'));
   } finally {
