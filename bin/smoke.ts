@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { ConnectClient, type ConnectClientConfig, StartChatContactCommand, type StartChatContactCommandInput, StopContactCommand } from '@aws-sdk/client-connect';
 import {
+  CompleteAttachmentUploadCommand,
   ConnectParticipantClient,
   CreateParticipantConnectionCommand,
+  GetAttachmentCommand,
   GetTranscriptCommand,
   type Item,
   SendMessageCommand,
+  StartAttachmentUploadCommand,
 } from '@aws-sdk/client-connectparticipant';
 import WebSocket from 'ws';
 
@@ -14,7 +17,8 @@ import WebSocket from 'ws';
  * unmodified SDK clients and the caller's AWS credentials (the default provider chain). It starts
  * a chat, says something, ends it, continues it as a persistent chat (ENTIRE_PAST_SESSION) and
  * pages the transcript BACKWARD until the first chat's message comes back; then opens the
- * continued chat's WebSocket as chatjs does and waits for its own next message to be pushed.
+ * continued chat's WebSocket as chatjs does and waits for its own next message to be pushed. A file
+ * sent in the first chat (pre-signed PUT to the bucket) is downloaded from the continued one.
  */
 const INSTANCE = 'smoke-test';
 
@@ -54,6 +58,16 @@ async function main(apiUrl: string | undefined): Promise<void> {
   const text = `smoke ${randomUUID()}`;
   const first = await step('StartChatContact + CreateParticipantConnection', () => startChat());
   await step('SendMessage', () => participant.send(new SendMessageCommand({ ConnectionToken: first.connectionToken, ContentType: 'text/plain', Content: text })));
+  const file = Buffer.from(`${text}\n`);
+  const attachmentId = await step('StartAttachmentUpload, PUT to the pre-signed URL, CompleteAttachmentUpload', async () => {
+    const upload = await participant.send(
+      new StartAttachmentUploadCommand({ ConnectionToken: first.connectionToken, AttachmentName: 'smoke.txt', ContentType: 'text/plain', AttachmentSizeInBytes: file.length }),
+    );
+    const put = await fetch(upload.UploadMetadata!.Url!, { method: 'PUT', headers: upload.UploadMetadata!.HeadersToInclude, body: new Uint8Array(file) });
+    if (!put.ok) throw new Error(`the bucket refused the upload: ${put.status} ${await put.text()}`);
+    await participant.send(new CompleteAttachmentUploadCommand({ ConnectionToken: first.connectionToken, AttachmentIds: [upload.AttachmentId!] }));
+    return upload.AttachmentId!;
+  });
   await step('StopContact', () => connect.send(new StopContactCommand({ InstanceId: INSTANCE, ContactId: first.contactId })));
 
   const second = await step('StartChatContact (persistent chat, ENTIRE_PAST_SESSION)', () =>
@@ -76,6 +90,14 @@ async function main(apiUrl: string | undefined): Promise<void> {
   const found = items.find((item) => item.Content === text);
   if (!found) throw new Error(`the first chat's message is not in the continued chat's transcript (${items.length} items read)`);
   if (found.RelatedContactId !== first.contactId) throw new Error(`the past message has RelatedContactId ${found.RelatedContactId}, expected ${first.contactId}`);
+  const status = items.find((item) => item.Attachments?.[0]?.AttachmentId === attachmentId)?.Attachments?.[0]?.Status;
+  if (status !== 'APPROVED') throw new Error(`the past chat's file is ${status ?? 'not in the transcript'}, expected APPROVED`);
+
+  await step("GetAttachment of the past chat's file from the continued chat, and a GET of its URL", async () => {
+    const got = await participant.send(new GetAttachmentCommand({ ConnectionToken: second.connectionToken, AttachmentId: attachmentId }));
+    const bytes = Buffer.from(await (await fetch(got.Url!)).arrayBuffer());
+    if (!bytes.equals(file)) throw new Error(`the downloaded file differs from the one sent (${bytes.length} bytes, expected ${file.length})`);
+  });
 
   await step('WebSocket: connect, subscribe, SendMessage pushed as an aws/chat frame', async () => {
     const { Websocket } = await participant.send(new CreateParticipantConnectionCommand({ ParticipantToken: second.participantToken, Type: ['WEBSOCKET'] }));
