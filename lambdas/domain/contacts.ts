@@ -129,6 +129,8 @@ export class Contacts {
         expiresAt: now + (input.chatDurationInMinutes ?? DEFAULT_CHAT_DURATION_MINUTES) * 60_000,
         startedAt: now,
       };
+      // Nobody may ever touch the chat again: the sweep ends it on time.
+      session.sweepAt = session.expiresAt;
       const contact: Contact = {
         contactId,
         instanceId: input.instanceId,

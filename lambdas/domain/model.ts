@@ -83,6 +83,11 @@ export interface ChatSession {
   supportedMessagingContentTypes: string[];
   /** When the chat ends by itself (ChatDurationInMinutes after it started). */
   expiresAt: number;
+  /**
+   * While the chat is active: when the sweep must look at it next (its expiry, or a participant
+   * timer), never later than that. Absent on chats stored before the sweep existed: they end when touched.
+   */
+  sweepAt?: number;
   startedAt: number;
   endedAt?: number;
   /**
