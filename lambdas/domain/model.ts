@@ -91,6 +91,11 @@ export interface ChatSession {
   startedAt: number;
   endedAt?: number;
   /**
+   * How many items the chat's active contact holds (counted by every write that adds items, through the
+   * item clock; absent on chats stored before it was kept, counted from their next item on).
+   */
+  contactItems?: number;
+  /**
    * The time of the chat's newest item. Every write that adds items gives them later times and holds
    * only while this has not moved past them, so items become visible in the order of their times.
    * Absent on chats stored before it was kept, until their next item.

@@ -93,6 +93,8 @@ export interface ItemClockClaim {
   initialContactId: string;
   first: number;
   last: number;
+  /** How many items the chat's active contact holds once the write is in (ChatSession.contactItems). */
+  contactItems: number;
 }
 
 export interface TransferWrite {

@@ -106,7 +106,7 @@ test('the bundled sweep finishes an archive a crash left undone, as its schedule
   const store = new DynamoContactStore(t.server.clients.db, t.server.config.tableName);
   const session = (await store.getSession(customer.contactId))!;
   const at = Math.max(Date.now() - 2 * 60_000, session.lastItemAt! + 1);
-  const clock = { initialContactId: customer.contactId, first: at, last: at };
+  const clock = { initialContactId: customer.contactId, first: at, last: at, contactItems: session.contactItems ?? 0 };
   await store.endSession({ contactId: customer.contactId, clock, now: at, customer: session.customer, participants: [], items: [] });
 
   const report = await invoke<{ archives: number; failed: number }>(SWEEP.handler, {});

@@ -47,7 +47,7 @@ async function endedByACrash(contactId: string): Promise<void> {
   const at = Math.max(Date.now() + skew, session.lastItemAt! + 1);
   await store().endSession({
     contactId,
-    clock: { initialContactId: contactId, first: at, last: at },
+    clock: { initialContactId: contactId, first: at, last: at, contactItems: (session.contactItems ?? 0) + 1 },
     now: at,
     customer: session.customer,
     participants: [],

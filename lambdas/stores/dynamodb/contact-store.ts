@@ -387,10 +387,10 @@ export class DynamoContactStore implements ContactStore {
         Update: {
           TableName: this.tableName,
           Key: keys.session(clock.initialContactId),
-          UpdateExpression: `SET lastItemAt = :last${set ? `, ${set}` : ''}${remove ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          UpdateExpression: `SET lastItemAt = :last, contactItems = :items${set ? `, ${set}` : ''}${remove ? ` REMOVE ${remove.join(', ')}` : ''}`,
           ConditionExpression: '#state = :active AND latestContactId = :contact AND (attribute_not_exists(lastItemAt) OR lastItemAt < :first)',
           ExpressionAttributeNames: STATE,
-          ExpressionAttributeValues: { ...values, ':active': 'ACTIVE', ':contact': contactId, ':first': clock.first, ':last': clock.last },
+          ExpressionAttributeValues: { ...values, ':active': 'ACTIVE', ':contact': contactId, ':first': clock.first, ':last': clock.last, ':items': clock.contactItems },
         },
       },
       conflict: 'stale',
