@@ -8,6 +8,7 @@ import { KeyRing, type KeyMaterial } from './domain/keys';
 import { Participants } from './domain/participants';
 import { type ChatPush, ConnectionFanout, type ConnectionTransport } from './domain/push';
 import { TranscriptPages } from './domain/transcript-pages';
+import { Sweep } from './domain/sweep';
 import { Transcripts } from './domain/transcripts';
 import { Websockets } from './domain/websockets';
 import { Widget } from './domain/widget';
@@ -31,6 +32,7 @@ export interface Deps {
   transcriptPages: TranscriptPages;
   widget: Widget;
   websockets: Websockets;
+  sweep: Sweep;
 }
 
 export interface Clients {
@@ -78,6 +80,13 @@ export function wire(config: Config, clients: Clients, keyMaterial: KeyMaterial,
   });
   const contacts = new Contacts({ store, keys, transcripts, push, now });
   const participants = new Participants({ store, keys, contacts, push, now });
+  const sweep = new Sweep({
+    store,
+    expire: (session) => participants.expire(session),
+    archive: (contact) => transcripts.archive(contact),
+    now,
+    warn: log.warn,
+  });
   const deps: Deps = {
     config,
     keys,
@@ -87,6 +96,7 @@ export function wire(config: Config, clients: Clients, keyMaterial: KeyMaterial,
     transcriptPages: new TranscriptPages({ store, transcripts, keys, now }),
     widget: new Widget({ store, contacts, participants, keys, now, ...config.widget }),
     websockets: new Websockets({ participants, connections, store, push, keys, now, baseUrl: config.websocketUrl }),
+    sweep,
   };
   return { config, clients, deps, store, push, log, now };
 }

@@ -22,8 +22,8 @@ export interface RouteSpec {
 /**
  * Data access of one route. Every function also reads the signing key, since `deps.ts` builds the
  * key ring for every handler; the bucket is granted only to routes that read or write transcripts.
- * lib/route-function.ts turns each value into its exact IAM actions; no route may Scan the table
- * (only the local server's recovery, `Transcripts.recover`, scans).
+ * lib/route-function.ts turns each value into its exact IAM actions; no function may Scan the table
+ * (the sweep finds its work through an index).
  */
 export interface RouteAccess {
   /** `read`: GetItem and Query. `readwrite`: also PutItem, UpdateItem and ConditionCheckItem (conditional writes and transactions). */
@@ -43,7 +43,11 @@ export interface RouteAccess {
    * upload, copy it to where attachments are kept and read its first bytes; `download`: GET of kept attachments.
    */
   attachments?: 'upload' | 'complete' | 'download';
+  /** Indexes of the table it queries (Query on that index only). */
+  indexes?: readonly TableIndex[];
 }
+
+export type TableIndex = 'sweep';
 
 export type TableDeletion = 'transcript-items' | 'connections';
 
@@ -113,3 +117,18 @@ export const WEBSOCKET_ROUTES: readonly WebsocketRouteSpec[] = [
   ...['aws/subscribe', 'aws/heartbeat', 'aws/ping'].map((routeKey) => ({ routeKey, handler: 'websocket-message', access: WRITE_AND_PUSH })),
   { routeKey: '$default', handler: 'websocket-message', access: WRITE_AND_PUSH, throttle: UNKNOWN_FRAME_THROTTLE },
 ];
+
+/** Work that runs on a schedule rather than on a request. */
+export interface ScheduledSpec {
+  handler: string;
+  everyMinutes: number;
+  access: RouteAccess;
+}
+
+/**
+ * The sweep: ends chats past their duration (with everything StopContact does: the chat told, the
+ * transcript archived, the sockets closed) and finishes transcript archives a failure or a crash left
+ * undone, finding both through the table's sweep index. On AWS an EventBridge rule invokes its function
+ * every minute; the local server runs it on a timer.
+ */
+export const SWEEP: ScheduledSpec = { handler: 'sweep', everyMinutes: 1, access: { ...TRANSCRIPTS, indexes: ['sweep'] } };

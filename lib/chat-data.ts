@@ -1,5 +1,5 @@
 import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, HttpMethods, type IBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { CfnRotationSchedule, Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -7,7 +7,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { attachmentKeys } from '../lambdas/domain/attachments';
-import { TABLE_KEYS, TTL_ATTRIBUTE } from '../lambdas/stores/dynamodb/table';
+import { SWEEP_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../lambdas/stores/dynamodb/table';
 import { ChatFunction } from './chat-function';
 import { acknowledgeWildcardResource } from './nag';
 import { lambdaEntry } from './paths';
@@ -44,6 +44,13 @@ export class ChatData extends Construct {
       encryption: TableEncryption.AWS_MANAGED,
       deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
       removalPolicy,
+    });
+    // Sparse: only chats and contacts the sweep has work on carry its keys (lambdas/stores/dynamodb/keys.ts).
+    this.table.addGlobalSecondaryIndex({
+      indexName: SWEEP_INDEX.name,
+      partitionKey: { name: SWEEP_INDEX.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: SWEEP_INDEX.sortKey, type: AttributeType.NUMBER },
+      projectionType: ProjectionType.KEYS_ONLY,
     });
 
     this.bucket = props.transcriptBucketName

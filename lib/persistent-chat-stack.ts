@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { ChatApi } from './chat-api';
 import { ChatData } from './chat-data';
+import { ChatSweep } from './chat-sweep';
 import { ApiGatewayLoggingRole } from './api-gateway-logging-role';
 import { ChatWebsocket } from './chat-websocket';
 import type { Settings } from './settings';
@@ -18,6 +19,7 @@ export class PersistentChatStack extends Stack {
     const data = new ChatData(this, 'Data', settings);
     const websocket = settings.websocket ? new ChatWebsocket(this, 'Websocket', { ...settings, data }) : undefined;
     const { api } = new ChatApi(this, 'Api', { ...settings, data, push: websocket });
+    new ChatSweep(this, 'Sweep', { ...settings, data, push: websocket });
     if (settings.apiGatewayCloudWatchRole) {
       // Both stages write access logs: they must come after the region's logging role is set.
       const { account } = new ApiGatewayLoggingRole(this, 'ApiGatewayLogging');

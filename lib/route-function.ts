@@ -1,4 +1,4 @@
-import { type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -34,12 +34,13 @@ export interface RouteFunctionProps {
  * The function of one route (REST or WebSocket): every setting `config.ts` requires in its
  * environment, and exactly the access its `RouteAccess` names — table, transcript objects, the push.
  */
-export function routeFunction(scope: Construct, id: string, handler: string, access: RouteAccess, props: RouteFunctionProps): ChatFunction {
+export function routeFunction(scope: Construct, id: string, handler: string, access: RouteAccess, props: RouteFunctionProps, timeout?: Duration): ChatFunction {
   const { data } = props;
   const fn = new ChatFunction(scope, id, {
     entry: lambdaEntry(`handlers/${handler}`),
     logRetention: props.logRetention,
     removalPolicy: props.removalPolicy,
+    timeout,
     // config.ts requires every setting in every function; grants below decide what each may touch.
     environment: {
       TABLE_NAME: data.table.tableName,
@@ -59,6 +60,9 @@ export function routeFunction(scope: Construct, id: string, handler: string, acc
   fn.node.addDependency(data.signingKeyReady);
 
   Grant.addToPrincipal({ grantee: fn, actions: tableActions(access, props.push !== undefined), resourceArns: [data.table.tableArn] });
+  if (access.indexes?.length) {
+    Grant.addToPrincipal({ grantee: fn, actions: ['dynamodb:Query'], resourceArns: access.indexes.map((name) => `${data.table.tableArn}/index/${name}`) });
+  }
   if (access.bucket) grantTranscripts(fn, access.bucket, props);
   if (access.attachments) grantAttachments(fn, access.attachments, props);
   if (access.push && props.push) props.push.grantPush(fn);

@@ -129,6 +129,8 @@ export class Contacts {
         expiresAt: now + (input.chatDurationInMinutes ?? DEFAULT_CHAT_DURATION_MINUTES) * 60_000,
         startedAt: now,
       };
+      // Nobody may ever touch the chat again: the sweep ends it on time.
+      session.sweepAt = session.expiresAt;
       const contact: Contact = {
         contactId,
         instanceId: input.instanceId,
@@ -149,7 +151,9 @@ export class Contacts {
       const items = [eventItem(EVENT.joined, clock.next(), customer)];
       if (continuation?.persistent) items.push(eventItem(EVENT.chatRehydrated, clock.next()));
       if (input.initialMessage) items.push(messageItem(customer, input.initialMessage.contentType, input.initialMessage.content, clock.next()));
-      session.lastItemAt = clock.claim().last;
+      const claim = clock.claim();
+      session.lastItemAt = claim.last;
+      session.contactItems = claim.contactItems;
       const result: StartChatResult = { ContactId: contactId, ParticipantId: customer.participantId, ParticipantToken: token };
       if (continuation?.persistent) result.ContinuedFromContactId = continuation.relatedContactId;
       try {
@@ -241,7 +245,8 @@ export class Contacts {
           customerId: from.customerId,
         };
         const ended: Contact = { ...from, state: 'ENDED', disconnectTimestamp: now, nextContactId: to.contactId, lineNext: contactRef(to), participants };
-        await this.deps.store.transfer({ from: { contactId: from.contactId, now, participants, items }, to, toItems, clock: clock.claim(), idempotency: record?.(result) });
+        const claim = clock.claim(toItems.length); // the new contact holds only its own
+        await this.deps.store.transfer({ from: { contactId: from.contactId, now, participants, items }, to, toItems, clock: claim, idempotency: record?.(result) });
         return { from, ended, frames: [...itemFrames(from.initialContactId, from.contactId, items), ...itemFrames(from.initialContactId, to.contactId, toItems)] };
       });
       // The agents of the old segment have left it: their sockets close once they have seen the transfer.
@@ -299,6 +304,7 @@ export class Contacts {
       const token = newToken();
       const { result, items } = await inCommitOrder(this.deps, await this.session(contact), async (session, clock) => {
         if (session.state !== 'ACTIVE' || session.latestContactId !== contact.contactId) throw notActive();
+        clock.room(1);
         const joinedAt = clock.next();
         const participant: Participant = { participantId, role: input.role, displayName: input.displayName ?? defaultDisplayName[input.role], joinedAt };
         const result = { ParticipantId: participantId, ParticipantToken: token, Expiry: new Date(session.expiresAt).toISOString() };

@@ -3,6 +3,12 @@ import type { ChatSession } from './model';
 import { type ContactStore, type ItemClockClaim, WriteConflict } from '../stores/ports';
 
 /**
+ * Items one contact may hold: its transcript file is written and read whole, so a contact is bounded
+ * (1,000 items of at most 12 KB of content each). A transfer starts a new contact.
+ */
+export const MAX_ITEMS_PER_CONTACT = 1000;
+
+/**
  * The order in which a chat's items become visible. Items are read in the order of their times (and
  * time-ordered ids), so a reader polling FORWARD from the newest item it holds must never be passed
  * by an item with an earlier time that commits later. The chat's session keeps the time of its newest
@@ -13,9 +19,10 @@ import { type ContactStore, type ItemClockClaim, WriteConflict } from '../stores
 export class ItemClock {
   private first: number | undefined;
   private last: number | undefined;
+  private count = 0;
 
   constructor(
-    private readonly session: Pick<ChatSession, 'initialContactId' | 'lastItemAt'>,
+    private readonly session: Pick<ChatSession, 'initialContactId' | 'lastItemAt' | 'contactItems'>,
     private readonly now: number,
   ) {}
 
@@ -24,15 +31,31 @@ export class ItemClock {
     const after = this.last ?? this.session.lastItemAt;
     this.last = after === undefined ? this.now : Math.max(this.now, after + 1);
     this.first ??= this.last;
+    this.count++;
     return this.last;
   }
 
-  /** What the write claims: the span of times it gave out. */
-  claim(): ItemClockClaim {
+  /**
+   * Refuses a write that would add `items` to the active contact past MAX_ITEMS_PER_CONTACT. Only writes
+   * a participant may do without end ask (a message, a join); leaving, ending and transferring always
+   * go through, so a contact holds at most the cap and its closing events.
+   */
+  room(items: number): void {
+    if ((this.session.contactItems ?? 0) + items > MAX_ITEMS_PER_CONTACT) {
+      throw new DomainError('QuotaExceeded', `A contact holds at most ${MAX_ITEMS_PER_CONTACT} transcript items; this one is full (a transfer starts a new one)`);
+    }
+  }
+
+  /**
+   * What the write claims: the span of times it gave out, and the active contact's item count after it
+   * (the session's and this write's, or `contactItems` for a write that starts a new contact).
+   */
+  claim(contactItems = (this.session.contactItems ?? 0) + this.count): ItemClockClaim {
     if (this.first === undefined || this.last === undefined) throw new Error('a write claims the clock only for items it timed');
-    return { initialContactId: this.session.initialContactId, first: this.first, last: this.last };
+    return { initialContactId: this.session.initialContactId, first: this.first, last: this.last, contactItems };
   }
 }
+
 
 /** Writers of one chat that lose the race for its clock try again; a chat is never this busy for long. */
 const ATTEMPTS = 40;

@@ -88,8 +88,18 @@ export interface ChatSession {
   supportedMessagingContentTypes: string[];
   /** When the chat ends by itself (ChatDurationInMinutes after it started). */
   expiresAt: number;
+  /**
+   * While the chat is active: when the sweep must look at it next (its expiry, or a participant
+   * timer), never later than that. Absent on chats stored before the sweep existed: they end when touched.
+   */
+  sweepAt?: number;
   startedAt: number;
   endedAt?: number;
+  /**
+   * How many items the chat's active contact holds (counted by every write that adds items, through the
+   * item clock; absent on chats stored before it was kept, counted from their next item on).
+   */
+  contactItems?: number;
   /**
    * The time of the chat's newest item. Every write that adds items gives them later times and holds
    * only while this has not moved past them, so items become visible in the order of their times.

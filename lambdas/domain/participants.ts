@@ -242,6 +242,7 @@ export class Participants {
       if (session.state !== 'ACTIVE') throw accessDenied('The chat has ended');
       const contactId = session.latestContactId;
       if (reader.grant.role !== 'CUSTOMER' && contactId !== reader.grant.contactId) throw accessDenied('The participant has disconnected from this chat');
+      clock.room(1);
       const item = build(clock.next());
       await this.deps.store.appendItem({ contactId, item, clock: clock.claim(), idempotency: idempotency(item), completes });
       return { item, contactId };

@@ -27,6 +27,8 @@ export interface ChatPush {
   toChat(initialContactId: string, frames: readonly ChatFrame[], closing?: Closing): Promise<void>;
   /** Sends the frames to one connection. Never throws. */
   toConnection(connection: ChatConnection, frames: readonly ChatFrame[]): Promise<void>;
+  /** Closes these connections and forgets them. Never throws. */
+  disconnect(connections: readonly ChatConnection[]): Promise<void>;
 }
 
 /** The management side of the sockets: API Gateway's `@connections` API, or the local server's sockets. */
@@ -84,6 +86,14 @@ export class ConnectionFanout implements ChatPush {
 
   async toConnection(connection: ChatConnection, frames: readonly ChatFrame[]): Promise<void> {
     await this.deliver(connection, frames.map(onTopic), undefined);
+  }
+
+  async disconnect(connections: readonly ChatConnection[]): Promise<void> {
+    await Promise.all(
+      connections.map((connection) =>
+        this.cut(connection).catch((error: unknown) => this.deps.warn('closing a connection failed', { connectionId: connection.connectionId, error: String(error) })),
+      ),
+    );
   }
 
   private async deliver(connection: ChatConnection, texts: readonly string[], closing: Closing | undefined): Promise<void> {

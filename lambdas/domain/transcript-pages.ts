@@ -86,9 +86,8 @@ export class TranscriptPages {
       start = await this.start(session, direction, only, startPosition);
     }
 
-    const { items, next, unarchived } = await this.walk(session, start, direction, request.maxResults, { filter, pastChats: true });
-    // An ended contact whose transcript file could not be written yet is read from the table; try the file again now.
-    await Promise.all(unarchived.map((contact) => this.deps.transcripts.archiveOrWarn(contact)));
+    // An ended contact whose transcript file could not be written yet is read from the table: the sweep writes it.
+    const { items, next } = await this.walk(session, start, direction, request.maxResults, { filter, pastChats: true });
     const Transcript = items.map(({ link, current, ...item }): PageItem => (current ? { ...item, ContactId: link.contactId } : { ...item, RelatedContactId: link.contactId }));
     const ascending = request.sortOrder === 'ASCENDING';
     if ((direction === 'BACKWARD') === ascending) Transcript.reverse();
@@ -107,15 +106,13 @@ export class TranscriptPages {
    */
   private async walk(session: ChatSession, start: Start, direction: ScanDirection, maxResults: number, scope: { filter?: string; pastChats: boolean }) {
     const collected: Collected[] = [];
-    const unarchived: NonNullable<ContactTranscript['unarchived']>[] = [];
-    const result = (next?: Start) => ({ items: collected, next, unarchived });
+    const result = (next?: Start) => ({ items: collected, next });
     let { link, position } = start;
     for (let visited = 1; ; visited++) {
       const transcript = this.open(session, link);
       const need = maxResults - collected.length;
       // One more than needed tells whether this contact has more to give.
       const items = await transcript.read(direction, position, need + 1);
-      if (transcript.unarchived) unarchived.push(transcript.unarchived);
       const taken = items.slice(0, need);
       const current = transcript.initialContactId === session.initialContactId;
       collected.push(...taken.map((item) => ({ ...item, link, current })));

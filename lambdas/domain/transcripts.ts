@@ -12,7 +12,7 @@ export interface Position {
 }
 
 export interface TranscriptsDeps {
-  store: Pick<ContactStore, 'getContact' | 'queryItems' | 'contactWithItems' | 'markArchived' | 'deleteItems' | 'endedWithoutTranscript'>;
+  store: Pick<ContactStore, 'getContact' | 'queryItems' | 'contactWithItems' | 'markArchived' | 'deleteItems' | 'archiveFinished'>;
   files: TranscriptFiles;
   accountId: string;
   /** Key prefix, `connect` as Amazon Connect writes it. */
@@ -62,16 +62,32 @@ export class Transcripts {
 
   /**
    * Writes an ended contact's transcript file, then marks the contact archived, then deletes its
-   * items from the table: in that order, so no item is ever only in flight. Safe to repeat.
+   * items from the table, then takes it out of the sweep's index: in that order, so no item is ever
+   * only in flight, and whatever a failure or a crash leaves undone the sweep does again. Safe to
+   * repeat, and to run twice at once (a request and the sweep).
    */
   async archive(contact: Contact): Promise<void> {
-    if (contact.state !== 'ENDED' || contact.transcriptKey) return;
+    if (contact.state !== 'ENDED') return;
     // The check that finishes last writes the file (Attachments.complete); until then reads serve the table.
     const now = (this.deps.now ?? Date.now)();
-    if (contact.attachmentsInCheck && now - (contact.disconnectTimestamp ?? 0) < ATTACHMENT_CHECK_WAIT_MS) return;
+    if (!contact.transcriptKey && contact.attachmentsInCheck && now - (contact.disconnectTimestamp ?? 0) < ATTACHMENT_CHECK_WAIT_MS) return;
+    // At most MAX_ITEMS_PER_CONTACT (and a few closing events): a bounded read.
     const items = await this.allTableItems(contact.contactId);
+    // Another archive of the contact may have marked it and begun deleting while these were read; its
+    // file is whole (read before it marked), so this one only deletes. Unmarked now, none has deleted yet.
+    const archived = contact.transcriptKey ?? (await this.deps.store.getContact(contact.contactId))?.transcriptKey;
+    if (!archived) {
+      const key = this.key(contact);
+      await this.deps.files.put(key, this.transcriptFile(contact, items));
+      await this.deps.store.markArchived(contact.contactId, key);
+    }
+    await this.deps.store.deleteItems(contact.contactId, items.map((item) => item.Id));
+    await this.deps.store.archiveFinished(contact.contactId);
+  }
+
+  private transcriptFile(contact: Contact, items: TranscriptItem[]): TranscriptFile {
     const participants = new Set(items.map((item) => item.ParticipantId).filter((id): id is string => !!id));
-    const file: TranscriptFile = {
+    return {
       Version: '2019-08-26',
       AWSAccountId: this.deps.accountId,
       InstanceId: contact.instanceId,
@@ -81,29 +97,21 @@ export class Transcripts {
       Transcript: items,
       ContactLine: fileLine(contact),
     };
-    const key = this.key(contact);
-    await this.deps.files.put(key, file);
-    await this.deps.store.markArchived(contact.contactId, key);
-    await this.deps.store.deleteItems(contact.contactId, items.map((item) => item.Id));
   }
 
-  /** Archives, and reports rather than throws: the contact has ended either way, and its items stay readable. */
+  /**
+   * Archives, and reports rather than throws: the contact has ended either way, its items stay
+   * readable from the table, and the sweep tries again (`Sweep`).
+   */
   async archiveOrWarn(contact: Contact): Promise<void> {
     try {
       await this.archive(contact);
     } catch (error) {
-      this.deps.warn('transcript archive failed; items stay in the table until a retry', {
+      this.deps.warn('transcript archive failed; items stay in the table until the sweep retries', {
         contactId: contact.contactId,
         error: error instanceof Error ? error.message : String(error),
       });
     }
-  }
-
-  /** After a crash: writes the files of every ended contact that has none. Returns how many it wrote. */
-  async recover(): Promise<number> {
-    const pending = await this.deps.store.endedWithoutTranscript();
-    for (const contact of pending) await this.archiveOrWarn(contact);
-    return pending.length;
   }
 
   private async allTableItems(contactId: string): Promise<TranscriptItem[]> {
@@ -164,8 +172,6 @@ export class Transcripts {
 export class ContactTranscript {
   private parsed?: ParsedFile;
   private contact?: Contact;
-  /** Set when the contact has ended but its file is not written yet: the caller may retry the archive. */
-  unarchived?: Contact;
 
   constructor(
     private readonly transcripts: Transcripts,
@@ -230,15 +236,13 @@ export class ContactTranscript {
   /**
    * Whether the table read met a contact whose file is (now) written: then its items may already be
    * leaving the table, so the file is read instead. An ended contact without one is checked again,
-   * since its archive may be under way.
+   * since its archive may be under way (an ended contact whose file could not be written is read from
+   * the table until the sweep writes it).
    */
   private async archivedMeanwhile(): Promise<boolean> {
     let contact = this.contact;
     if (contact?.state === 'ENDED' && !contact.transcriptKey) contact = this.contact = await this.store.getContact(this.contactId);
-    if (!contact?.transcriptKey) {
-      if (contact?.state === 'ENDED') this.unarchived = contact;
-      return false;
-    }
+    if (!contact?.transcriptKey) return false;
     this.parsed = await this.transcripts.file(contact.transcriptKey);
     if (!this.parsed) throw new Error(`transcript file ${contact.transcriptKey} of contact ${contact.contactId} is missing`);
     return true;

@@ -13,6 +13,11 @@ import { type ConnectionStore, type ContactStore, WriteConflict } from '../store
 export const WEBSOCKET_URL_TTL_MS = 100_000;
 /** A connection lives an hour; chatjs opens its next one after 59 minutes. */
 export const WEBSOCKET_CONNECTION_TTL_MS = 60 * 60_000;
+/**
+ * Open sockets one participant may hold (tabs, devices, reconnections): opening one more closes its
+ * oldest, so a chat's fan-out stays bounded however many sockets a client opens.
+ */
+export const MAX_CONNECTIONS_PER_PARTICIPANT = 10;
 
 /**
  * What a WebSocket URL says, signed: its own id (a URL serves one connection), the participant it
@@ -88,7 +93,27 @@ export class Websockets {
       await this.deps.connections.removeConnection(connection);
       throw error;
     }
+    await this.closeOldest(connection);
+    // A newer connection of the participant may have closed this one meanwhile: then it is refused, not left open unheard.
+    if (!(await this.deps.connections.getConnection(connectionId))) {
+      throw accessDenied(`A participant keeps at most ${MAX_CONNECTIONS_PER_PARTICIPANT} WebSocket connections; newer ones replaced this one`);
+    }
     return connection;
+  }
+
+  /**
+   * Keeps the participant's newest MAX_CONNECTIONS_PER_PARTICIPANT connections, this one among them:
+   * one Query on the chat's connections, read after this one is on record, so of connections opened at
+   * once the last to read sees them all.
+   */
+  private async closeOldest(connection: ChatConnection): Promise<void> {
+    const others = (await this.deps.connections.chatConnections(connection.initialContactId)).filter(
+      (other) => other.participantId === connection.participantId && other.connectionId !== connection.connectionId,
+    );
+    const excess = others.length + 1 - MAX_CONNECTIONS_PER_PARTICIPANT;
+    if (excess <= 0) return;
+    others.sort((a, b) => a.connectedAt - b.connectedAt || (a.connectionId < b.connectionId ? -1 : 1));
+    await this.deps.push.disconnect(others.slice(0, excess));
   }
 
   /** $disconnect: the connection is forgotten (a connection the fan-out removed first is no error). */

@@ -64,12 +64,17 @@ export const OPERATIONS = {
   StopContact: { api: 'connect', errors: { ...CONNECT_INVALID, ...NOT_FOUND, ContactNotActive: 'InvalidRequestException', Conflict: 'InternalServiceException' } },
   TransferContact: { api: 'connect', errors: { ...CONNECT_INVALID_REQUEST, ...NOT_FOUND, ...BUSY, Idempotency: 'IdempotencyException' } },
   DescribeContact: { api: 'connect', errors: { ...CONNECT_INVALID, ...NOT_FOUND } },
-  CreateParticipant: { api: 'connect', errors: { ...CONNECT_INVALID_REQUEST, ...NOT_FOUND, ...BUSY_CONFLICT, Idempotency: 'ConflictException' } },
+  // `QuotaExceeded`: the contact holds as many transcript items as it may (MAX_ITEMS_PER_CONTACT).
+  CreateParticipant: {
+    api: 'connect',
+    errors: { ...CONNECT_INVALID_REQUEST, ...NOT_FOUND, ...BUSY_CONFLICT, Idempotency: 'ConflictException', QuotaExceeded: 'ServiceQuotaExceededException' },
+  },
   GetContactAttributes: { api: 'connect', errors: { ...CONNECT_INVALID_REQUEST, ...NOT_FOUND } },
   UpdateContactAttributes: { api: 'connect', errors: { ...CONNECT_INVALID, ...NOT_FOUND, QuotaExceeded: 'InvalidRequestException' } },
 
   CreateParticipantConnection: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY } },
-  SendMessage: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, Idempotency: 'ValidationException' } },
+  // A full contact (MAX_ITEMS_PER_CONTACT): the model lists no quota error, and retrying would not help.
+  SendMessage: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, Idempotency: 'ValidationException', QuotaExceeded: 'ValidationException' } },
   SendEvent: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY_CONFLICT } },
   // `NotFound`: a past contact of the chat's own history is missing from the store, not the caller's doing.
   GetTranscript: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, NotFound: 'InternalServerException' } },
@@ -85,7 +90,7 @@ export const OPERATIONS = {
   // Forgetting ends a chat of the line still going on.
   WidgetForget: { api: 'widget', errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND, ...BUSY_CONFLICT, QuotaExceeded: 'ServiceQuotaExceededException' } },
   // The local agent desk's routes (lambdas/local/agent-routes.ts), never deployed.
-  LocalAgentJoin: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND, ...BUSY_CONFLICT } },
+  LocalAgentJoin: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND, ...BUSY_CONFLICT, QuotaExceeded: 'ServiceQuotaExceededException' } },
   LocalAgentTransfer: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND, ...BUSY_CONFLICT } },
   LocalAgentStop: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND, ...BUSY_CONFLICT, ContactNotActive: 'AccessDeniedException' } },
   // WebSocket events: only the status reaches the client (a refused upgrade, or nothing on a frame).

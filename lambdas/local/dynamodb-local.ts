@@ -2,8 +2,16 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceNotFoundException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import { TABLE_KEYS, TTL_ATTRIBUTE } from '../stores/dynamodb/table';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  type GlobalSecondaryIndex,
+  ResourceNotFoundException,
+  UpdateTableCommand,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { SWEEP_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../stores/dynamodb/table';
 import { freePort } from './free-port';
 
 /**
@@ -168,10 +176,30 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** The sweep's index, as lib/chat-data.ts declares it on AWS. */
+const SWEEP_GSI: GlobalSecondaryIndex = {
+  IndexName: SWEEP_INDEX.name,
+  KeySchema: [
+    { AttributeName: SWEEP_INDEX.partitionKey, KeyType: 'HASH' },
+    { AttributeName: SWEEP_INDEX.sortKey, KeyType: 'RANGE' },
+  ],
+  Projection: { ProjectionType: 'KEYS_ONLY' },
+};
+const SWEEP_ATTRIBUTES = [
+  { AttributeName: SWEEP_INDEX.partitionKey, AttributeType: 'S' as const },
+  { AttributeName: SWEEP_INDEX.sortKey, AttributeType: 'N' as const },
+];
+
 async function ensureTable(endpoint: string, tableName: string): Promise<void> {
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    // A data directory from before the sweep: its table gets the index (records written before carry no keys in it).
+    if (!Table?.GlobalSecondaryIndexes?.some((index) => index.IndexName === SWEEP_INDEX.name)) {
+      await client.send(
+        new UpdateTableCommand({ TableName: tableName, AttributeDefinitions: SWEEP_ATTRIBUTES, GlobalSecondaryIndexUpdates: [{ Create: SWEEP_GSI }] }),
+      );
+    }
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
     await client.send(
@@ -181,11 +209,13 @@ async function ensureTable(endpoint: string, tableName: string): Promise<void> {
         AttributeDefinitions: [
           { AttributeName: TABLE_KEYS.partitionKey, AttributeType: 'S' },
           { AttributeName: TABLE_KEYS.sortKey, AttributeType: 'S' },
+          ...SWEEP_ATTRIBUTES,
         ],
         KeySchema: [
           { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
           { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
         ],
+        GlobalSecondaryIndexes: [SWEEP_GSI],
       }),
     );
     await client.send(

@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { setInterval as every } from 'node:timers/promises';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { type AttachmentDeps, withAttachments } from '../attachment-deps';
 import { attachmentSettingsFromEnvironment, type Config, widgetConfigFromEnvironment } from '../config';
-import { type Clients, wire } from '../deps';
+import { type Clients, type Deps, wire } from '../deps';
 import type { AttachmentSettings } from '../domain/attachment-types';
 import { invalidRequest } from '../domain/errors';
 import { KeyRing, type KeyMaterial } from '../domain/keys';
@@ -39,6 +40,8 @@ export interface LocalServerOptions {
   attachments?: AttachmentSettings;
   /** What decides whether a file may be downloaded (a malware scanner); the content sniffing of SniffingCheck when not given. */
   attachmentCheck?: Parameters<typeof withAttachments>[2];
+  /** How often the sweep runs (ending chats past their duration, finishing archives); default 5 s. */
+  sweepIntervalMs?: number;
 }
 
 export interface LocalServer {
@@ -54,6 +57,8 @@ export interface LocalServer {
 
 export const LOCAL_CREDENTIALS: LocalCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const MAX_REQUEST_BYTES = 1024 * 1024;
+/** Locally the sweep is cheap (a query per shard on DynamoDB Local): run it often, so a moved clock shows soon. */
+const DEFAULT_SWEEP_INTERVAL_MS = 5_000;
 
 /** The signing keys are made once per data directory and kept there, readable by this user only. */
 function loadOrCreateKeys(file: string): KeyMaterial {
@@ -129,11 +134,14 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const { port } = server.address() as AddressInfo;
     config.websocketUrl = `ws://127.0.0.1:${port}${WEBSOCKET_PATH}`;
     const deps = withAttachments(wire(config, clients, keyMaterial, log, { transport: websockets, now: options.now }), s3, options.attachmentCheck);
-    const recovered = await deps.transcripts.recover();
-    if (recovered) log.info('wrote transcript files left unwritten by an earlier stop', { contacts: recovered });
+    // Nothing of this process is archiving yet: every archive an earlier stop left unfinished is done now, before any request.
+    const recovered = await deps.sweep.run({ everyUnfinishedArchive: true });
+    if (recovered.archives) log.info('finished transcript archives left unfinished by an earlier stop', { contacts: recovered.archives });
     // No lifecycle rules in s3rver: uploads never completed are removed here, after a day, as the stack's rule does.
     const swept = await deps.attachments.sweep();
     if (swept) log.info('removed attachment uploads never completed', { uploads: swept });
+    // Before the store's stop: a sweep under way finishes first.
+    stops.unshift(sweepEvery(options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS, deps, log));
     const depsReady = Promise.resolve(deps);
     websockets.attach(
       server,
@@ -157,6 +165,33 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     await stopAll(stops);
     throw error;
   }
+}
+
+/**
+ * The sweep on a timer, one run at a time (the stack runs it from an EventBridge rule). Node's own
+ * interval iterator: a run that outlasts the interval delays the next rather than overlapping it.
+ * Returns the stop, which waits for a run under way.
+ */
+function sweepEvery(intervalMs: number, deps: Deps, log: Logger): () => Promise<void> {
+  const stop = new AbortController();
+  const loop = (async () => {
+    try {
+      for await (const _ of every(intervalMs, undefined, { signal: stop.signal })) {
+        try {
+          const report = await deps.sweep.run();
+          if (report.chats || report.archives || report.failed) log.info('sweep', { ...report });
+        } catch (error) {
+          log.error('sweep failed; it runs again at the next tick', { error: String(error) });
+        }
+      }
+    } catch (error) {
+      if (!stop.signal.aborted) throw error;
+    }
+  })();
+  return async () => {
+    stop.abort();
+    await loop;
+  };
 }
 
 async function stopAll(stops: (() => Promise<void>)[]): Promise<void> {

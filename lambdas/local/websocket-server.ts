@@ -25,7 +25,10 @@ export class LocalWebsockets implements ConnectionTransport {
   private readonly sockets = new Map<string, WebSocket>();
   /** Frames pushed between a connection's admission and the end of its handshake, sent once it is open. */
   private readonly opening = new Map<string, string[]>();
+  /** Connections closed by the server before their handshake ended: closed as soon as it has. */
+  private readonly closedWhileOpening = new Set<string>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  private stopping = false;
   private routes?: Map<string, WebsocketHandler>;
 
   constructor(private readonly log: Logger) {}
@@ -54,12 +57,16 @@ export class LocalWebsockets implements ConnectionTransport {
   }
 
   async close(connectionId: string): Promise<void> {
-    this.opening.delete(connectionId);
+    if (this.opening.delete(connectionId)) this.closedWhileOpening.add(connectionId);
     this.sockets.get(connectionId)?.close(1000, 'Closed by the server');
   }
 
-  /** Closes every socket and waits for their `$disconnect` handlers, before the store goes away. */
+  /**
+   * Closes every socket and waits for their `$disconnect` handlers, before the store goes away. A
+   * handshake under way is cut as soon as it completes: the HTTP server's close waits for every socket.
+   */
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const socket of this.sockets.values()) socket.terminate();
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
     this.wss.close();
@@ -77,12 +84,15 @@ export class LocalWebsockets implements ConnectionTransport {
     const admitted = await this.run('$connect', event('$connect', 'CONNECT'));
     if (admitted.statusCode !== 200) {
       this.opening.delete(connectionId);
+      this.closedWhileOpening.delete(connectionId);
       return refuse(socket, admitted.statusCode);
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
+      if (this.stopping) return ws.terminate();
       this.sockets.set(connectionId, ws);
       for (const frame of this.opening.get(connectionId) ?? []) ws.send(frame);
       this.opening.delete(connectionId);
+      if (this.closedWhileOpening.delete(connectionId)) ws.close(1000, 'Closed by the server');
       ws.on('message', (data, isBinary) => {
         const body = isBinary ? undefined : data.toString();
         const routeKey = routeKeyOf(body, this.routes!);

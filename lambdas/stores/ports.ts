@@ -39,8 +39,15 @@ export interface ContactStore {
   markArchived(contactId: string, transcriptKey: string): Promise<void>;
   /** Removes items whose transcript file is durable. */
   deleteItems(contactId: string, itemIds: string[]): Promise<void>;
-  /** Ended contacts whose transcript file was never written (a crash between the two): a full scan, for recovery. */
-  endedWithoutTranscript(): Promise<Contact[]>;
+  /** The ended contact's archive is complete (file durable, items gone): the sweep has nothing left to do on it. */
+  archiveFinished(contactId: string): Promise<void>;
+  /** Active chats whose `sweepAt` has come by `before`, soonest first, up to `limit`: their InitialContactIds. */
+  dueChats(before: number, limit: number): Promise<string[]>;
+  /**
+   * Contacts that ended by `endedBefore` and whose archive is unfinished (file not written, or items
+   * still in the table after it was), oldest first, up to `limit`: their ContactIds.
+   */
+  unfinishedArchives(endedBefore: number, limit: number): Promise<string[]>;
   /** Refuses from now on the resume tokens that reach this chat and were issued up to `before`. */
   revokeResumeTokens(initialContactId: string, before: number): Promise<void>;
   /** Replaces the session's attributes if nobody changed them since `expectedVersion` (else `stale`). */
@@ -108,6 +115,8 @@ export interface ItemClockClaim {
   initialContactId: string;
   first: number;
   last: number;
+  /** How many items the chat's active contact holds once the write is in (ChatSession.contactItems). */
+  contactItems: number;
 }
 
 export interface TransferWrite {

@@ -5,8 +5,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { Method } from 'aws-cdk-lib/aws-apigateway';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { type RouteAccess, ROUTES, WEBSOCKET_ROUTES } from '../../lambdas/routes';
-import { TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/stores/dynamodb/table';
+import { type RouteAccess, ROUTES, SWEEP, WEBSOCKET_ROUTES } from '../../lambdas/routes';
+import { SWEEP_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/stores/dynamodb/table';
 import { ChatApi } from '../../lib/chat-api';
 import { nodeRuntime } from '../../lib/chat-function';
 import { FUNCTIONS_NODE_MAJOR, HANDLER_BUNDLING } from '../../lib/handler-bundling';
@@ -432,14 +432,15 @@ describe('table actions per route', () => {
     expect(route.access.deletes).toContain('connections');
   });
 
-  test('Scan is reached only by the local server: Transcripts.recover, after a crash of npm start', () => {
-    const callers = (pattern: RegExp) =>
-      sourceFiles('lambdas')
-        .filter((file) => pattern.test(readFileSync(file, 'utf8')))
-        .map((file) => relative(root, file));
-    expect(callers(/\bScanCommand\(/)).toEqual(['lambdas/stores/dynamodb/contact-store.ts']);
-    expect(callers(/\.endedWithoutTranscript\(/)).toEqual(['lambdas/domain/transcripts.ts']);
-    expect(callers(/\.recover\(/)).toEqual(['lambdas/local/server.ts']);
+  test('no deployed code scans the table: the sweep finds its work through an index', () => {
+    const scanning = sourceFiles('lambdas')
+      .filter((file) => /\bScan(Command|Input)\b/.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(root, file));
+    // The one scan: attachment uploads never completed, looked for only by the local server at its start
+    // (s3rver has no lifecycle rules; on AWS the bucket's rule removes them and no function can Scan).
+    expect(scanning).toEqual(['lambdas/stores/dynamodb/contact-store.ts']);
+    const callers = sourceFiles('lambdas').filter((file) => /\.sweep\(\)/.test(readFileSync(file, 'utf8')) && /attachments/.test(readFileSync(file, 'utf8')));
+    expect(callers.map((file) => relative(root, file))).toEqual(['lambdas/local/server.ts']);
   });
 });
 
@@ -481,6 +482,72 @@ describe('WebSocket API', () => {
     const url = JSON.stringify((resources[route.functionId()]!.Properties.Environment as { Variables: Json }).Variables.WEBSOCKET_URL);
     expect(url).toContain('"wss://",');
     expect(url).toContain(`{"Ref":"${websocketApiId}"}`);
+  });
+});
+
+describe('the sweep', () => {
+  const [ruleId, rule] = ofType('AWS::Events::Rule')[0]!;
+  const sweepId = () => {
+    const targets = rule.Properties.Targets as { Arn: { 'Fn::GetAtt': [string, string] } }[];
+    expect(targets).toHaveLength(1);
+    return targets[0]!.Arn['Fn::GetAtt'][0];
+  };
+
+  test('an EventBridge rule invokes the sweep function every minute, without retries (the next run takes over)', () => {
+    expect(ofType('AWS::Events::Rule')).toHaveLength(1);
+    expect(rule.Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [expect.objectContaining({ RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } })],
+    });
+    expect(resources[sweepId()]!.Properties.Environment).toEqual({
+      Variables: expect.objectContaining({ TABLE_NAME: { Ref: tableId }, TRANSCRIPT_BUCKET: { Ref: bucketId }, SIGNING_KEY_SECRET_ARN: { Ref: secretId } }),
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [sweepId(), 'Arn'] },
+      SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: sweepId() }, MaximumRetryAttempts: 0 });
+    // It stops taking work 10 s before its timeout, and a run rarely outlasts the minute.
+    expect(resources[sweepId()]!.Properties.Timeout).toBe(55);
+  });
+
+  test('the table has its sparse index of due records: sharded partition key, due time as sort key, keys only', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: SWEEP_INDEX.name,
+          KeySchema: [
+            { AttributeName: SWEEP_INDEX.partitionKey, KeyType: 'HASH' },
+            { AttributeName: SWEEP_INDEX.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+      AttributeDefinitions: Match.arrayWith([
+        { AttributeName: SWEEP_INDEX.partitionKey, AttributeType: 'S' },
+        { AttributeName: SWEEP_INDEX.sortKey, AttributeType: 'N' },
+      ]),
+    });
+  });
+
+  test('the sweep function may do exactly what ending a chat does, and Query the sweep index (no Scan)', () => {
+    const statements = statementsOf(sweepId());
+    const granted = (service: string) => statements.filter((statement) => actions(statement).some((action) => action.startsWith(`${service}:`)));
+    const tableArn = { 'Fn::GetAtt': [tableId, 'Arn'] };
+    expect(granted('dynamodb').map((statement) => [actions(statement).sort(), resourcesOf(statement)])).toEqual([
+      [tableActions(SWEEP.access, true).sort(), [tableArn]],
+      [['dynamodb:Query'], [{ 'Fn::Join': ['', [tableArn, '/index/sweep']] }]],
+    ]);
+    expect(tableActions(SWEEP.access, true).sort()).toEqual(
+      ['BatchWriteItem', 'ConditionCheckItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'].map((action) => `dynamodb:${action}`),
+    );
+    expect(granted('s3').flatMap(actions).sort()).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    expect(granted('execute-api').flatMap(actions)).toEqual(['execute-api:ManageConnections']);
+    expect(granted('secretsmanager')).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secretId } }]);
+    expect(statements.filter((statement) => !/^(dynamodb|s3|secretsmanager|logs|execute-api):/.test(actions(statement)[0]!))).toEqual([]);
   });
 });
 

@@ -32,8 +32,8 @@ test('no WebSocket API, stage or routes, and no WebsocketUrl output', () => {
   expect(Object.keys(json.Outputs)).toContain('ApiUrl');
 });
 
-test('one function per REST route, none with a WEBSOCKET_URL', () => {
-  expect(routeFunctions).toHaveLength(ROUTES.length);
+test('one function per REST route and the sweep, none with a WEBSOCKET_URL', () => {
+  expect(routeFunctions).toHaveLength(ROUTES.length + 1);
   for (const fn of routeFunctions) expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.WEBSOCKET_URL).toBeUndefined();
 });
 

@@ -26,7 +26,7 @@ it('refuses the second of two writes timed from the same reading of the chat, an
   const write = (text: string, time: number, contactId = chat.contactId): AppendItemWrite => ({
     contactId,
     item: messageItem(session.customer, 'text/plain', text, time),
-    clock: { initialContactId: chat.contactId, first: time, last: time },
+    clock: { initialContactId: chat.contactId, first: time, last: time, contactItems: 2 },
   });
   const conflict = (promise: Promise<unknown>) => promise.then(() => 'written', (error) => (error instanceof WriteConflict ? error.reason : error));
 

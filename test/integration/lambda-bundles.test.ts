@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { build } from 'esbuild';
 import { HANDLER_BUNDLING, handlerBuildOptions } from '../../lib/handler-bundling';
-import { ROUTES, WEBSOCKET_ROUTES } from '../../lambdas/routes';
+import { ROUTES, SWEEP, WEBSOCKET_ROUTES } from '../../lambdas/routes';
 import { DynamoContactStore } from '../../lambdas/stores/dynamodb/contact-store';
 import { INSTANCE, say, startChat } from '../support/chat';
 import { startTestServer, type TestServer } from '../support/local-server';
@@ -25,9 +25,11 @@ let t: TestServer;
 let bundles: string;
 
 beforeAll(async () => {
-  t = await startTestServer();
+  // Its own sweep only at start: the bundled sweep below is the one that runs. Its clock is five minutes
+  // behind the bundles' (the real one), so that what it does is minutes old to them.
+  t = await startTestServer({ sweepIntervalMs: 3_600_000, now: () => Date.now() - 5 * 60_000 });
   bundles = mkdtempSync(join(tmpdir(), 'persistent-chat-bundles-'));
-  for (const handler of ['stop-contact', 'get-transcript']) await build(handlerBuildOptions(root, handler, join(bundles, `${handler}.js`)));
+  for (const handler of ['stop-contact', 'get-transcript', SWEEP.handler]) await build(handlerBuildOptions(root, handler, join(bundles, `${handler}.js`)));
 });
 afterAll(async () => {
   await t.stop();
@@ -35,11 +37,11 @@ afterAll(async () => {
 });
 
 /** Invokes one bundled handler in a fresh process, as Lambda would, and returns its result. */
-async function invoke(handler: string, event: Partial<APIGatewayProxyEvent>): Promise<APIGatewayProxyResult> {
+async function invoke<R = APIGatewayProxyResult>(handler: string, event: Partial<APIGatewayProxyEvent>): Promise<R> {
   const { server } = t;
   const home = mkdtempSync(join(tmpdir(), 'persistent-chat-home-'));
   try {
-    const script = `require(${JSON.stringify(join(bundles, `${handler}.js`))}).handler(JSON.parse(process.env.EVENT), { awsRequestId: 'r-1', functionName: '${handler}', getRemainingTimeInMillis: () => 10000 })
+    const script = `require(${JSON.stringify(join(bundles, `${handler}.js`))}).handler(JSON.parse(process.env.EVENT), { awsRequestId: 'r-1', functionName: '${handler}', getRemainingTimeInMillis: () => 30000 })
       .then((result) => process.stdout.write('\\nRESULT ' + JSON.stringify(result)));`;
     const { stdout } = await run(process.execPath, ['-e', script], {
       env: {
@@ -62,7 +64,7 @@ async function invoke(handler: string, event: Partial<APIGatewayProxyEvent>): Pr
     });
     const result = /\nRESULT (.*)$/.exec(stdout)?.[1];
     if (!result) throw new Error(`no result from ${handler}: ${stdout}`);
-    return JSON.parse(result) as APIGatewayProxyResult;
+    return JSON.parse(result) as R;
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
@@ -97,6 +99,23 @@ test('bundled functions end a chat into its S3 transcript file and read it back 
   expect(transcript.filter((item) => item.Type === 'MESSAGE').map((item) => item.Content)).toEqual(['said before the chat ended']);
 });
 
+test('the bundled sweep finishes an archive a crash left undone, as its scheduled function would', async () => {
+  const customer = await startChat(t);
+  await say(t, customer, 'said before the crash');
+  // Ended two minutes ago in the store only, as a process that died right after the end's transaction leaves it.
+  const store = new DynamoContactStore(t.server.clients.db, t.server.config.tableName);
+  const session = (await store.getSession(customer.contactId))!;
+  const at = Math.max(Date.now() - 2 * 60_000, session.lastItemAt! + 1);
+  const clock = { initialContactId: customer.contactId, first: at, last: at, contactItems: session.contactItems ?? 0 };
+  await store.endSession({ contactId: customer.contactId, clock, now: at, customer: session.customer, participants: [], items: [] });
+
+  const report = await invoke<{ archives: number; failed: number }>(SWEEP.handler, {});
+  expect(report).toMatchObject({ failed: 0 });
+  expect(report.archives).toBeGreaterThanOrEqual(1);
+  const contact = await store.getContact(customer.contactId);
+  expect(await t.server.clients.s3.get(contact!.transcriptKey!)).toContain('said before the crash');
+});
+
 test('the bundles carry only the environment credential provider, and not the SDK S3 client', async () => {
   const bundle = readFileSync(join(bundles, 'stop-contact.js'), 'utf8');
   expect(bundle).toContain('AWS_SECRET_ACCESS_KEY'); // fromEnv
@@ -106,7 +125,7 @@ test('the bundles carry only the environment credential provider, and not the SD
 
 test('every function stays within its 400 KB bundle budget (npm run bench measures the rest)', async () => {
   const sizes: Record<string, number> = {};
-  for (const handler of new Set([...ROUTES, ...WEBSOCKET_ROUTES].map((spec) => spec.handler))) {
+  for (const handler of new Set([...ROUTES, ...WEBSOCKET_ROUTES, SWEEP].map((spec) => spec.handler))) {
     const outfile = join(bundles, 'budget', `${handler}.js`);
     await build(handlerBuildOptions(root, handler, outfile));
     sizes[handler] = statSync(outfile).size;

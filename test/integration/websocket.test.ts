@@ -36,7 +36,7 @@ async function chatWithSockets() {
   );
   const customerConnection = await websocketConnection(t, started.ParticipantToken!);
   const agentConnection = await websocketConnection(t, agentJoined.ParticipantCredentials!.ParticipantToken!);
-  const customer = { ...customerConnection, id: started.ParticipantId!, socket: await open(customerConnection.url) };
+  const customer = { ...customerConnection, id: started.ParticipantId!, participantToken: started.ParticipantToken!, socket: await open(customerConnection.url) };
   const agent = { ...agentConnection, id: agentJoined.ParticipantId!, socket: await open(agentConnection.url) };
   for (const { socket } of [customer, agent]) {
     socket.send({ topic: 'aws/subscribe', content: { topics: ['aws/chat'] } });
@@ -231,5 +231,42 @@ describe('real-time delivery over WebSocket (chatjs frame protocol)', () => {
     await agent.socket.waitClosed();
     const sent = await say(customer.connectionToken, 'still here');
     await customer.socket.item((item) => item.Id === sent.Id);
+  });
+
+  it('one participant holds at most 10 sockets: opening more closes its oldest, and a message reaches each open one once', async () => {
+    const { customer, agent } = await chatWithSockets();
+    const openFor = async () => {
+      const socket = await open((await websocketConnection(t, customer.participantToken)).url);
+      socket.send({ topic: 'aws/subscribe', content: { topics: ['aws/chat'] } });
+      // A socket of the burst below may be closed by a newer one before it hears back.
+      await socket.next((frame) => frame.topic === 'aws/subscribe', 5000).catch(() => expect(socket.closed).toBe(true));
+      return socket;
+    };
+    // One after another: each one past the tenth closes the oldest.
+    const mine = [customer.socket];
+    for (let i = 0; i < 11; i++) mine.push(await openFor());
+    await mine[0]!.waitClosed();
+    await mine[1]!.waitClosed();
+    expect(mine.slice(2).map((socket) => socket.closed)).toEqual(Array(10).fill(false));
+
+    // Many at once (a client gone wild): once they are in, no more than ten are left open. One that a
+    // newer one closed before its own handshake ended is refused (403) rather than left open unheard.
+    const burst = await Promise.all(Array.from({ length: 30 }, () => openFor().catch((error: Error) => expect(error.message).toBe('refused: 403'))));
+    mine.push(...burst.filter((socket): socket is FrameClient => socket instanceof FrameClient));
+    const stillOpen = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return mine.filter((socket) => !socket.closed);
+    };
+    let left = await stillOpen();
+    for (let i = 0; i < 25 && left.length > 10; i++) left = await stillOpen();
+    // Two connects at once may each close the same number of older ones: a few less, never more.
+    expect(left.length).toBeLessThanOrEqual(10);
+    expect(left.length).toBeGreaterThan(0);
+
+    const sent = await say(agent.connectionToken, 'to every open tab');
+    for (const socket of left) await socket.item((item) => item.Id === sent.Id, 3000);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const deliveries = mine.flatMap((socket) => socket.items()).filter((item) => item.Id === sent.Id);
+    expect(deliveries).toHaveLength(left.length);
   });
 });

@@ -32,7 +32,7 @@ export const participantClient = (endpoint: string) =>
     maxAttempts: 1,
   });
 
-export async function startTestServer(options: Pick<LocalServerOptions, 'webDir' | 'now' | 'attachments' | 'attachmentCheck'> = {}): Promise<TestServer> {
+export async function startTestServer(options: Pick<LocalServerOptions, 'webDir' | 'now' | 'attachments' | 'attachmentCheck' | 'sweepIntervalMs'> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'persistent-chat-test-'));
   const harness = {} as TestServer;
   const open = async () => {
@@ -75,4 +75,15 @@ export function serverForFile(): () => TestServer {
 /** What an SDK call came to: its output, or the error's name, HTTP status and message, for one `toEqual`. */
 export async function outcome<T>(call: Promise<T>): Promise<T | { name: string; status?: number; message: string }> {
   return call.catch((e: Error & { $metadata?: { httpStatusCode?: number } }) => ({ name: e.name, status: e.$metadata?.httpStatusCode, message: e.message }));
+}
+
+/** Polls `check` until it returns something other than undefined, within `ms` (for what the server's sweep does on its timer). */
+export async function eventually<T>(check: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`not so within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

@@ -81,7 +81,7 @@ describe('the item clock', () => {
   it('times items after the chat\'s newest, strictly rising, even when this machine\'s clock is behind', () => {
     const behind = new ItemClock({ initialContactId: 'c', lastItemAt: 1_000 }, 900);
     expect([behind.next(), behind.next(), behind.next()]).toEqual([1_001, 1_002, 1_003]);
-    expect(behind.claim()).toEqual({ initialContactId: 'c', first: 1_001, last: 1_003 });
+    expect(behind.claim()).toEqual({ initialContactId: 'c', first: 1_001, last: 1_003, contactItems: 3 });
     const ahead = new ItemClock({ initialContactId: 'c', lastItemAt: 1_000 }, 5_000);
     expect([ahead.next(), ahead.next()]).toEqual([5_000, 5_001]);
     const fresh = new ItemClock({ initialContactId: 'c' }, 7);
@@ -98,7 +98,7 @@ describe('the item clock', () => {
       return clock.claim();
     });
     expect(times).toEqual([20, 51]);
-    expect(written).toEqual({ initialContactId: 'c', first: 51, last: 51 });
+    expect(written).toEqual({ initialContactId: 'c', first: 51, last: 51, contactItems: 1 });
     expect(store.getSession).toHaveBeenCalledTimes(1);
   });
 });

@@ -21,7 +21,7 @@ const contact: Contact = {
 function world(filesFail: boolean) {
   const items: TranscriptItem[] = [eventItem('application/vnd.amazonaws.connect.event.participant.joined', start, customer)];
   for (let i = 1; i <= 1200; i++) items.push(messageItem(customer, 'text/plain', `m${i}`, start + i));
-  const table = { items: [...items], archivedKey: undefined as string | undefined };
+  const table = { items: [...items], archivedKey: undefined as string | undefined, finished: false };
   const files = new Map<string, TranscriptFile>();
   const deps: TranscriptsDeps = {
     accountId: '123456789012',
@@ -44,13 +44,16 @@ function world(filesFail: boolean) {
         table.archivedKey = key;
       },
       deleteItems: async (_id, ids) => {
-        table.items = table.items.filter((item) => !ids.includes(item.Id));
+        const gone = new Set(ids);
+        table.items = table.items.filter((item) => !gone.has(item.Id));
+      },
+      archiveFinished: async () => {
+        table.finished = true;
       },
       contactWithItems: async (_id: string, range: ItemRange, limit: number) => {
         const items = range.direction === 'BACKWARD' ? [...table.items].reverse() : table.items;
         return { contact: { ...contact, transcriptKey: table.archivedKey }, items: items.slice(0, limit) };
       },
-      endedWithoutTranscript: async () => (table.archivedKey ? [] : [contact]),
     },
   };
   return { deps, table, files, items };
@@ -66,6 +69,7 @@ describe('archiving a contact transcript', () => {
     expect(files.get(key)!.Transcript).toEqual(items);
     expect(table.archivedKey).toBe(key);
     expect(table.items).toEqual([]);
+    expect(table.finished).toBe(true);
   });
 
   it('deletes nothing and marks nothing when the file cannot be written, and says so', async () => {
@@ -80,16 +84,38 @@ describe('archiving a contact transcript', () => {
     expect(await transcripts.open('inst', { contactId: 'c1' }, true).read('BACKWARD', undefined, 2)).toEqual([items[1200], items[1199]]);
     const past = transcripts.open('inst', { contactId: 'c1', initialContactId: 'c1', initiationTimestamp: start }, false);
     expect(await past.read('BACKWARD', undefined, 2)).toEqual([items[1200], items[1199]]);
-    expect(past.unarchived).toMatchObject({ contactId: 'c1' });
+    expect(table.finished).toBe(false); // still due for the sweep
   });
 
-  it('recovers what a crash left unwritten, once', async () => {
-    const { deps, table, files } = world(false);
-    const transcripts = new Transcripts(deps);
-    expect(await transcripts.recover()).toBe(1);
-    expect(files.size).toBe(1);
+  it('finishes what a crash left after the file was durable: deletes the items left, keeps the file', async () => {
+    const { deps, table, files, items } = world(false);
+    await new Transcripts(deps).archive(contact);
+    const [key] = files.keys();
+    // As if the process had died after marking the contact, before deleting: its items are back in the table.
+    table.items = [...items];
+    table.finished = false;
+    files.set(key!, { ...files.get(key!)!, Transcript: items.slice(0, 1) }); // whatever is there is kept
+    await new Transcripts(deps).archive({ ...contact, transcriptKey: key });
+    expect(files.get(key!)!.Transcript).toEqual(items.slice(0, 1));
     expect(table.items).toEqual([]);
-    expect(await transcripts.recover()).toBe(0);
+    expect(table.finished).toBe(true);
+  });
+
+  it('two archives at once (a request and the sweep) write a whole file', async () => {
+    const { deps, table, files, items } = world(false);
+    // The second starts when the first has marked the contact and deleted half its items.
+    const deleteItems = deps.store.deleteItems;
+    let interleaved = false;
+    deps.store.deleteItems = async (id, ids) => {
+      if (interleaved) return deleteItems(id, ids);
+      interleaved = true;
+      await deleteItems(id, ids.slice(0, 600));
+      await new Transcripts(deps).archive(contact);
+      await deleteItems(id, ids.slice(600));
+    };
+    await new Transcripts(deps).archive(contact);
+    expect([...files.values()].map((file) => file.Transcript)).toEqual([items]);
+    expect(table.items).toEqual([]);
   });
 
   it('waits for attachment checks still running on the contact, but not past ATTACHMENT_CHECK_WAIT_MS', async () => {

@@ -17,6 +17,8 @@ function harness(admissions: ('in' | 'left')[]) {
   const connections = {
     openConnection: async (connection: ChatConnection) => void recorded.set(connection.connectionId, connection),
     removeConnection: async (connection: ChatConnection) => void recorded.delete(connection.connectionId),
+    chatConnections: async () => [...recorded.values()],
+    getConnection: async (connectionId: string) => recorded.get(connectionId),
   } as unknown as ConnectionStore;
   const participants = {
     admit: async () => {

@@ -27,7 +27,20 @@ import {
   type TransferWrite,
   WriteConflict,
 } from '../ports';
-import { ITEM_PREFIX, ITEMS_END, keys, readPages, RECORD_SK, TTL_ATTRIBUTE, toRecord, withKey } from './keys';
+import {
+  ITEM_PREFIX,
+  ITEMS_END,
+  keys,
+  readPages,
+  RECORD_SK,
+  SWEEP_INDEX,
+  type SweepKind,
+  sweepShard,
+  sweepShards,
+  TTL_ATTRIBUTE,
+  toRecord,
+  withKey,
+} from './keys';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -44,6 +57,10 @@ interface StoredItem extends TranscriptItem {
 
 const notExists = 'attribute_not_exists(pk)';
 const STATE = { '#state': 'state' };
+/** Taking a record out of the sweep index: without its keys it is not in the sparse index. */
+const UNSWEPT = [SWEEP_INDEX.partitionKey, SWEEP_INDEX.sortKey];
+/** DynamoDB's BatchWriteItem may leave some deletes unprocessed: retried this often, then left to the sweep. */
+const BATCH_WRITE_ATTEMPTS = 6;
 /** DynamoDB refuses concurrent transactions on one item with TransactionConflict: try again, with backoff. */
 const TRANSACTION_ATTEMPTS = 8;
 
@@ -75,8 +92,10 @@ export class DynamoContactStore implements ContactStore {
   }
 
   async startChat(write: StartChatWrite): Promise<void> {
+    const { session } = write;
     const steps: Step[] = [
-      this.put(withKey(keys.session(write.session.initialContactId), write.session), 'already-exists'),
+      // The sweep looks at the chat by its `sweepAt` (its expiry, at first).
+      this.put({ ...withKey(keys.session(session.initialContactId), session), ...sweepKeys('CHAT', session.initialContactId, session.sweepAt) }, 'already-exists'),
       this.put(withKey(keys.contact(write.contact.contactId), write.contact), 'already-exists'),
       ...write.items.map((item) => this.putItem(write.contact.contactId, item)),
       this.grantStep(write.grant),
@@ -117,7 +136,7 @@ export class DynamoContactStore implements ContactStore {
   async transfer({ from, to, toItems, clock, idempotency }: TransferWrite): Promise<void> {
     const next: ContactRef = { contactId: to.contactId, initialContactId: to.initialContactId, initiationTimestamp: to.initiationTimestamp };
     await this.transact([
-      this.claimClock(clock, from.contactId, 'latestContactId = :to', { ':to': to.contactId }),
+      this.claimClock(clock, from.contactId, { set: 'latestContactId = :to', values: { ':to': to.contactId } }),
       this.endContact(from.contactId, from.now, { next, participants: from.participants }),
       ...from.items.map((item) => this.putItem(from.contactId, item)),
       this.put(withKey(keys.contact(to.contactId), to), 'already-exists'),
@@ -129,10 +148,11 @@ export class DynamoContactStore implements ContactStore {
   async endSession(write: EndSessionWrite): Promise<void> {
     const { contactId, clock, now } = write;
     await this.transact([
-      this.claimClock(clock, contactId, '#state = :ended, endedAt = :now, customer = :customer', {
-        ':ended': 'ENDED',
-        ':now': now,
-        ':customer': write.customer,
+      this.claimClock(clock, contactId, {
+        set: '#state = :ended, endedAt = :now, customer = :customer',
+        values: { ':ended': 'ENDED', ':now': now, ':customer': write.customer },
+        // An ended chat has nothing left for the sweep; its last contact's archive has (endContact).
+        remove: UNSWEPT,
       }),
       this.endContact(contactId, now, { reason: write.disconnectReason, participants: write.participants }),
       ...write.items.map((item) => this.putItem(contactId, item)),
@@ -366,26 +386,60 @@ export class DynamoContactStore implements ContactStore {
         [this.tableName]: itemIds.slice(start, start + 25).map((id) => ({ DeleteRequest: { Key: keys.item(contactId, id) } })),
       };
       for (let attempt = 0; requests && Object.keys(requests).length; attempt++) {
-        if (attempt > 0) await sleep(20 * 2 ** Math.min(attempt, 6));
+        // Bounded: the contact stays in the sweep index until its items are gone, and the sweep tries again.
+        if (attempt >= BATCH_WRITE_ATTEMPTS) throw new Error(`deleting the items of contact ${contactId}: still unprocessed after ${attempt} attempts`);
+        if (attempt > 0) await sleep(20 * 2 ** attempt);
         const result = await this.db.send(new BatchWriteCommand({ RequestItems: requests }));
         requests = result.UnprocessedItems as typeof requests;
       }
     }
   }
 
-  async endedWithoutTranscript(): Promise<Contact[]> {
-    const items = await readPages((startKey) =>
-      this.db.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: 'sk = :contact AND #state = :ended AND attribute_not_exists(transcriptKey)',
-          ExpressionAttributeNames: STATE,
-          ExpressionAttributeValues: { ':contact': RECORD_SK, ':ended': 'ENDED' },
-          ExclusiveStartKey: startKey,
-        }),
+  async archiveFinished(contactId: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.contact(contactId),
+        UpdateExpression: `REMOVE ${UNSWEPT.join(', ')}`,
+        ConditionExpression: 'attribute_exists(transcriptKey)',
+      }),
+    );
+  }
+
+  async dueChats(before: number, limit: number): Promise<string[]> {
+    return this.dueInIndex('CHAT', before, limit);
+  }
+
+  async unfinishedArchives(endedBefore: number, limit: number): Promise<string[]> {
+    return this.dueInIndex('ARCHIVE', endedBefore, limit);
+  }
+
+  /** One Query per shard of the kind, in parallel, for records due by `before`; the soonest `limit` of them, as ids. */
+  private async dueInIndex(kind: SweepKind, before: number, limit: number): Promise<string[]> {
+    const perShard = await Promise.all(
+      sweepShards(kind).map((shard) =>
+        readPages(
+          (startKey) =>
+            this.db.send(
+              new QueryCommand({
+                TableName: this.tableName,
+                IndexName: SWEEP_INDEX.name,
+                KeyConditionExpression: '#shard = :shard AND #at <= :before',
+                ExpressionAttributeNames: { '#shard': SWEEP_INDEX.partitionKey, '#at': SWEEP_INDEX.sortKey },
+                ExpressionAttributeValues: { ':shard': shard, ':before': before },
+                Limit: limit,
+                ExclusiveStartKey: startKey,
+              }),
+            ),
+          limit,
+        ),
       ),
     );
-    return items.map((item) => toRecord<Contact>(item));
+    return perShard
+      .flat()
+      .sort((a, b) => (a[SWEEP_INDEX.sortKey] as number) - (b[SWEEP_INDEX.sortKey] as number))
+      .slice(0, limit)
+      .map((row) => (row.pk as string).slice(keys.contact('').pk.length));
   }
 
   async revokeResumeTokens(initialContactId: string, before: number): Promise<void> {
@@ -441,23 +495,24 @@ export class DynamoContactStore implements ContactStore {
    * `contactId` is the chat's active contact and no item newer than the write's first has been
    * accepted. It goes first in every transaction that adds items, so its refusal is the one reported.
    */
-  private claimClock(clock: ItemClockClaim, contactId: string, update?: string, values: Record<string, unknown> = {}): Step {
+  private claimClock(clock: ItemClockClaim, contactId: string, change: { set?: string; values?: Record<string, unknown>; remove?: string[] } = {}): Step {
+    const { set, values = {}, remove } = change;
     return {
       item: {
         Update: {
           TableName: this.tableName,
           Key: keys.session(clock.initialContactId),
-          UpdateExpression: `SET lastItemAt = :last${update ? `, ${update}` : ''}`,
+          UpdateExpression: `SET lastItemAt = :last, contactItems = :items${set ? `, ${set}` : ''}${remove ? ` REMOVE ${remove.join(', ')}` : ''}`,
           ConditionExpression: '#state = :active AND latestContactId = :contact AND (attribute_not_exists(lastItemAt) OR lastItemAt < :first)',
           ExpressionAttributeNames: STATE,
-          ExpressionAttributeValues: { ...values, ':active': 'ACTIVE', ':contact': contactId, ':first': clock.first, ':last': clock.last },
+          ExpressionAttributeValues: { ...values, ':active': 'ACTIVE', ':contact': contactId, ':first': clock.first, ':last': clock.last, ':items': clock.contactItems },
         },
       },
       conflict: 'stale',
     };
   }
 
-  private updateActiveContact(contactId: string, update: string, values: Record<string, unknown>): Step {
+  private updateActiveContact(contactId: string, update: string, values: Record<string, unknown>, names: Record<string, string> = {}): Step {
     return {
       item: {
         Update: {
@@ -465,7 +520,7 @@ export class DynamoContactStore implements ContactStore {
           Key: keys.contact(contactId),
           UpdateExpression: update,
           ConditionExpression: '#state = :active',
-          ExpressionAttributeNames: STATE,
+          ExpressionAttributeNames: { ...STATE, ...names },
           ExpressionAttributeValues: { ...values, ':active': 'ACTIVE' },
         },
       },
@@ -473,9 +528,10 @@ export class DynamoContactStore implements ContactStore {
     };
   }
 
+  /** Ends a contact; its archive is due from then on (in the sweep index until `archiveFinished`). */
   private endContact(contactId: string, now: number, how: { next?: ContactRef; reason?: string; participants: unknown[] }): Step {
-    const sets = ['#state = :ended', 'disconnectTimestamp = :now', 'lastUpdateTimestamp = :now', 'participants = :participants'];
-    const values: Record<string, unknown> = { ':ended': 'ENDED', ':now': now, ':participants': how.participants };
+    const sets = ['#state = :ended', 'disconnectTimestamp = :now', 'lastUpdateTimestamp = :now', 'participants = :participants', '#shard = :shard', '#at = :now'];
+    const values: Record<string, unknown> = { ':ended': 'ENDED', ':now': now, ':participants': how.participants, ':shard': sweepShard('ARCHIVE', contactId) };
     if (how.next) {
       sets.push('nextContactId = :next', 'lineNext = :lineNext');
       values[':next'] = how.next.contactId;
@@ -485,7 +541,7 @@ export class DynamoContactStore implements ContactStore {
       sets.push('disconnectReason = :reason');
       values[':reason'] = how.reason;
     }
-    return this.updateActiveContact(contactId, `SET ${sets.join(', ')}`, values);
+    return this.updateActiveContact(contactId, `SET ${sets.join(', ')}`, values, { '#shard': SWEEP_INDEX.partitionKey, '#at': SWEEP_INDEX.sortKey });
   }
 
   /** One atomic write; a failed condition becomes the WriteConflict of the first step that failed. */
@@ -508,6 +564,10 @@ export class DynamoContactStore implements ContactStore {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A record's keys in the sweep index, due at `at`; none when it has no due time. */
+const sweepKeys = (kind: SweepKind, id: string, at: number | undefined) =>
+  at === undefined ? {} : { [SWEEP_INDEX.partitionKey]: sweepShard(kind, id), [SWEEP_INDEX.sortKey]: at };
 
 /** Receipts back into Amazon Connect's MessageMetadata shape. */
 function fromStoredItem({ receipts, ...item }: StoredItem): TranscriptItem {

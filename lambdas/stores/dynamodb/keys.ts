@@ -37,11 +37,31 @@ export const ITEMS_END = 'ITEM$';
 /** DynamoDB's TTL attribute (epoch seconds): expired grants and records are removed in the background. */
 export const TTL_ATTRIBUTE = 'ttl';
 
+/**
+ * The sweep's sparse index: only records the sweep has work on carry its keys. An active chat's session
+ * (`CHAT`, due at its `sweepAt`: its end of duration, or a participant timer) and an ended contact whose
+ * archive is unfinished (`ARCHIVE`, since its end), each kind spread over `SWEEP_SHARDS` partitions by a
+ * hash of the id, so no partition key is hot; the sweep queries each shard by time range. KEYS_ONLY:
+ * the sweep reads every record it acts on afresh (index reads are eventually consistent).
+ */
+export const SWEEP_INDEX = { name: 'sweep', partitionKey: 'sweepShard', sortKey: 'sweepAt' } as const;
+export const SWEEP_SHARDS = 8;
+export type SweepKind = 'CHAT' | 'ARCHIVE';
+
+/** The shard of a record: FNV-1a of its id. */
+export function sweepShard(kind: SweepKind, id: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+  return `SWEEP#${kind}#${(hash >>> 0) % SWEEP_SHARDS}`;
+}
+
+export const sweepShards = (kind: SweepKind): string[] => Array.from({ length: SWEEP_SHARDS }, (_, shard) => `SWEEP#${kind}#${shard}`);
+
 export const withKey = <T extends object>(key: { pk: string; sk: string }, record: T) => ({ ...key, ...record });
 
 /** Strips the storage-only attributes, leaving the domain record. */
 export function toRecord<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, [TTL_ATTRIBUTE]: _ttl, ...record } = item;
+  const { pk: _pk, sk: _sk, [TTL_ATTRIBUTE]: _ttl, [SWEEP_INDEX.partitionKey]: _shard, ...record } = item;
   return record as T;
 }
 
@@ -52,7 +72,7 @@ interface Page {
 }
 
 /**
- * Every item a Query or Scan yields, following LastEvaluatedKey, up to `limit` (DynamoDB pages at
+ * Every item a Query yields, following LastEvaluatedKey, up to `limit` (DynamoDB pages at
  * 1 MB, so even a bounded read can take several). `read` sends one request from a start key.
  */
 export async function readPages(read: (startKey: Row | undefined) => Promise<Page>, limit = Infinity): Promise<Row[]> {
