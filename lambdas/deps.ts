@@ -64,6 +64,7 @@ export function buildDeps(config: Config, clients: Clients, keyMaterial: KeyMate
   const sweep = new Sweep({
     store,
     expire: (session) => participants.expire(session),
+    runTimers: (session) => participants.runTimers(session),
     archive: (contact) => transcripts.archive(contact),
     now,
     warn: log.warn,
