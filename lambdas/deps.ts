@@ -83,6 +83,7 @@ export function wire(config: Config, clients: Clients, keyMaterial: KeyMaterial,
   const sweep = new Sweep({
     store,
     expire: (session) => participants.expire(session),
+    runTimers: (session) => participants.runTimers(session),
     archive: (contact) => transcripts.archive(contact),
     now,
     warn: log.warn,

@@ -74,6 +74,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/contact/create-participant', handler: 'create-participant', api: 'connect', access: WRITE_AND_PUSH },
   { method: 'GET', path: '/contact/attributes/{InstanceId}/{InitialContactId}', handler: 'get-contact-attributes', api: 'connect', access: READ },
   { method: 'POST', path: '/contact/attributes', handler: 'update-contact-attributes', api: 'connect', access: WRITE },
+  { method: 'PUT', path: '/contact/participant-role-config/{InstanceId}/{ContactId}', handler: 'update-participant-role-config', api: 'connect', access: WRITE },
   { method: 'POST', path: '/participant/connection', handler: 'create-participant-connection', api: 'participant', access: TRANSCRIPTS },
   { method: 'POST', path: '/participant/message', handler: 'send-message', api: 'participant', access: TRANSCRIPTS },
   { method: 'POST', path: '/participant/event', handler: 'send-event', api: 'participant', access: TRANSCRIPTS },

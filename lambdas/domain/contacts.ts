@@ -8,6 +8,7 @@ import { checkMessage, EVENT, eventItem, messageItem } from './items';
 import { contactRef } from './line';
 import { type ChatPush, itemFrames } from './push';
 import { hashToken, newToken } from './tokens';
+import { changeTimers, type TimerChange, timerState } from './timers';
 import type { Transcripts } from './transcripts';
 import { type ContactStore, WriteConflict } from '../stores/ports';
 
@@ -79,6 +80,8 @@ export interface ContactServiceDeps {
 export interface ChatEnding {
   reason?: string;
   customerLeft: boolean;
+  /** The customer leaves because its auto-disconnect timer ran out: `participant.autodisconnection` first. */
+  autoDisconnected?: boolean;
 }
 
 /** The contact lifecycle of a chat: start, transfer, stop, participants and attributes. */
@@ -279,6 +282,7 @@ export class Contacts {
       const now = this.deps.now();
       const { participants, items } = everyoneLeaves(current, clock);
       let customer = session.customer;
+      if (ending.autoDisconnected) items.push(eventItem(EVENT.autoDisconnection, clock.next(), customer));
       if (ending.customerLeft) {
         const left = eventItem(EVENT.left, clock.next(), customer);
         items.push(left);
@@ -309,7 +313,10 @@ export class Contacts {
         const participant: Participant = { participantId, role: input.role, displayName: input.displayName ?? defaultDisplayName[input.role], joinedAt };
         const result = { ParticipantId: participantId, ParticipantToken: token, Expiry: new Date(session.expiresAt).toISOString() };
         const items = [eventItem(EVENT.joined, joinedAt, participant)];
+        // An agent's timers start now: the sweep must look at the chat by the time the first runs out.
+        const due = timerState(session, participant, joinedAt).next;
         await this.deps.store.addParticipant({
+          sweepAt: due === undefined ? undefined : Math.min(due, session.sweepAt ?? due),
           contactId: contact.contactId,
           participant,
           items,
@@ -322,6 +329,20 @@ export class Contacts {
       await this.deps.push.toChat(contact.initialContactId, itemFrames(contact.initialContactId, contact.contactId, items));
       return result;
     });
+  }
+
+  /** UpdateParticipantRoleConfig: changes the chat's participant timers; they hold for the rest of the chat, transfers included. */
+  async updateTimers(instanceId: string, contactId: string, changes: readonly TimerChange[]): Promise<void> {
+    const contact = await this.find(instanceId, contactId);
+    const notActive = () => invalidRequest(`Contact ${contactId} is not active`);
+    if (contact.state !== 'ACTIVE') throw notActive();
+    const session = await this.session(contact);
+    try {
+      await this.deps.store.setTimers(session.initialContactId, changeTimers(session.timers, changes), this.deps.now());
+    } catch (error) {
+      if (error instanceof WriteConflict) throw notActive();
+      throw error;
+    }
   }
 
   async attributes(instanceId: string, initialContactId: string): Promise<Record<string, string>> {

@@ -12,6 +12,9 @@ export const EVENT = {
   transferSucceeded: 'application/vnd.amazonaws.connect.event.transfer.succeeded',
   chatEnded: 'application/vnd.amazonaws.connect.event.chat.ended',
   chatRehydrated: 'application/vnd.amazonaws.connect.event.chat.rehydrated',
+  idle: 'application/vnd.amazonaws.connect.event.participant.idle',
+  returned: 'application/vnd.amazonaws.connect.event.participant.returned',
+  autoDisconnection: 'application/vnd.amazonaws.connect.event.participant.autodisconnection',
 } as const;
 
 /** Message content types and their size limits (characters), as Amazon Connect documents them. */

@@ -1,4 +1,5 @@
 /** The records of a chat, in Amazon Connect's words. Times are epoch milliseconds. */
+import type { ParticipantActivity, ParticipantTimers } from './timers';
 
 export const PARTICIPANT_ROLES = ['CUSTOMER', 'AGENT', 'SYSTEM', 'CUSTOM_BOT', 'SUPERVISOR'] as const;
 export type ParticipantRole = (typeof PARTICIPANT_ROLES)[number];
@@ -106,6 +107,11 @@ export interface ChatSession {
    * Absent on chats stored before it was kept, until their next item.
    */
   lastItemAt?: number;
+  /** UpdateParticipantRoleConfig's timers (minutes, by role and type), and when they last changed. */
+  timers?: ParticipantTimers;
+  timersSetAt?: number;
+  /** While the chat has timers: each human participant's last message, and since when it is idle. */
+  activity?: Record<string, ParticipantActivity>;
   /**
    * The browser forgot the chat (`/widget/forget`): the customer's credentials issued up to this time
    * are refused: resume tokens naming this chat or an earlier one of its line, and the customer's

@@ -7,6 +7,7 @@ import type { KeyRing } from './keys';
 import { type ChatPush, itemFrames, receiptFrame } from './push';
 import type { ChatSession, Contact, Participant, TokenGrant, TranscriptItem } from './model';
 import { type GrantPayload, grantFromPayload, grantPayload, openToken, signToken } from './signed-token';
+import { hasTimers, type ParticipantActivity, timerState } from './timers';
 import { hashToken } from './tokens';
 import { type AppendItemWrite, type ContactStore, type IdempotencyKey, type IdempotencyRecord, WriteConflict } from '../stores/ports';
 
@@ -49,6 +50,8 @@ export interface Post<R extends Response> {
 /** An item as written, with the contact it landed on. */
 export interface Appended {
   item: TranscriptItem;
+  /** `participant.returned`, written before the item when its sender had gone idle. */
+  returned?: TranscriptItem;
   contactId: string;
 }
 
@@ -146,7 +149,8 @@ export class Participants {
     const response = await this.idempotency.run<R>(key, post.request, this.deps.now(), async (record) => {
       const written = await this.append(reader, post.item, (item) => record?.(post.response(item)), post.completes);
       // Inside the idempotent part: a retried call is not pushed twice.
-      await this.deps.push.toChat(reader.session.initialContactId, itemFrames(reader.session.initialContactId, written.contactId, [written.item]));
+      const pushed = written.returned ? [written.returned, written.item] : [written.item];
+      await this.deps.push.toChat(reader.session.initialContactId, itemFrames(reader.session.initialContactId, written.contactId, pushed));
       appended = written;
       return post.response(written.item);
     });
@@ -227,10 +231,10 @@ export class Participants {
   }
 
   /**
-   * Writes an item, timed by the chat's clock, to the chat's active contact, and returns it with the
-   * contact it landed on. A transfer racing the write moves a customer's item to the next contact; an
-   * agent left with the transfer (agents are not carried over), so its item is refused rather than put
-   * on a contact it never joined.
+   * Writes an item, timed by the chat's clock, to the chat's active contact, and returns it (after the
+   * sender's `participant.returned`, when its idle timer had run out) with the contact it landed on. A
+   * transfer racing the write moves a customer's item to the next contact; an agent left with the
+   * transfer (agents are not carried over), so its item is refused rather than put on a contact it never joined.
    */
   private append(
     reader: Reader,
@@ -243,12 +247,68 @@ export class Participants {
       const contactId = session.latestContactId;
       if (reader.grant.role !== 'CUSTOMER' && contactId !== reader.grant.contactId) throw accessDenied('The participant has disconnected from this chat');
       clock.room(1);
+      const { participantId } = reader.participant;
+      const returned = session.activity?.[participantId]?.idleAt !== undefined ? eventItem(EVENT.returned, clock.next(), reader.participant) : undefined;
       const item = build(clock.next());
-      await this.deps.store.appendItem({ contactId, item, clock: clock.claim(), idempotency: idempotency(item), completes });
-      return { item, contactId };
+      // With timers, a message renews its sender's activity (and ends its idleness).
+      const activity = hasTimers(session) ? { ...session.activity, [participantId]: { activeAt: Date.parse(item.AbsoluteTime) } } : undefined;
+      await this.deps.store.appendItem({ contactId, item, returned, activity, clock: clock.claim(), idempotency: idempotency(item), completes });
+      return { item, returned, contactId };
     });
   }
 
+  /**
+   * The sweep's turn at a chat's participant timers: participants idle past their `IDLE` timer get
+   * `participant.idle`; past `DISCONNECT_NONCUSTOMER` too, `participant.autodisconnection`, and they leave
+   * (an agent its contact, with its sockets; the customer the chat, which ends). The chat is then due
+   * again when the next timer runs out (or it expires).
+   */
+  async runTimers(session: ChatSession): Promise<void> {
+    const fired = await inCommitOrder(this.deps, session, async (session, clock) => {
+      if (session.state !== 'ACTIVE') return undefined;
+      const now = this.deps.now();
+      const contact = await this.contact(session.latestContactId);
+      if (timerState(session, session.customer, now).disconnectDue) return { customerGone: true, contact, session } as const;
+      const items: TranscriptItem[] = [];
+      const activity: Record<string, ParticipantActivity> = { ...session.activity };
+      const gone: string[] = [];
+      let next = session.expiresAt;
+      const participants = [session.customer, ...contact.participants].map((participant) => {
+        const state = timerState(session, participant, now);
+        if (state.next !== undefined) next = Math.min(next, state.next);
+        if (state.idleDue && !state.disconnectDue) {
+          const idle = eventItem(EVENT.idle, clock.next(), participant);
+          items.push(idle);
+          activity[participant.participantId] = { activeAt: activity[participant.participantId]?.activeAt ?? participant.joinedAt, idleAt: Date.parse(idle.AbsoluteTime) };
+        }
+        if (!state.disconnectDue) return participant;
+        // Only agents get here: a customer's auto-disconnection ends the chat (above).
+        items.push(eventItem(EVENT.autoDisconnection, clock.next(), participant));
+        const left = eventItem(EVENT.left, clock.next(), participant);
+        items.push(left);
+        gone.push(participant.participantId);
+        return { ...participant, leftAt: Date.parse(left.AbsoluteTime) };
+      });
+      if (!items.length) {
+        await this.deps.store.rescheduleChat(session, next);
+        return undefined;
+      }
+      const write = { contactId: contact.contactId, clock: clock.claim(), items, activity, sweepAt: next, timersSetAt: session.timersSetAt };
+      await this.deps.store.timersFired(gone.length ? { ...write, participants: participants.slice(1) } : write);
+      return { customerGone: false, contact, items, gone } as const;
+    });
+    if (!fired) return;
+    if (fired.customerGone) {
+      try {
+        await this.deps.contacts.endChat(fired.contact, fired.session, { reason: 'IDLE_DISCONNECT', customerLeft: true, autoDisconnected: true });
+      } catch (error) {
+        if (!(error instanceof WriteConflict)) throw error; // it ended, or moved on: the next sweep looks again
+      }
+      return;
+    }
+    const { initialContactId, contactId } = fired.contact;
+    await this.deps.push.toChat(initialContactId, itemFrames(initialContactId, contactId, fired.items), fired.gone);
+  }
 }
 
 /** A participant call's ClientToken, scoped to the participant: one participant's token never replays another's call. */

@@ -15,6 +15,8 @@ export interface SweepDeps {
   store: Pick<ContactStore, 'getSession' | 'getContact' | 'dueChats' | 'unfinishedArchives'>;
   /** Ends a chat past its duration, with everything StopContact does (Participants.expire). */
   expire: (session: ChatSession) => Promise<unknown>;
+  /** Fires the chat's participant timers that ran out, and says when to look next (Participants.runTimers). */
+  runTimers: (session: ChatSession) => Promise<void>;
   /** Finishes a contact's archive (Transcripts.archive). */
   archive: (contact: Contact) => Promise<void>;
   now: () => number;
@@ -88,12 +90,13 @@ export class Sweep {
     }
   }
 
-  /** A chat whose time has come: past its duration, it ends. */
+  /** A chat whose time has come: past its duration, it ends; else its participant timers run. */
   private async chat(initialContactId: string): Promise<void> {
     const session = await this.deps.store.getSession(initialContactId);
     // Ending a chat takes it out of the index in the same write; an index read may lag behind that.
     if (!session || session.state !== 'ACTIVE') return;
     if (session.expiresAt <= this.deps.now()) await this.deps.expire(session);
+    else await this.deps.runTimers(session);
   }
 
   private async archive(contactId: string): Promise<void> {

@@ -17,6 +17,7 @@ import { route as startChatContact } from './start-chat-contact';
 import { route as stopContact } from './stop-contact';
 import { route as transferContact } from './transfer-contact';
 import { route as updateContactAttributes } from './update-contact-attributes';
+import { route as updateParticipantRoleConfig } from './update-participant-role-config';
 import { route as websocketConnect } from './websocket-connect';
 import { route as websocketDisconnect } from './websocket-disconnect';
 import { route as websocketMessage } from './websocket-message';
@@ -40,6 +41,7 @@ export const HANDLERS: Record<string, Route<AttachmentDeps>> = {
   'stop-contact': stopContact,
   'transfer-contact': transferContact,
   'update-contact-attributes': updateContactAttributes,
+  'update-participant-role-config': updateParticipantRoleConfig,
   'widget-chat': widgetChat,
   'widget-forget': widgetForget,
 };

@@ -71,6 +71,8 @@ export const OPERATIONS = {
   },
   GetContactAttributes: { api: 'connect', errors: { ...CONNECT_INVALID_REQUEST, ...NOT_FOUND } },
   UpdateContactAttributes: { api: 'connect', errors: { ...CONNECT_INVALID, ...NOT_FOUND, QuotaExceeded: 'InvalidRequestException' } },
+  // The chat's timers; a contact that has ended is InvalidRequest.
+  UpdateParticipantRoleConfig: { api: 'connect', errors: { ...CONNECT_INVALID, ...NOT_FOUND } },
 
   CreateParticipantConnection: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY } },
   // A full contact (MAX_ITEMS_PER_CONTACT): the model lists no quota error, and retrying would not help.

@@ -1,4 +1,5 @@
 import type { Attachment, AttachmentStatus, ChatConnection, ChatSession, Contact, Participant, Receipt, TokenGrant, TranscriptItem } from '../domain/model';
+import type { ParticipantActivity, ParticipantTimers } from '../domain/timers';
 
 /**
  * The contact store: contact records, chat sessions, token grants and idempotency records.
@@ -50,6 +51,18 @@ export interface ContactStore {
   unfinishedArchives(endedBefore: number, limit: number): Promise<string[]>;
   /** Refuses from now on the resume tokens that reach this chat and were issued up to `before`. */
   revokeResumeTokens(initialContactId: string, before: number): Promise<void>;
+  /**
+   * Sets an active chat's participant timers, and makes the chat due for the sweep at once (it works out
+   * when each timer runs out). WriteConflict `contact-not-active` once the chat has ended.
+   */
+  setTimers(initialContactId: string, timers: ParticipantTimers, now: number): Promise<void>;
+  /** What the sweep did to a chat's timers: idle and auto-disconnection events, agents gone, and when to look next. */
+  timersFired(write: TimersFiredWrite): Promise<void>;
+  /**
+   * When the sweep must look at an active chat next, if the chat is as the sweep read it (no item and
+   * no timer change since): else nothing, and the chat stays due.
+   */
+  rescheduleChat(session: Pick<ChatSession, 'initialContactId' | 'sweepAt' | 'lastItemAt' | 'timersSetAt'>, sweepAt: number): Promise<void>;
   /** Replaces the session's attributes if nobody changed them since `expectedVersion` (else `stale`). */
   replaceAttributes(initialContactId: string, attributes: Record<string, string>, expectedVersion: number, now: number): Promise<void>;
 
@@ -141,10 +154,26 @@ export interface EndSessionWrite {
 export interface AppendItemWrite {
   contactId: string;
   item: TranscriptItem;
+  /** The sender was idle: its `participant.returned`, written just before the item. */
+  returned?: TranscriptItem;
+  /** The chat has timers: its participants' activity, the sender's renewed. */
+  activity?: Record<string, ParticipantActivity>;
   clock: ItemClockClaim;
   idempotency?: IdempotencyRecord;
   /** The upload this item completes: it must still be `UPLOADING` (else `attachment-completed`), and becomes `IN_PROGRESS` on this item. */
   completes?: { attachmentId: string };
+}
+
+export interface TimersFiredWrite {
+  contactId: string;
+  clock: ItemClockClaim;
+  items: TranscriptItem[];
+  activity: Record<string, ParticipantActivity>;
+  /** The contact's participants, when agents were auto-disconnected. */
+  participants?: Participant[];
+  sweepAt: number;
+  /** The timers the sweep worked from (ChatSession.timersSetAt): a change since refuses the write (`stale`). */
+  timersSetAt: number | undefined;
 }
 
 export interface ParticipantLeftWrite {
@@ -157,6 +186,8 @@ export interface ParticipantLeftWrite {
 export interface AddParticipantWrite {
   contactId: string;
   clock: ItemClockClaim;
+  /** The chat has agent timers: the sweep must look at it by then (never later than it was due). */
+  sweepAt?: number;
   participant: Participant;
   items: TranscriptItem[];
   grant: { tokenHash: string; grant: TokenGrant };

@@ -1,4 +1,4 @@
-import { StartChatContactCommand, StopContactCommand } from '@aws-sdk/client-connect';
+import { StartChatContactCommand, StopContactCommand, UpdateParticipantRoleConfigCommand } from '@aws-sdk/client-connect';
 import WebSocket from 'ws';
 import { PDF, pngPicture, sendFile } from '../support/attachments';
 import { INSTANCE, joinAgent, say, startChat, transfer } from '../support/chat';
@@ -23,6 +23,10 @@ interface ChatjsSession {
   connect(): Promise<unknown>;
   onMessage(callback: (event: { data: ChatjsItem }) => void): void;
   onChatRehydrated(callback: (event: { data: ChatjsItem }) => void): void;
+  onParticipantIdle(callback: (event: { data: ChatjsItem }) => void): void;
+  onParticipantReturned(callback: (event: { data: ChatjsItem }) => void): void;
+  onAutoDisconnection(callback: (event: { data: ChatjsItem }) => void): void;
+  sendMessage(args: { contentType: string; message: string }): Promise<unknown>;
   getTranscript(args: { scanDirection?: string; sortOrder?: string; maxResults?: number; nextToken?: string }): Promise<{ data: { Transcript: ChatjsItem[]; NextToken?: string } }>;
   disconnectParticipant(): Promise<unknown>;
 }
@@ -42,9 +46,11 @@ const chatjs = globals.connect as Chatjs;
 
 let t: TestServer;
 const sessions: ChatjsSession[] = [];
+/** The server's clock runs this far ahead of the real one (the idle timers' test moves it). */
+let skew = 0;
 
 beforeAll(async () => {
-  t = await startTestServer();
+  t = await startTestServer({ now: () => Date.now() + skew, sweepIntervalMs: 100 });
   chatjs.ChatSession.setGlobalConfig({ region: 'us-east-1', endpoint: t.server.url, loggerConfig: { useDefaultLogger: false } });
 });
 afterAll(async () => {
@@ -80,6 +86,44 @@ describe('amazon-connect-chatjs against the local server', () => {
     const deadline = Date.now() + 1000;
     while (!received.some((item) => item.Id === id) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(received.find((item) => item.Id === id)).toMatchObject({ Type: 'MESSAGE', Content: 'hello from the agent', ParticipantRole: 'AGENT' });
+  });
+
+  it('raises onParticipantIdle, onParticipantReturned and onAutoDisconnection from the idle timers', async () => {
+    const started = await start();
+    const seen: string[] = [];
+    const session = await customerSession(started.ContactId!, started.ParticipantId!, started.ParticipantToken!, (s) => {
+      s.onParticipantIdle(({ data }) => seen.push(`idle ${data.ParticipantRole}`));
+      s.onParticipantReturned(({ data }) => seen.push(`returned ${data.ParticipantRole}`));
+      s.onAutoDisconnection(({ data }) => seen.push(`autodisconnection ${data.ParticipantRole}`));
+    });
+    const timer = (TimerType: 'IDLE' | 'DISCONNECT_NONCUSTOMER', minutes: number) => ({
+      ParticipantRole: 'CUSTOMER' as const,
+      TimerType,
+      TimerValue: { ParticipantTimerDurationInMinutes: minutes },
+    });
+    await t.connect.send(
+      new UpdateParticipantRoleConfigCommand({
+        InstanceId: INSTANCE,
+        ContactId: started.ContactId!,
+        ChannelConfiguration: { Chat: { ParticipantTimerConfigList: [timer('IDLE', 2), timer('DISCONNECT_NONCUSTOMER', 2)] } },
+      }),
+    );
+    const until = async (count: number) => {
+      for (const deadline = Date.now() + 5000; seen.length < count && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
+    };
+    try {
+      skew = 2.5 * 60_000;
+      await until(1);
+      await session.sendMessage({ contentType: 'text/plain', message: 'still here' });
+      await until(2);
+      skew = 5 * 60_000;
+      await until(3);
+      skew = 7 * 60_000;
+      await until(4);
+    } finally {
+      skew = 0;
+    }
+    expect(seen).toEqual(['idle CUSTOMER', 'returned CUSTOMER', 'idle CUSTOMER', 'autodisconnection CUSTOMER']);
   });
 
   it('reads the whole chat after a transfer with one getTranscript, as chatjs does on load and on reconnect', async () => {

@@ -69,6 +69,11 @@ beforeAll(async () => {
       required: [['InstanceId'], ['InitialContactId'], ['Attributes']],
       maps: [{ path: ['Attributes'], value: 'v' }],
     },
+    'update-participant-role-config': {
+      body: { ChannelConfiguration: { Chat: { ParticipantTimerConfigList: [{ ParticipantRole: 'CUSTOMER', TimerType: 'IDLE', TimerValue: { ParticipantTimerDurationInMinutes: 5 } }] } } },
+      required: [['ChannelConfiguration'], ['ChannelConfiguration', 'Chat'], ['ChannelConfiguration', 'Chat', 'ParticipantTimerConfigList']],
+      path: ids,
+    },
     'create-participant-connection': { body: { Type: ['CONNECTION_CREDENTIALS'] }, required: [], bearer: ParticipantToken },
     'send-message': { body: { ContentType: 'text/plain', Content: 'hi' }, required: [['ContentType'], ['Content']], bearer: chat.connectionToken },
     'send-event': { body: { ContentType: 'application/vnd.amazonaws.connect.event.message.read', Content: '{"messageId":"m"}' }, required: [['ContentType']], bearer: agent.connectionToken },

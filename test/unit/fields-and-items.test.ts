@@ -1,7 +1,7 @@
 import { DomainError } from '../../lambdas/domain/errors';
 import { Fields } from '../../lambdas/domain/fields';
 import { checkMessage, compareItems, idBoundsAt, newItemId } from '../../lambdas/domain/items';
-import { inCommitOrder, ItemClock } from '../../lambdas/domain/item-clock';
+import { inCommitOrder, ItemClock, MAX_ITEMS_PER_CONTACT } from '../../lambdas/domain/item-clock';
 import type { ChatSession } from '../../lambdas/domain/model';
 import { WriteConflict } from '../../lambdas/stores/ports';
 
@@ -81,11 +81,23 @@ describe('the item clock', () => {
   it('times items after the chat\'s newest, strictly rising, even when this machine\'s clock is behind', () => {
     const behind = new ItemClock({ initialContactId: 'c', lastItemAt: 1_000 }, 900);
     expect([behind.next(), behind.next(), behind.next()]).toEqual([1_001, 1_002, 1_003]);
+    // It counts the items it timed for the active contact, on top of those it held.
     expect(behind.claim()).toEqual({ initialContactId: 'c', first: 1_001, last: 1_003, contactItems: 3 });
+    const counted = new ItemClock({ initialContactId: 'c', lastItemAt: 1_000, contactItems: 10 }, 900);
+    counted.next();
+    expect(counted.claim()).toMatchObject({ contactItems: 11 });
+    expect(counted.claim(1)).toMatchObject({ contactItems: 1 }); // a transfer's new contact holds only its own
     const ahead = new ItemClock({ initialContactId: 'c', lastItemAt: 1_000 }, 5_000);
     expect([ahead.next(), ahead.next()]).toEqual([5_000, 5_001]);
     const fresh = new ItemClock({ initialContactId: 'c' }, 7);
     expect(fresh.next()).toBe(7);
+  });
+
+  it('has room for items up to MAX_ITEMS_PER_CONTACT, and says the quota is reached past it', () => {
+    expect(() => new ItemClock({ initialContactId: 'c', contactItems: MAX_ITEMS_PER_CONTACT - 1 }, 1).room(1)).not.toThrow();
+    expect(() => new ItemClock({ initialContactId: 'c', contactItems: MAX_ITEMS_PER_CONTACT }, 1).room(1)).toThrow(
+      expect.objectContaining({ kind: 'QuotaExceeded' }),
+    );
   });
 
   it('runs a write again on the chat as it now stands when another write got in first', async () => {

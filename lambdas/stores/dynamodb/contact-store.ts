@@ -9,8 +9,10 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
   UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { Attachment, ChatSession, Contact, ContactRef, Receipt, TokenGrant, TranscriptItem } from '../../domain/model';
+import type { ParticipantTimers } from '../../domain/timers';
 import {
   type AddParticipantWrite,
   type AppendItemWrite,
@@ -24,6 +26,7 @@ import {
   type ItemRange,
   type ParticipantLeftWrite,
   type StartChatWrite,
+  type TimersFiredWrite,
   type TransferWrite,
   WriteConflict,
 } from '../ports';
@@ -159,9 +162,9 @@ export class DynamoContactStore implements ContactStore {
     ]);
   }
 
-  async addParticipant({ contactId, participant, items, grant, clock, idempotency }: AddParticipantWrite): Promise<void> {
+  async addParticipant({ contactId, participant, items, grant, clock, sweepAt, idempotency }: AddParticipantWrite): Promise<void> {
     await this.transact([
-      this.claimClock(clock, contactId),
+      this.claimClock(clock, contactId, sweepAt === undefined ? {} : { set: `${SWEEP_INDEX.sortKey} = :sweepAt`, values: { ':sweepAt': sweepAt } }),
       this.updateActiveContact(contactId, 'SET participants = list_append(participants, :participant)', { ':participant': [participant] }),
       ...items.map((item) => this.putItem(contactId, item)),
       this.grantStep(grant),
@@ -173,9 +176,10 @@ export class DynamoContactStore implements ContactStore {
     await this.transact([this.grantStep({ tokenHash, grant })]);
   }
 
-  async appendItem({ contactId, item, clock, idempotency, completes }: AppendItemWrite): Promise<void> {
+  async appendItem({ contactId, item, returned, activity, clock, idempotency, completes }: AppendItemWrite): Promise<void> {
     await this.transact([
-      this.claimClock(clock, contactId),
+      this.claimClock(clock, contactId, activity ? { set: 'activity = :activity', values: { ':activity': activity } } : {}),
+      ...(returned ? [this.putItem(contactId, returned)] : []),
       this.putItem(contactId, item),
       ...this.idempotencySteps(idempotency),
       ...(completes ? [this.completeAttachment(completes.attachmentId, contactId, item.Id), this.countCheck(contactId, 1)] : []),
@@ -454,19 +458,61 @@ export class DynamoContactStore implements ContactStore {
     );
   }
 
+  async setTimers(initialContactId: string, timers: ParticipantTimers, now: number): Promise<void> {
+    const updated = await this.updateSession(initialContactId, {
+      // Due at once: the sweep works out when each timer runs out. Chats from before the sweep join its index here.
+      UpdateExpression: 'SET timers = :timers, timersSetAt = :now, activity = if_not_exists(activity, :none), #shard = :shard, #at = :now',
+      ConditionExpression: '#state = :active',
+      ExpressionAttributeNames: { ...STATE, '#shard': SWEEP_INDEX.partitionKey, '#at': SWEEP_INDEX.sortKey },
+      ExpressionAttributeValues: { ':timers': timers, ':now': now, ':none': {}, ':shard': sweepShard('CHAT', initialContactId), ':active': 'ACTIVE' },
+    });
+    if (!updated) throw new WriteConflict('contact-not-active');
+  }
+
+  async timersFired({ contactId, clock, items, activity, participants, sweepAt, timersSetAt }: TimersFiredWrite): Promise<void> {
+    await this.transact([
+      this.claimClock(clock, contactId, {
+        set: `activity = :activity, ${SWEEP_INDEX.sortKey} = :sweepAt`,
+        values: { ':activity': activity, ':sweepAt': sweepAt, ':timersSetAt': timersSetAt ?? 0 },
+        condition: 'timersSetAt = :timersSetAt',
+      }),
+      ...(participants ? [this.updateActiveContact(contactId, 'SET participants = :participants', { ':participants': participants })] : []),
+      ...items.map((item) => this.putItem(contactId, item)),
+    ]);
+  }
+
+  async rescheduleChat(session: Pick<ChatSession, 'initialContactId' | 'sweepAt' | 'lastItemAt' | 'timersSetAt'>, sweepAt: number): Promise<void> {
+    // When the chat moved on meanwhile, nothing: it stays due, and is read again.
+    await this.updateSession(session.initialContactId, {
+      UpdateExpression: 'SET #at = :next',
+      ConditionExpression: '#state = :active AND #at = :seen AND lastItemAt = :last AND timersSetAt = :timersSetAt',
+      ExpressionAttributeNames: { ...STATE, '#at': SWEEP_INDEX.sortKey },
+      ExpressionAttributeValues: {
+        ':next': sweepAt,
+        ':seen': session.sweepAt ?? 0,
+        ':last': session.lastItemAt ?? 0,
+        ':timersSetAt': session.timersSetAt ?? 0,
+        ':active': 'ACTIVE',
+      },
+    });
+  }
+
   async replaceAttributes(initialContactId: string, attributes: Record<string, string>, expectedVersion: number, now: number) {
+    const updated = await this.updateSession(initialContactId, {
+      UpdateExpression: 'SET attributes = :attributes, attributesVersion = :next, attributesUpdatedAt = :now',
+      ConditionExpression: 'attributesVersion = :expected',
+      ExpressionAttributeValues: { ':attributes': attributes, ':next': expectedVersion + 1, ':expected': expectedVersion, ':now': now },
+    });
+    if (!updated) throw new WriteConflict('stale');
+  }
+
+  /** A conditional update of a chat's session: false when its condition did not hold. */
+  private async updateSession(initialContactId: string, update: Omit<UpdateCommandInput, 'TableName' | 'Key'>): Promise<boolean> {
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.session(initialContactId),
-          UpdateExpression: 'SET attributes = :attributes, attributesVersion = :next, attributesUpdatedAt = :now',
-          ConditionExpression: 'attributesVersion = :expected',
-          ExpressionAttributeValues: { ':attributes': attributes, ':next': expectedVersion + 1, ':expected': expectedVersion, ':now': now },
-        }),
-      );
+      await this.db.send(new UpdateCommand({ TableName: this.tableName, Key: keys.session(initialContactId), ...update }));
+      return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new WriteConflict('stale');
+      if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
   }
@@ -495,15 +541,19 @@ export class DynamoContactStore implements ContactStore {
    * `contactId` is the chat's active contact and no item newer than the write's first has been
    * accepted. It goes first in every transaction that adds items, so its refusal is the one reported.
    */
-  private claimClock(clock: ItemClockClaim, contactId: string, change: { set?: string; values?: Record<string, unknown>; remove?: string[] } = {}): Step {
-    const { set, values = {}, remove } = change;
+  private claimClock(
+    clock: ItemClockClaim,
+    contactId: string,
+    change: { set?: string; values?: Record<string, unknown>; remove?: string[]; condition?: string } = {},
+  ): Step {
+    const { set, values = {}, remove, condition } = change;
     return {
       item: {
         Update: {
           TableName: this.tableName,
           Key: keys.session(clock.initialContactId),
           UpdateExpression: `SET lastItemAt = :last, contactItems = :items${set ? `, ${set}` : ''}${remove ? ` REMOVE ${remove.join(', ')}` : ''}`,
-          ConditionExpression: '#state = :active AND latestContactId = :contact AND (attribute_not_exists(lastItemAt) OR lastItemAt < :first)',
+          ConditionExpression: `#state = :active AND latestContactId = :contact AND (attribute_not_exists(lastItemAt) OR lastItemAt < :first)${condition ? ` AND ${condition}` : ''}`,
           ExpressionAttributeNames: STATE,
           ExpressionAttributeValues: { ...values, ':active': 'ACTIVE', ':contact': contactId, ':first': clock.first, ':last': clock.last, ':items': clock.contactItems },
         },

@@ -1,0 +1,80 @@
+import { invalidParameter } from './errors';
+import type { ChatSession, Participant } from './model';
+
+/**
+ * Amazon Connect's chat timers for human participants (UpdateParticipantRoleConfig): per role, an
+ * `IDLE` timer (a participant silent that long gets `participant.idle`) and a `DISCONNECT_NONCUSTOMER`
+ * timer (idle that much longer, it gets `participant.autodisconnection` and leaves; a customer leaving
+ * ends the chat). A message from an idle participant brings `participant.returned`. Kept on the chat's
+ * session, so they hold across transfers. The sweep drives them.
+ */
+export const TIMER_ROLES = ['CUSTOMER', 'AGENT'] as const;
+export const TIMER_TYPES = ['IDLE', 'DISCONNECT_NONCUSTOMER'] as const;
+export type TimerRole = (typeof TIMER_ROLES)[number];
+export type TimerType = (typeof TIMER_TYPES)[number];
+/** Minutes, as the Connect API documents them. */
+export const TIMER_MINUTES = { min: 2, max: 480 };
+
+/** The chat's timers, in minutes, by role and type. */
+export type ParticipantTimers = Partial<Record<TimerRole, Partial<Record<TimerType, number>>>>;
+
+/** One entry of ParticipantTimerConfigList: a duration, or `undefined` for `Unset`. */
+export interface TimerChange {
+  role: TimerRole;
+  type: TimerType;
+  minutes: number | undefined;
+}
+
+/** What the timers have seen of a participant: its last message, and since when it is idle. */
+export interface ParticipantActivity {
+  activeAt: number;
+  idleAt?: number;
+}
+
+/** The chat's timers with the changes made; a role and type given twice is refused, as by Amazon Connect. */
+export function changeTimers(timers: ParticipantTimers | undefined, changes: readonly TimerChange[]): ParticipantTimers {
+  const seen = new Set<string>();
+  const next: ParticipantTimers = { CUSTOMER: { ...timers?.CUSTOMER }, AGENT: { ...timers?.AGENT } };
+  for (const { role, type, minutes } of changes) {
+    if (seen.has(`${role}/${type}`)) throw invalidParameter(`ParticipantTimerConfigList names ${role} ${type} twice`);
+    seen.add(`${role}/${type}`);
+    if (minutes === undefined) delete next[role]![type];
+    else next[role]![type] = minutes;
+  }
+  return next;
+}
+
+export const hasTimers = (session: Pick<ChatSession, 'timers'>): boolean =>
+  TIMER_ROLES.some((role) => Object.keys(session.timers?.[role] ?? {}).length > 0);
+
+const timerRole = (participant: Participant): TimerRole | undefined =>
+  participant.role === 'CUSTOMER' ? 'CUSTOMER' : participant.role === 'AGENT' ? 'AGENT' : undefined;
+
+/** Where a participant's timers stand at `now`: what is due, and when the next thing is. */
+export interface TimerState {
+  idleDue: boolean;
+  disconnectDue: boolean;
+  /** When the next of its timers runs out, if one is still to run out. */
+  next?: number;
+}
+
+/**
+ * A participant's timers: idle `IDLE` minutes after its last activity (its last message, its joining,
+ * or the timers' last change, whichever is latest); auto-disconnected `DISCONNECT_NONCUSTOMER` minutes
+ * after it went idle (after its last activity, without an idle timer).
+ */
+export function timerState(session: Pick<ChatSession, 'timers' | 'timersSetAt' | 'activity'>, participant: Participant, now: number): TimerState {
+  const role = timerRole(participant);
+  const timers = role && session.timers?.[role];
+  if (!timers || participant.leftAt !== undefined) return { idleDue: false, disconnectDue: false };
+  const activity = session.activity?.[participant.participantId];
+  const activeAt = Math.max(activity?.activeAt ?? participant.joinedAt, session.timersSetAt ?? 0);
+  const idleAt = activity?.idleAt ?? (timers.IDLE === undefined ? undefined : activeAt + timers.IDLE * 60_000);
+  const idleDue = timers.IDLE !== undefined && activity?.idleAt === undefined && idleAt! <= now;
+  const disconnectAt = timers.DISCONNECT_NONCUSTOMER === undefined ? undefined : (idleAt ?? activeAt) + timers.DISCONNECT_NONCUSTOMER * 60_000;
+  const disconnectDue = disconnectAt !== undefined && disconnectAt <= now;
+  const pending = [idleDue || activity?.idleAt !== undefined ? undefined : idleAt, disconnectDue ? undefined : disconnectAt].filter(
+    (at): at is number => at !== undefined,
+  );
+  return { idleDue, disconnectDue, next: pending.length ? Math.min(...pending) : undefined };
+}
