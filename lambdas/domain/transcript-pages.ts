@@ -46,6 +46,8 @@ export interface TranscriptPagesDeps {
 interface Start {
   link: LineLink;
   position?: Position;
+  /** The contact already opened (StartPosition.Id found the item in it): read on from what that lookup read. */
+  opened?: ContactTranscript;
 }
 
 /** An item with the contact it came from, and whether that contact is of the reader's chat. */
@@ -109,7 +111,7 @@ export class TranscriptPages {
     const result = (next?: Start) => ({ items: collected, next });
     let { link, position } = start;
     for (let visited = 1; ; visited++) {
-      const transcript = this.open(session, link);
+      const transcript = visited === 1 && start.opened ? start.opened : this.open(session, link);
       const need = maxResults - collected.length;
       // One more than needed tells whether this contact has more to give.
       const items = await transcript.read(direction, position, need + 1);
@@ -146,7 +148,7 @@ export class TranscriptPages {
       for (let link: LineLink | undefined = newest; link && link.initialContactId === session.initialContactId; ) {
         const transcript = this.open(session, link);
         const found = await transcript.find(startPosition.id);
-        if (found) return { link, position: { time: found.AbsoluteTime, id: found.Id, inclusive: true } };
+        if (found) return { link, position: { time: found.AbsoluteTime, id: found.Id, inclusive: true }, opened: transcript };
         link = filter ? undefined : await transcript.neighbour('BACKWARD');
       }
       throw invalidParameter('StartPosition.Id is not an item of the current chat');

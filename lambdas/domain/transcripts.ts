@@ -29,6 +29,8 @@ export const ATTACHMENT_CHECK_WAIT_MS = 15 * 60 * 1000;
 
 /** Transcript files never change once written: keep the newest few hundred parsed per container. */
 const FILE_CACHE_SIZE = 256;
+/** What `ContactTranscript.find` reads along from the item it looks up: one page of 100, and one more to tell whether there is more. */
+const READ_AHEAD = 101;
 /** Nor do the records of archived contacts, read when a file does not name its neighbours. */
 const RECORD_CACHE_SIZE = 1024;
 
@@ -172,6 +174,8 @@ export class Transcripts {
 export class ContactTranscript {
   private parsed?: ParsedFile;
   private contact?: Contact;
+  /** What `find` read from the table: the item and those after it, so a FORWARD read from it costs nothing more. */
+  private readAhead?: { from: string; items: TranscriptItem[]; complete: boolean };
 
   constructor(
     private readonly transcripts: Transcripts,
@@ -193,8 +197,11 @@ export class ContactTranscript {
   /** Up to `limit` items from `from` in `direction`, nearest first. */
   async read(direction: ItemRange['direction'], from: Position | undefined, limit: number): Promise<TranscriptItem[]> {
     if (await this.fromFile()) return slice(this.parsed!.items, direction, from, limit);
-    const range: ItemRange = { direction, from: from && { id: from.id, inclusive: from.inclusive } };
-    const { contact, items } = await this.store.contactWithItems(this.contactId, range, limit);
+    const ahead = this.readAhead;
+    const { contact, items } =
+      ahead && direction === 'FORWARD' && from?.inclusive && from.id === ahead.from && (ahead.complete || ahead.items.length >= limit)
+        ? { contact: undefined, items: ahead.items.slice(0, limit) }
+        : await this.store.contactWithItems(this.contactId, { direction, from: from && { id: from.id, inclusive: from.inclusive } }, limit);
     this.contact = contact ?? this.contact;
     // The record is needed to name the contact's chat, and to go on past a contact that ran out
     // (but for the chat's newest contact read FORWARD: nothing comes after it).
@@ -208,8 +215,12 @@ export class ContactTranscript {
   async find(id: string): Promise<TranscriptItem | undefined> {
     // Files written by Amazon Connect are not ordered by id: look the item up by id alone.
     if (await this.fromFile()) return this.parsed!.items.find((item) => item.Id === id);
-    const [item] = await this.store.queryItems(this.contactId, { direction: 'FORWARD', from: { id, inclusive: true } }, 1);
-    if (item?.Id === id) return item;
+    // A page of FORWARD reads from the item is fetched along: polls start from the newest item they hold.
+    const items = await this.store.queryItems(this.contactId, { direction: 'FORWARD', from: { id, inclusive: true } }, READ_AHEAD);
+    if (items[0]?.Id === id) {
+      this.readAhead = { from: id, items, complete: items.length < READ_AHEAD };
+      return items[0];
+    }
     this.contact ??= await this.transcripts.record(this.contactId);
     return (await this.archivedMeanwhile()) ? this.parsed!.items.find((entry) => entry.Id === id) : undefined;
   }
