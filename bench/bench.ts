@@ -13,7 +13,7 @@ import { CreateParticipantConnectionCommand, GetTranscriptCommand, SendMessageCo
 import { ConnectClient } from '@aws-sdk/client-connect';
 import { ConnectParticipantClient } from '@aws-sdk/client-connectparticipant';
 import { HANDLER_BUNDLING, handlerBuildOptions } from '../lib/handler-bundling';
-import { startLocalServer, type LocalServer } from '../lambdas/local/server';
+import { startLocalServer, type LocalServer } from '../local/server';
 import { countStoreReads } from '../test/support/transcript';
 import { ROUTES, WEBSOCKET_ROUTES } from '../lambdas/routes';
 import { DynamoContactStore } from '../lambdas/stores/dynamodb/contact-store';

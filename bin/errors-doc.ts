@@ -4,7 +4,7 @@ import { FAILURE_KINDS, type FailureKind } from '../lambdas/domain/errors';
 import { HANDLERS } from '../lambdas/handlers';
 import { type Api, ERROR_STATUS, type ErrorName, GATEWAY_ERRORS, INTERNAL_ERROR, type Operation, OPERATIONS, type OperationErrors } from '../lambdas/http/errors';
 import { WEBSOCKET_OPERATION } from '../lambdas/http/websocket';
-import { AGENT_ROUTES } from '../lambdas/local/agent-routes';
+import { AGENT_ROUTES } from '../local/agent-routes';
 import { ROUTES, WEBSOCKET_ROUTES } from '../lambdas/routes';
 
 /** docs/errors.md, from the one table of what each operation answers (lambdas/http/errors.ts). This file runs from bin/ (tests) or .build/ (the script): both one level down. */

@@ -1,6 +1,6 @@
-import { MissingJavaError } from '../lambdas/local/dynamodb-local';
-import { startLocalServer } from '../lambdas/local/server';
-import { logLevelFrom } from '../lambdas/http/logger';
+import { MissingJavaError } from '../local/dynamodb-local';
+import { startLocalServer } from '../local/server';
+import { logLevelFrom } from '../lambdas/logger';
 import { buildWeb } from '../web/build';
 
 /** `npm start`: the service on this machine, no cloud account and no Docker. */

@@ -1,7 +1,7 @@
 import { type Clients, type Deps, oncePerContainer, type Wiring, wiringFromEnvironment } from './deps';
 import { type AttachmentCheck, SniffingCheck } from './domain/attachment-check';
 import { Attachments } from './domain/attachments';
-import type { AttachmentFiles } from './stores/ports';
+import type { AttachmentFiles } from './domain/ports';
 import { S3AttachmentFiles } from './stores/s3/attachment-files';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 

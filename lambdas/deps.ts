@@ -12,13 +12,13 @@ import { Sweep } from './domain/sweep';
 import { Transcripts } from './domain/transcripts';
 import { Websockets } from './domain/websockets';
 import { Widget } from './domain/widget';
-import { Logger, logLevelFrom } from './http/logger';
+import { Logger, logLevelFrom } from './logger';
 import { documentClient, s3Objects } from './stores/clients';
-import { ApiGatewayTransport, managementEndpoint } from './push/api-gateway-transport';
+import { ApiGatewayTransport, managementEndpoint } from './stores/api-gateway-connections';
 import { DynamoConnectionStore } from './stores/dynamodb/connection-store';
 import { DynamoContactStore } from './stores/dynamodb/contact-store';
-import { parseKeyMaterial } from './rotation/key-material';
-import { secretVersions } from './rotation/secret-versions';
+import { parseKeyMaterial } from './domain/key-material';
+import { secretVersions } from './stores/secrets-manager';
 import type { S3Objects } from './stores/s3/objects';
 import { S3TranscriptFiles } from './stores/s3/transcript-files';
 

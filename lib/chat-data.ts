@@ -112,7 +112,7 @@ export class ChatData extends Construct {
   /** Secrets Manager generates flat passwords only, so a custom resource writes the first ring. */
   private initialKeyRing(logRetention: RetentionDays, removalPolicy: RemovalPolicy): Construct {
     const onEvent = new ChatFunction(this, 'InitialKeyRing', {
-      entry: lambdaEntry('rotation/initial-key'),
+      entry: lambdaEntry('handlers/initial-key'),
       logRetention,
       removalPolicy,
       timeout: Duration.seconds(30),
@@ -141,7 +141,7 @@ export class ChatData extends Construct {
    */
   private addRotation(logRetention: RetentionDays, removalPolicy: RemovalPolicy, days: number): void {
     const rotate = new ChatFunction(this, 'RotateKeyRing', {
-      entry: lambdaEntry('rotation/rotate'),
+      entry: lambdaEntry('handlers/rotate-keys'),
       logRetention,
       removalPolicy,
       timeout: Duration.seconds(30),

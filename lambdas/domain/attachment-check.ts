@@ -1,6 +1,6 @@
 import { extensionOf, FILE_KINDS, SNIFF_BYTES } from './attachment-types';
 import type { AttachmentStatus } from './model';
-import type { AttachmentFiles } from '../stores/ports';
+import type { AttachmentFiles } from './ports';
 
 /** A completed upload, as the check sees it: where its bytes are and what the participant declared. */
 export interface UploadedFile {

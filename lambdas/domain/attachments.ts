@@ -10,7 +10,7 @@ import type { Attachment, AttachmentStatus, ChatSession, ContactRef } from './mo
 import { type Appended, participantIdempotencyKey, type Participants, type Reader } from './participants';
 import { type ChatPush, itemFrames } from './push';
 import type { Transcripts } from './transcripts';
-import { type AttachmentFiles, type ContactStore, WriteConflict } from '../stores/ports';
+import { type AttachmentFiles, type ContactStore, WriteConflict } from './ports';
 
 /** How long StartAttachmentUpload's URL accepts the upload. */
 export const UPLOAD_URL_SECONDS = 300;

@@ -10,7 +10,7 @@ import { type ChatPush, itemFrames } from './push';
 import { hashToken, newToken } from './tokens';
 import { changeTimers, type TimerChange, timerState } from './timers';
 import type { Transcripts } from './transcripts';
-import { type ContactStore, WriteConflict } from '../stores/ports';
+import { type ContactStore, WriteConflict } from './ports';
 
 export const DEFAULT_CHAT_DURATION_MINUTES = 1500;
 export const CHAT_DURATION_MINUTES = { min: 60, max: 10080 };

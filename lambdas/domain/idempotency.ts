@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DomainError } from './errors';
 import type { KeyRing } from './keys';
-import type { ContactStore, IdempotencyKey, IdempotencyRecord } from '../stores/ports';
+import type { ContactStore, IdempotencyKey, IdempotencyRecord } from './ports';
 
 /** How long a ClientToken is remembered (Amazon Connect keeps them for days, not forever). */
 export const IDEMPOTENCY_TTL_MS = 7 * 24 * 60 * 60 * 1000;

@@ -1,6 +1,6 @@
 import { DomainError } from './errors';
 import type { ChatSession } from './model';
-import { type ContactStore, type ItemClockClaim, WriteConflict } from '../stores/ports';
+import { type ContactStore, type ItemClockClaim, WriteConflict } from './ports';
 
 /**
  * Items one contact may hold: its transcript file is written and read whole, so a contact is bounded

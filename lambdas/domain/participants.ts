@@ -9,7 +9,7 @@ import type { ChatSession, Contact, Participant, TokenGrant, TranscriptItem } fr
 import { type GrantPayload, grantFromPayload, grantPayload, openToken, signToken } from './signed-token';
 import { hasTimers, type ParticipantActivity, timerState } from './timers';
 import { hashToken } from './tokens';
-import { type AppendItemWrite, type ContactStore, type IdempotencyKey, type IdempotencyRecord, WriteConflict } from '../stores/ports';
+import { type AppendItemWrite, type ContactStore, type IdempotencyKey, type IdempotencyRecord, WriteConflict } from './ports';
 
 /** Amazon Connect: a connection token is valid for one day. */
 export const CONNECTION_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;

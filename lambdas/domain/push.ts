@@ -1,6 +1,6 @@
 import { newItemId, isoTime } from './items';
 import type { ChatConnection, Receipt, TranscriptItem } from './model';
-import type { ConnectionStore } from '../stores/ports';
+import type { ConnectionStore } from './ports';
 
 /**
  * Real-time delivery. The domain names what a chat's participants must see (`ChatPush.toChat`);

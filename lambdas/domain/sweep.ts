@@ -1,5 +1,5 @@
 import type { ChatSession, Contact } from './model';
-import type { ContactStore } from '../stores/ports';
+import type { ContactStore } from './ports';
 
 /**
  * A request that ends a contact archives it at once; the sweep takes the archives still unfinished this

@@ -6,7 +6,7 @@ import { contactRef, type LineLink } from './line';
 import type { ChatSession, TranscriptItem } from './model';
 import type { Reader } from './participants';
 import type { ContactTranscript, Position, Transcripts } from './transcripts';
-import type { ContactStore } from '../stores/ports';
+import type { ContactStore } from './ports';
 
 export type ScanDirection = 'FORWARD' | 'BACKWARD';
 export type SortOrder = 'ASCENDING' | 'DESCENDING';

@@ -2,7 +2,7 @@ import { DomainError } from './errors';
 import { compareItems } from './items';
 import { type LineLink, lineNext, linePrevious } from './line';
 import type { Contact, ContactRef, TranscriptItem } from './model';
-import type { ContactStore, FileContactRef, ItemRange, TranscriptFile, TranscriptFiles } from '../stores/ports';
+import type { ContactStore, FileContactRef, ItemRange, TranscriptFile, TranscriptFiles } from './ports';
 
 /** A position in transcript order: an item's time and id. */
 export interface Position {

@@ -7,7 +7,7 @@ import type { ChatConnection } from './model';
 import type { Participants, Reader } from './participants';
 import { CHAT_TOPIC, type ChatPush, itemFrames } from './push';
 import { type GrantPayload, grantFromPayload, grantPayload, openToken, signToken } from './signed-token';
-import { type ConnectionStore, type ContactStore, WriteConflict } from '../stores/ports';
+import { type ConnectionStore, type ContactStore, WriteConflict } from './ports';
 
 /** Amazon Connect: the WebSocket URL must be connected to within 100 seconds of being issued. */
 export const WEBSOCKET_URL_TTL_MS = 100_000;

@@ -5,7 +5,7 @@ import type { ChatSession, Contact } from './model';
 import type { Participants } from './participants';
 import { hashToken, newToken } from './tokens';
 import { openToken, signToken } from './signed-token';
-import { type ContactStore, WriteConflict } from '../stores/ports';
+import { type ContactStore, WriteConflict } from './ports';
 
 /**
  * The public web-chat widget: a browser starts a chat without AWS credentials, and comes back to it

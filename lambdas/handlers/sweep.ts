@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { depsFromEnvironment } from '../deps';
-import { Logger, logLevelFrom } from '../http/logger';
+import { Logger, logLevelFrom } from '../logger';
 
 /** What the sweep leaves of the function's time: enough to finish the records under way and log. */
 const MARGIN_MS = 10_000;

@@ -5,7 +5,7 @@ import { DomainError, invalidRequest } from '../domain/errors';
 import { Fields } from '../domain/fields';
 import { cors } from './cors';
 import { type ErrorResponse, type Operation, type OperationOf, toErrorResponse } from './errors';
-import { errorFields, Logger, logLevelFrom } from './logger';
+import { errorFields, Logger, logLevelFrom } from '../logger';
 
 /** What a route handler gets: the checked pieces of the request, never the raw event. */
 export interface ApiRequest {

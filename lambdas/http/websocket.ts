@@ -1,7 +1,7 @@
 import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
 import { DomainError } from '../domain/errors';
 import { type Operation, toErrorResponse } from './errors';
-import { errorFields, Logger, logLevelFrom } from './logger';
+import { errorFields, Logger, logLevelFrom } from '../logger';
 
 /** What a WebSocket route's logic gets: the connection, the URL's query (at $connect) and the frame's text. */
 export interface WebsocketRequest {

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { initialKeyMaterial } from '../../lambdas/rotation/key-material';
+import { initialKeyMaterial } from '../../lambdas/domain/key-material';
 
 /**
  * On Lambda the key ring comes from Secrets Manager: checked here through the real SDK against a

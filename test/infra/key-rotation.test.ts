@@ -1,7 +1,7 @@
 import { KeyRing, type KeyMaterial } from '../../lambdas/domain/keys';
-import { initialKeyMaterial, parseKeyMaterial, rotateKeyMaterial } from '../../lambdas/rotation/key-material';
-import { rotationStep } from '../../lambdas/rotation/rotate';
-import type { SecretVersions, Stage } from '../../lambdas/rotation/secret-versions';
+import { initialKeyMaterial, parseKeyMaterial, rotateKeyMaterial } from '../../lambdas/domain/key-material';
+import { rotationStep } from '../../lambdas/handlers/rotate-keys';
+import type { SecretVersions, Stage } from '../../lambdas/stores/secrets-manager';
 
 /** Secrets Manager's version staging, in memory. */
 class MemorySecret implements SecretVersions {

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import { ApiGatewayTransport, managementEndpoint } from '../../lambdas/push/api-gateway-transport';
+import { ApiGatewayTransport, managementEndpoint } from '../../lambdas/stores/api-gateway-connections';
 
 /**
  * The push adapter on AWS, through the real `@aws-sdk/client-apigatewaymanagementapi` against a

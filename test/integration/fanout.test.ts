@@ -2,7 +2,7 @@ import { ConnectionFanout, type ConnectionTransport, itemFrames } from '../../la
 import { eventItem } from '../../lambdas/domain/items';
 import type { ChatConnection } from '../../lambdas/domain/model';
 import { DynamoConnectionStore } from '../../lambdas/stores/dynamodb/connection-store';
-import { WriteConflict } from '../../lambdas/stores/ports';
+import { WriteConflict } from '../../lambdas/domain/ports';
 import { startTestServer, type TestServer } from '../support/local-server';
 
 /**

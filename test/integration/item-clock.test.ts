@@ -1,6 +1,6 @@
 import { messageItem } from '../../lambdas/domain/items';
 import { DynamoContactStore } from '../../lambdas/stores/dynamodb/contact-store';
-import { type AppendItemWrite, WriteConflict } from '../../lambdas/stores/ports';
+import { type AppendItemWrite, WriteConflict } from '../../lambdas/domain/ports';
 import { say, startChat, transfer } from '../support/chat';
 import { startTestServer, type TestServer } from '../support/local-server';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { type EmbeddedS3, startS3Local } from '../../lambdas/local/s3-local';
+import { type EmbeddedS3, startS3Local } from '../../local/s3-local';
 
 let s3: EmbeddedS3;
 let client: S3Client;

@@ -5,7 +5,7 @@ import { CreateParticipantCommand, type ConnectClient } from '@aws-sdk/client-co
 import { CreateParticipantConnectionCommand, SendEventCommand, SendMessageCommand } from '@aws-sdk/client-connectparticipant';
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { buildWeb } from '../../web/build';
-import type { LocalServerOptions } from '../../lambdas/local/server';
+import type { LocalServerOptions } from '../../local/server';
 import { participantClient, startTestServer, type TestServer } from './local-server';
 
 /** Debian's Chromium (`apt-get install chromium`), never a browser downloaded by a test tool. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectClient, type ConnectClientConfig } from '@aws-sdk/client-connect';
 import { ConnectParticipantClient } from '@aws-sdk/client-connectparticipant';
-import { type LocalServer, type LocalServerOptions, startLocalServer } from '../../lambdas/local/server';
+import { type LocalServer, type LocalServerOptions, startLocalServer } from '../../local/server';
 
 /** A local server on a free port with a fresh data directory, driven through the real SDK clients. */
 export interface TestServer {

@@ -1,5 +1,5 @@
 import { GetTranscriptCommand, type Item } from '@aws-sdk/client-connectparticipant';
-import type { LocalServer } from '../../lambdas/local/server';
+import type { LocalServer } from '../../local/server';
 import type { Connected } from './chat';
 import type { TestServer } from './local-server';
 

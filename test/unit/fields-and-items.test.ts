@@ -3,7 +3,7 @@ import { Fields } from '../../lambdas/domain/fields';
 import { checkMessage, compareItems, idBoundsAt, newItemId } from '../../lambdas/domain/items';
 import { inCommitOrder, ItemClock, MAX_ITEMS_PER_CONTACT } from '../../lambdas/domain/item-clock';
 import type { ChatSession } from '../../lambdas/domain/model';
-import { WriteConflict } from '../../lambdas/stores/ports';
+import { WriteConflict } from '../../lambdas/domain/ports';
 
 const message = (fn: () => unknown) => {
   try {

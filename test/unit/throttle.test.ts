@@ -1,4 +1,4 @@
-import { Throttle } from '../../lambdas/local/throttle';
+import { Throttle } from '../../local/throttle';
 
 test('a token bucket: a burst, then the steady rate, per key', () => {
   let now = 0;

@@ -1,7 +1,7 @@
 import { eventItem, messageItem } from '../../lambdas/domain/items';
 import type { Contact, TranscriptItem } from '../../lambdas/domain/model';
 import { ATTACHMENT_CHECK_WAIT_MS, Transcripts, type TranscriptsDeps } from '../../lambdas/domain/transcripts';
-import type { ItemRange, TranscriptFile } from '../../lambdas/stores/ports';
+import type { ItemRange, TranscriptFile } from '../../lambdas/domain/ports';
 
 const customer = { participantId: 'p1', role: 'CUSTOMER' as const, displayName: 'Ann', joinedAt: 0 };
 const start = Date.UTC(2026, 0, 2, 3, 4, 5);

@@ -3,7 +3,7 @@ import { KeyRing } from '../../lambdas/domain/keys';
 import type { ChatConnection, TokenGrant } from '../../lambdas/domain/model';
 import type { Participants, Reader } from '../../lambdas/domain/participants';
 import { Websockets } from '../../lambdas/domain/websockets';
-import type { ConnectionStore } from '../../lambdas/stores/ports';
+import type { ConnectionStore } from '../../lambdas/domain/ports';
 
 /**
  * $connect racing the participant's leaving: the leave pushes its closing to the connections on record,

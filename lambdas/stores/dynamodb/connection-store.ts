@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChatConnection } from '../../domain/model';
-import { type ConnectionStore, WriteConflict } from '../ports';
+import { type ConnectionStore, WriteConflict } from '../../domain/ports';
 import { CONNECTIONS_PREFIX, keys, readPages, TTL_ATTRIBUTE, toRecord, withKey } from './keys';
 
 /**

@@ -29,7 +29,7 @@ import {
   type TimersFiredWrite,
   type TransferWrite,
   WriteConflict,
-} from '../ports';
+} from '../../domain/ports';
 import {
   ITEM_PREFIX,
   ITEMS_END,

@@ -1,4 +1,4 @@
-import type { IdempotencyKey } from '../ports';
+import type { IdempotencyKey } from '../../domain/ports';
 
 /**
  * The one table's keys. A contact and, for a session's first contact, its session share the

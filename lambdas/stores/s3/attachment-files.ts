@@ -2,7 +2,7 @@ import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner';
 import { Sha256 } from '@smithy/core/checksum';
 import type { HttpRequest } from '@smithy/protocol-http';
 import type { HttpRequest as SignedRequest } from '@smithy/types';
-import type { AttachmentFiles } from '../ports';
+import type { AttachmentFiles } from '../../domain/ports';
 import { encodeKeySegment, objectRequest, type S3Objects, type S3ObjectsOptions } from './objects';
 
 /**

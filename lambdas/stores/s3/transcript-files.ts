@@ -1,4 +1,4 @@
-import type { TranscriptFile, TranscriptFiles } from '../ports';
+import type { TranscriptFile, TranscriptFiles } from '../../domain/ports';
 import type { S3Objects } from './objects';
 
 /** Transcript files as JSON objects in the one transcript bucket. */

@@ -1,7 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
-import { parseKeyMaterial, rotateKeyMaterial } from './key-material';
-import { type SecretVersions, secretVersions } from './secret-versions';
+import { parseKeyMaterial, rotateKeyMaterial } from '../domain/key-material';
+import { type SecretVersions, secretVersions } from '../stores/secrets-manager';
 
 /**
  * Secrets Manager's rotation protocol for the signing key ring (see key-material.ts for what a

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { KeyRing, type KeyMaterial } from '../domain/keys';
+import { KeyRing, type KeyMaterial } from './keys';
 
 /**
  * The signing key ring as stored in Secrets Manager, and how it rotates.

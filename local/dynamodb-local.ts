@@ -11,7 +11,7 @@ import {
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { SWEEP_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../stores/dynamodb/table';
+import { SWEEP_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../lambdas/stores/dynamodb/table';
 import { freePort } from './free-port';
 
 /**

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CdkCustomResourceEvent, CdkCustomResourceResponse } from 'aws-lambda';
-import { initialKeyMaterial } from './key-material';
-import { secretVersions } from './secret-versions';
+import { initialKeyMaterial } from '../domain/key-material';
+import { secretVersions } from '../stores/secrets-manager';
 
 /**
  * Custom resource: writes a fresh key ring into the secret when the stack creates it. Secrets

@@ -1,7 +1,7 @@
-import type { Deps } from '../deps';
-import { type Route, widgetRoute } from '../http/api';
-import { limits } from '../http/wire';
-import type { RouteSpec } from '../routes';
+import type { Deps } from '../lambdas/deps';
+import { type Route, widgetRoute } from '../lambdas/http/api';
+import { limits } from '../lambdas/http/wire';
+import type { RouteSpec } from '../lambdas/routes';
 
 /**
  * The local agent page's three Connect operations, served by the local server only: they are not in

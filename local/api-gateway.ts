@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import type { RouteSpec } from '../routes';
+import type { RouteSpec } from '../lambdas/routes';
 
 /**
  * The HTTP-to-API-Gateway adapter: turns a request into the REST API proxy event Lambda would get,

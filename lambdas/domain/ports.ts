@@ -1,5 +1,5 @@
-import type { Attachment, AttachmentStatus, ChatConnection, ChatSession, Contact, Participant, Receipt, TokenGrant, TranscriptItem } from '../domain/model';
-import type { ParticipantActivity, ParticipantTimers } from '../domain/timers';
+import type { Attachment, AttachmentStatus, ChatConnection, ChatSession, Contact, Participant, Receipt, TokenGrant, TranscriptItem } from './model';
+import type { ParticipantActivity, ParticipantTimers } from './timers';
 
 /**
  * The contact store: contact records, chat sessions, token grants and idempotency records.

@@ -3,10 +3,10 @@ import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { ConnectionTransport } from '../domain/push';
-import type { WebsocketHandler } from '../http/websocket';
-import type { Logger } from '../http/logger';
-import type { WebsocketRouteSpec } from '../routes';
+import type { ConnectionTransport } from '../lambdas/domain/push';
+import type { WebsocketHandler } from '../lambdas/http/websocket';
+import type { Logger } from '../lambdas/logger';
+import type { WebsocketRouteSpec } from '../lambdas/routes';
 import { lambdaContext } from './api-gateway';
 
 /** Where the local server takes WebSocket upgrades (on its own port: chatjs accepts `ws://127.0.0.1:` only). */
