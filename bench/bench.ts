@@ -69,19 +69,30 @@ async function main() {
   let server = await startLocalServer({ port: 0, dataDir, logLevel: 'error' });
   const port = Number(new URL(server.url).port);
   const connect = new ConnectClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const participant = new ConnectParticipantClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const participant = new ConnectParticipantClient({
+    endpoint: server.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
   let counter = countStoreReads(server);
   const results: Record<string, unknown> = {};
 
   const start = async (source?: string) => {
-    const chat = await connect.send(new StartChatContactCommand({
-      InstanceId: INSTANCE, ContactFlowId: 'flow', ParticipantDetails: { DisplayName: 'Bench' },
-      PersistentChat: source ? { RehydrationType: 'ENTIRE_PAST_SESSION', SourceContactId: source } : undefined,
-    }));
-    const { ConnectionCredentials } = await participant.send(new CreateParticipantConnectionCommand({ ParticipantToken: chat.ParticipantToken, Type: ['CONNECTION_CREDENTIALS'] }));
+    const chat = await connect.send(
+      new StartChatContactCommand({
+        InstanceId: INSTANCE,
+        ContactFlowId: 'flow',
+        ParticipantDetails: { DisplayName: 'Bench' },
+        PersistentChat: source ? { RehydrationType: 'ENTIRE_PAST_SESSION', SourceContactId: source } : undefined,
+      }),
+    );
+    const { ConnectionCredentials } = await participant.send(
+      new CreateParticipantConnectionCommand({ ParticipantToken: chat.ParticipantToken, Type: ['CONNECTION_CREDENTIALS'] }),
+    );
     return { contactId: chat.ContactId!, token: ConnectionCredentials!.ConnectionToken! };
   };
-  const say = (token: string, text: string) => participant.send(new SendMessageCommand({ ConnectionToken: token, ContentType: 'text/plain', Content: text }));
+  const say = (token: string, text: string) =>
+    participant.send(new SendMessageCommand({ ConnectionToken: token, ContentType: 'text/plain', Content: text }));
   const stop = (contactId: string) => connect.send(new StopContactCommand({ InstanceId: INSTANCE, ContactId: contactId }));
   const read = (token: string, maxResults: number, nextToken?: string) =>
     participant.send(new GetTranscriptCommand({ ConnectionToken: token, MaxResults: maxResults, ScanDirection: 'BACKWARD', NextToken: nextToken }));
@@ -104,21 +115,32 @@ async function main() {
     counter = countStoreReads(server);
   };
   const shapes = {
-    tiny: { maxResults: 100, depths: DEPTHS, build: async (previous?: string) => {
-      const chat = await start(previous);
-      await stop(chat.contactId);
-      return chat.contactId;
-    } },
-    long: { maxResults: 10, depths: LONG_DEPTHS, build: async (previous?: string) => {
-      const chat = await start(previous);
-      let contactId = chat.contactId;
-      for (let segment = 0; segment < 3; segment++) {
-        if (segment > 0) contactId = (await connect.send(new TransferContactCommand({ InstanceId: INSTANCE, ContactId: contactId, ContactFlowId: 'flow', QueueId: 'q' }))).ContactId!;
-        for (let m = 0; m < 33; m++) await say(chat.token, `segment ${segment} message ${m}`);
-      }
-      await stop(contactId);
-      return chat.contactId;
-    } },
+    tiny: {
+      maxResults: 100,
+      depths: DEPTHS,
+      build: async (previous?: string) => {
+        const chat = await start(previous);
+        await stop(chat.contactId);
+        return chat.contactId;
+      },
+    },
+    long: {
+      maxResults: 10,
+      depths: LONG_DEPTHS,
+      build: async (previous?: string) => {
+        const chat = await start(previous);
+        let contactId = chat.contactId;
+        for (let segment = 0; segment < 3; segment++) {
+          if (segment > 0)
+            contactId = (
+              await connect.send(new TransferContactCommand({ InstanceId: INSTANCE, ContactId: contactId, ContactFlowId: 'flow', QueueId: 'q' }))
+            ).ContactId!;
+          for (let m = 0; m < 33; m++) await say(chat.token, `segment ${segment} message ${m}`);
+        }
+        await stop(contactId);
+        return chat.contactId;
+      },
+    },
   };
   /** A page's items and its store reads from a new container (nothing cached) and warm. */
   const measureReads = async (token: string, maxResults: number, nextToken?: string): Promise<Omit<PageFigures, 'latency'>> => {
@@ -140,12 +162,24 @@ async function main() {
   };
   // Build each line depth by depth, measuring items and reads as each depth is reached; keep every
   // depth's reader and page tokens for the latencies.
-  const pagesToTime: { shape: string; depth: number; page: 'first' | 'fifth'; token: string; maxResults: number; nextToken?: string; samples: number[] }[] = [];
-  const figures: Record<string, Record<number, { first: Omit<PageFigures, 'latency'>; fifth?: Omit<PageFigures, 'latency'>; naive: [number, number] }>> = {};
+  const pagesToTime: {
+    shape: string;
+    depth: number;
+    page: 'first' | 'fifth';
+    token: string;
+    maxResults: number;
+    nextToken?: string;
+    samples: number[];
+  }[] = [];
+  const figures: Record<
+    string,
+    Record<number, { first: Omit<PageFigures, 'latency'>; fifth?: Omit<PageFigures, 'latency'>; naive: [number, number] }>
+  > = {};
   const lines: Record<string, { newest?: string; chats: number }> = {};
   for (const [shape, { maxResults, depths, build }] of Object.entries(shapes)) {
     figures[shape] = {};
-    const line: { newest?: string; chats: number } = (lines[shape] = { chats: 0 });
+    const line: { newest?: string; chats: number } = { chats: 0 };
+    lines[shape] = line;
     for (const depth of depths) {
       for (; line.chats < depth; line.chats++) line.newest = await build(line.newest);
       const reader = await start(line.newest);
@@ -174,7 +208,8 @@ async function main() {
   for (const [shape, byDepth] of Object.entries(figures)) {
     paging[shape] = {};
     for (const [depth, { first, fifth, naive }] of Object.entries(byDepth)) {
-      const latency = (which: 'first' | 'fifth') => stats(pagesToTime.find((p) => p.shape === shape && p.depth === Number(depth) && p.page === which)!.samples);
+      const latency = (which: 'first' | 'fifth') =>
+        stats(pagesToTime.find((p) => p.shape === shape && p.depth === Number(depth) && p.page === which)!.samples);
       paging[shape][Number(depth)] = {
         first: { ...first, latency: latency('first') },
         fifth: fifth && { ...fifth, latency: latency('fifth') },
@@ -187,7 +222,14 @@ async function main() {
 
   // 2. Single operations.
   const plain: number[] = [];
-  for (let i = 0; i < SAMPLES; i++) plain.push((await time(() => connect.send(new StartChatContactCommand({ InstanceId: INSTANCE, ContactFlowId: 'f', ParticipantDetails: { DisplayName: 'b' } }))))[0]);
+  for (let i = 0; i < SAMPLES; i++)
+    plain.push(
+      (
+        await time(() =>
+          connect.send(new StartChatContactCommand({ InstanceId: INSTANCE, ContactFlowId: 'f', ParticipantDetails: { DisplayName: 'b' } })),
+        )
+      )[0],
+    );
   const sources: string[] = [];
   for (let i = 0; i < SAMPLES; i++) {
     const chat = await start();
@@ -197,7 +239,20 @@ async function main() {
   }
   const rehydrating: number[] = [];
   for (const source of sources) {
-    rehydrating.push((await time(() => connect.send(new StartChatContactCommand({ InstanceId: INSTANCE, ContactFlowId: 'f', ParticipantDetails: { DisplayName: 'b' }, PersistentChat: { RehydrationType: 'ENTIRE_PAST_SESSION', SourceContactId: source } }))))[0]);
+    rehydrating.push(
+      (
+        await time(() =>
+          connect.send(
+            new StartChatContactCommand({
+              InstanceId: INSTANCE,
+              ContactFlowId: 'f',
+              ParticipantDetails: { DisplayName: 'b' },
+              PersistentChat: { RehydrationType: 'ENTIRE_PAST_SESSION', SourceContactId: source },
+            }),
+          ),
+        )
+      )[0],
+    );
   }
   const talker = await start();
   const sending: number[] = [];
@@ -214,7 +269,11 @@ async function main() {
     let count = 0;
     let token: string | undefined;
     do {
-      token = (await participant.send(new GetTranscriptCommand({ ConnectionToken: fullReader.token, MaxResults: 100, ScanDirection: 'BACKWARD', NextToken: token }))).NextToken;
+      token = (
+        await participant.send(
+          new GetTranscriptCommand({ ConnectionToken: fullReader.token, MaxResults: 100, ScanDirection: 'BACKWARD', NextToken: token }),
+        )
+      ).NextToken;
       count++;
     } while (token);
     return count;
@@ -228,12 +287,14 @@ async function main() {
     let sent = 0;
     const until = Date.now() + (quick ? 1500 : 4000);
     const startedAt = process.hrtime.bigint();
-    await Promise.all(chats.map(async (chat) => {
-      while (Date.now() < until) {
-        await say(chat.token, 'load');
-        sent++;
-      }
-    }));
+    await Promise.all(
+      chats.map(async (chat) => {
+        while (Date.now() < until) {
+          await say(chat.token, 'load');
+          sent++;
+        }
+      }),
+    );
     throughput[concurrency] = round(sent / (ms(startedAt) / 1000));
   }
   results.sendMessagePerSecond = throughput;
@@ -258,9 +319,11 @@ async function naivePage(server: LocalServer, readerContactId: string, maxResult
     const contact = await store.getContact(id);
     reads++;
     if (!contact) break;
-    items.push(...(contact.transcriptKey
-      ? ((await files.get(contact.transcriptKey))?.Transcript ?? [])
-      : await store.queryItems(contact.contactId, { direction: 'FORWARD' }, 100_000)));
+    items.push(
+      ...(contact.transcriptKey
+        ? ((await files.get(contact.transcriptKey))?.Transcript ?? [])
+        : await store.queryItems(contact.contactId, { direction: 'FORWARD' }, 100_000)),
+    );
     reads++;
     id = contact.previousContactId ?? contact.continuedFromContactId;
   }
@@ -290,9 +353,18 @@ async function measureHandlers() {
       // life). The collector is reached only after the timing: starting node with --expose-gc slows loading by a third.
       const gc = `require('v8').setFlagsFromString('--expose-gc');require('vm').runInNewContext('gc')()`;
       const script = `const s=process.hrtime.bigint();require(${JSON.stringify(outfile)});const ms=Number(process.hrtime.bigint()-s)/1e6;${gc};process.stdout.write(JSON.stringify([ms,process.memoryUsage().heapUsed]))`;
-      const [ms, heapUsed] = JSON.parse(execFileSync(process.execPath, ['-e', script], {
-        env: { ...process.env, NODE_OPTIONS: HANDLER_BUNDLING.nodeOptions, AWS_REGION: 'us-east-1', TABLE_NAME: 't', TRANSCRIPT_BUCKET: 'b', SIGNING_KEY_FILE: '/dev/null' },
-      }).toString()) as [number, number];
+      const [ms, heapUsed] = JSON.parse(
+        execFileSync(process.execPath, ['-e', script], {
+          env: {
+            ...process.env,
+            NODE_OPTIONS: HANDLER_BUNDLING.nodeOptions,
+            AWS_REGION: 'us-east-1',
+            TABLE_NAME: 't',
+            TRANSCRIPT_BUCKET: 'b',
+            SIGNING_KEY_FILE: '/dev/null',
+          },
+        }).toString(),
+      ) as [number, number];
       init.push(ms);
       heap.push(heapUsed / 2 ** 20);
     }
@@ -300,7 +372,10 @@ async function measureHandlers() {
       kb: round(statSync(outfile).size / 1024),
       initMs: stats(init).median,
       heapMB: stats(heap).median,
-      largest: [...byPackage.entries()].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([name, bytes]) => `${name} ${Math.round(bytes / 1024)} KB`),
+      largest: [...byPackage.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 3)
+        .map(([name, bytes]) => `${name} ${Math.round(bytes / 1024)} KB`),
     };
   }
   rmSync(out, { recursive: true, force: true });
@@ -315,28 +390,38 @@ function report(results: Record<string, unknown>) {
     const depths = Object.keys(byDepth);
     // Latency is compared at equal page fullness: against the smallest depth whose pages are full.
     const baseOf = (page: 'first' | 'fifth') => depths.map((d) => byDepth[d]![page]).find((p) => p?.full);
-    const ratio = (p: PageFigures | undefined, base: PageFigures | undefined) => (p?.full && base ? round(p.latency.median / base.latency.median) : '-');
+    const ratio = (p: PageFigures | undefined, base: PageFigures | undefined) =>
+      p?.full && base ? round(p.latency.median / base.latency.median) : '-';
     const figures = (p: PageFigures | undefined) => (p ? `${p.items} items, ${p.contacts} contacts, ${p.readsCold}→${p.readsWarm} reads` : '-');
     console.log(`GetTranscript on a line of ${shape} chats (MaxResults ${shape === 'tiny' ? 100 : 10}), by depth (past chats)`);
-    console.table(Object.fromEntries(depths.map((d) => {
-      const p = byDepth[d]!;
-      return [d, {
-        'first page': figures(p.first),
-        'first median ms': p.first.latency.median,
-        'first vs base': ratio(p.first, baseOf('first')),
-        '5th page': figures(p.fifth),
-        '5th median ms': p.fifth?.latency.median ?? '-',
-        '5th vs base': ratio(p.fifth, baseOf('fifth')),
-        'reads ≤ contacts + 1': [p.first, p.fifth].every((q) => !q || q.readsCold <= q.contacts + 1),
-        'naive / ours': round(p.naiveWholeLineMs / p.first.latency.median),
-      }];
-    })));
+    console.table(
+      Object.fromEntries(
+        depths.map((d) => {
+          const p = byDepth[d]!;
+          return [
+            d,
+            {
+              'first page': figures(p.first),
+              'first median ms': p.first.latency.median,
+              'first vs base': ratio(p.first, baseOf('first')),
+              '5th page': figures(p.fifth),
+              '5th median ms': p.fifth?.latency.median ?? '-',
+              '5th vs base': ratio(p.fifth, baseOf('fifth')),
+              'reads ≤ contacts + 1': [p.first, p.fifth].every((q) => !q || q.readsCold <= q.contacts + 1),
+              'naive / ours': round(p.naiveWholeLineMs / p.first.latency.median),
+            },
+          ];
+        }),
+      ),
+    );
   }
   console.log('Operations (ms)');
   console.table(results.operations);
   console.log('Full paging of the line', results.fullPaging);
   console.log('SendMessage per second by concurrent chats', results.sendMessagePerSecond);
-  console.log(`Handlers: minified bundle, module initialisation and the heap it leaves, in a fresh process of node ${machine.node} (the functions run on ${HANDLER_BUNDLING.target})`);
+  console.log(
+    `Handlers: minified bundle, module initialisation and the heap it leaves, in a fresh process of node ${machine.node} (the functions run on ${HANDLER_BUNDLING.target})`,
+  );
   console.table(results.handlers);
   const dir = join(root, 'bench/results');
   mkdirSync(dir, { recursive: true });

@@ -2,7 +2,16 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { FAILURE_KINDS, type FailureKind } from '../lambdas/domain/errors';
 import { HANDLERS } from '../lambdas/handlers';
-import { type Api, ERROR_STATUS, type ErrorName, GATEWAY_ERRORS, INTERNAL_ERROR, type Operation, OPERATIONS, type OperationErrors } from '../lambdas/http/errors';
+import {
+  type Api,
+  ERROR_STATUS,
+  type ErrorName,
+  GATEWAY_ERRORS,
+  INTERNAL_ERROR,
+  type Operation,
+  OPERATIONS,
+  type OperationErrors,
+} from '../lambdas/http/errors';
 import { WEBSOCKET_OPERATION } from '../lambdas/http/websocket';
 import { AGENT_ROUTES } from '../local/agent-routes';
 import { ROUTES, WEBSOCKET_ROUTES } from '../lambdas/routes';
@@ -52,7 +61,7 @@ export function renderErrorsDoc(): string {
     '|---|---|',
     ...kinds.map((kind) => `| ${kind} | ${FAILURE_KINDS[kind]} |`),
     '',
-    'A failure an operation does not list, or anything else that goes wrong, is the API\'s internal error (its',
+    "A failure an operation does not list, or anything else that goes wrong, is the API's internal error (its",
     'details stay in the log).',
     '',
     '## By operation',
@@ -69,7 +78,7 @@ export function renderErrorsDoc(): string {
     ...Object.values(GATEWAY_ERRORS).map(({ name, when }) => `- ${when}: ${error(name)}`),
     '',
     'The local server alone also answers, for requests that reach no operation: `ForbiddenException` 403 (a',
-    'Host other than 127.0.0.1 or localhost, or another origin calling the agent desk\'s `/local/` routes),',
+    "Host other than 127.0.0.1 or localhost, or another origin calling the agent desk's `/local/` routes),",
     '`UnknownOperationException` 404 and `MethodNotAllowedException` 405.',
     '',
   ].join('\n');

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ConnectClient, type ConnectClientConfig, StartChatContactCommand, type StartChatContactCommandInput, StopContactCommand } from '@aws-sdk/client-connect';
+import {
+  ConnectClient,
+  type ConnectClientConfig,
+  StartChatContactCommand,
+  type StartChatContactCommandInput,
+  StopContactCommand,
+} from '@aws-sdk/client-connect';
 import {
   CompleteAttachmentUploadCommand,
   ConnectParticipantClient,
@@ -45,7 +51,11 @@ async function main(apiUrl: string | undefined): Promise<void> {
       new StartChatContactCommand({ InstanceId: INSTANCE, ContactFlowId: 'smoke', ParticipantDetails: { DisplayName: 'Smoke test' }, ...extra }),
     );
     const { ConnectionCredentials } = await participant.send(
-      new CreateParticipantConnectionCommand({ ParticipantToken: started.ParticipantToken!, Type: ['CONNECTION_CREDENTIALS'], ConnectParticipant: true }),
+      new CreateParticipantConnectionCommand({
+        ParticipantToken: started.ParticipantToken!,
+        Type: ['CONNECTION_CREDENTIALS'],
+        ConnectParticipant: true,
+      }),
     );
     return {
       contactId: started.ContactId!,
@@ -57,13 +67,24 @@ async function main(apiUrl: string | undefined): Promise<void> {
 
   const text = `smoke ${randomUUID()}`;
   const first = await step('StartChatContact + CreateParticipantConnection', () => startChat());
-  await step('SendMessage', () => participant.send(new SendMessageCommand({ ConnectionToken: first.connectionToken, ContentType: 'text/plain', Content: text })));
+  await step('SendMessage', () =>
+    participant.send(new SendMessageCommand({ ConnectionToken: first.connectionToken, ContentType: 'text/plain', Content: text })),
+  );
   const file = Buffer.from(`${text}\n`);
   const attachmentId = await step('StartAttachmentUpload, PUT to the pre-signed URL, CompleteAttachmentUpload', async () => {
     const upload = await participant.send(
-      new StartAttachmentUploadCommand({ ConnectionToken: first.connectionToken, AttachmentName: 'smoke.txt', ContentType: 'text/plain', AttachmentSizeInBytes: file.length }),
+      new StartAttachmentUploadCommand({
+        ConnectionToken: first.connectionToken,
+        AttachmentName: 'smoke.txt',
+        ContentType: 'text/plain',
+        AttachmentSizeInBytes: file.length,
+      }),
     );
-    const put = await fetch(upload.UploadMetadata!.Url!, { method: 'PUT', headers: upload.UploadMetadata!.HeadersToInclude, body: new Uint8Array(file) });
+    const put = await fetch(upload.UploadMetadata!.Url!, {
+      method: 'PUT',
+      headers: upload.UploadMetadata!.HeadersToInclude,
+      body: new Uint8Array(file),
+    });
     if (!put.ok) throw new Error(`the bucket refused the upload: ${put.status} ${await put.text()}`);
     await participant.send(new CompleteAttachmentUploadCommand({ ConnectionToken: first.connectionToken, AttachmentIds: [upload.AttachmentId!] }));
     return upload.AttachmentId!;
@@ -89,7 +110,8 @@ async function main(apiUrl: string | undefined): Promise<void> {
   });
   const found = items.find((item) => item.Content === text);
   if (!found) throw new Error(`the first chat's message is not in the continued chat's transcript (${items.length} items read)`);
-  if (found.RelatedContactId !== first.contactId) throw new Error(`the past message has RelatedContactId ${found.RelatedContactId}, expected ${first.contactId}`);
+  if (found.RelatedContactId !== first.contactId)
+    throw new Error(`the past message has RelatedContactId ${found.RelatedContactId}, expected ${first.contactId}`);
   const status = items.find((item) => item.Attachments?.[0]?.AttachmentId === attachmentId)?.Attachments?.[0]?.Status;
   if (status !== 'APPROVED') throw new Error(`the past chat's file is ${status ?? 'not in the transcript'}, expected APPROVED`);
 
@@ -100,7 +122,9 @@ async function main(apiUrl: string | undefined): Promise<void> {
   });
 
   await step('WebSocket: connect, subscribe, SendMessage pushed as an aws/chat frame', async () => {
-    const { Websocket } = await participant.send(new CreateParticipantConnectionCommand({ ParticipantToken: second.participantToken, Type: ['WEBSOCKET'] }));
+    const { Websocket } = await participant.send(
+      new CreateParticipantConnectionCommand({ ParticipantToken: second.participantToken, Type: ['WEBSOCKET'] }),
+    );
     const socket = new WebSocket(Websocket!.Url!);
     try {
       const pushed = `pushed ${randomUUID()}`;
@@ -111,7 +135,9 @@ async function main(apiUrl: string | undefined): Promise<void> {
         socket.on('message', (data) => {
           const frame = JSON.parse(data.toString()) as { topic?: string; content?: unknown };
           if (frame.topic === 'aws/subscribe') {
-            participant.send(new SendMessageCommand({ ConnectionToken: second.connectionToken, ContentType: 'text/plain', Content: pushed })).catch(reject);
+            participant
+              .send(new SendMessageCommand({ ConnectionToken: second.connectionToken, ContentType: 'text/plain', Content: pushed }))
+              .catch(reject);
           } else if (frame.topic === 'aws/chat' && (JSON.parse(String(frame.content)) as Item).Content === pushed) {
             clearTimeout(timer);
             resolve();

@@ -44,14 +44,18 @@ export function withAttachments(wiring: Wiring, place: AttachmentPlace, check?: 
 }
 
 function attachmentFiles(config: Wiring['config'], clients: Clients, place: AttachmentPlace, now: () => number): AttachmentFiles {
-  return new S3AttachmentFiles(clients.s3, {
-    region: config.region,
-    bucket: config.transcriptBucket,
-    endpoint: place.endpoint,
-    forcePathStyle: config.forcePathStyle,
-    // On Lambda, the role's credentials from the environment (lambda-credentials.ts), as the transcript bucket's client.
-    credentials: place.credentials ?? defaultProvider(),
-  }, () => new Date(now()));
+  return new S3AttachmentFiles(
+    clients.s3,
+    {
+      region: config.region,
+      bucket: config.transcriptBucket,
+      endpoint: place.endpoint,
+      forcePathStyle: config.forcePathStyle,
+      // On Lambda, the role's credentials from the environment (lambda-credentials.ts), as the transcript bucket's client.
+      credentials: place.credentials ?? defaultProvider(),
+    },
+    () => new Date(now()),
+  );
 }
 
 export const attachmentDepsFromEnvironment = oncePerContainer(async () => {

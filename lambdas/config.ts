@@ -67,9 +67,7 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv): Config {
     transcriptPrefix: (env.TRANSCRIPT_PREFIX ?? 'connect').replace(/\/+$/, ''),
     forcePathStyle: env.S3_FORCE_PATH_STYLE === 'true',
     s3Endpoint: env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true' ? undefined : env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined,
-    keySource: env.SIGNING_KEY_SECRET_ARN
-      ? { secretArn: env.SIGNING_KEY_SECRET_ARN }
-      : { file: required('SIGNING_KEY_FILE') },
+    keySource: env.SIGNING_KEY_SECRET_ARN ? { secretArn: env.SIGNING_KEY_SECRET_ARN } : { file: required('SIGNING_KEY_FILE') },
     widget: widgetConfigFromEnvironment(env),
     attachments: attachmentSettingsFromEnvironment(env),
     websocketUrl: env.WEBSOCKET_URL ?? '',

@@ -113,7 +113,9 @@ async function loadKeyMaterial(config: Config): Promise<KeyMaterial> {
 export async function wiringFromEnvironment(): Promise<Wiring> {
   const config = configFromEnvironment(process.env);
   const clients = { db: documentClient(config), s3: s3Objects({ ...config, bucket: config.transcriptBucket, s3Endpoint: config.s3Endpoint }) };
-  const transport = new ApiGatewayTransport(new ApiGatewayManagementApiClient({ region: config.region, endpoint: managementEndpoint(config.websocketUrl) }));
+  const transport = new ApiGatewayTransport(
+    new ApiGatewayManagementApiClient({ region: config.region, endpoint: managementEndpoint(config.websocketUrl) }),
+  );
   return wire(config, clients, await loadKeyMaterial(config), new Logger(logLevelFrom(process.env.LOG_LEVEL)), { transport });
 }
 

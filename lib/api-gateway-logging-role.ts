@@ -25,7 +25,8 @@ export class ApiGatewayLoggingRole extends Construct {
     this.account.applyRemovalPolicy(RemovalPolicy.RETAIN);
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-      reason: "API Gateway's own role for writing any API's logs in this region: AWS's managed policy is the documented one, and the role must serve other APIs of the account too.",
+      reason:
+        "API Gateway's own role for writing any API's logs in this region: AWS's managed policy is the documented one, and the role must serve other APIs of the account too.",
     });
   }
 }

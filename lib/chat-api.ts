@@ -85,7 +85,11 @@ const AUTHORIZATION: Record<Api, string> = {
 export class ChatApi extends Construct {
   readonly api: RestApi;
 
-  constructor(scope: Construct, id: string, private readonly props: ChatApiProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: ChatApiProps,
+  ) {
     super(scope, id);
     const allowAnyOrigin = props.corsAllowOrigins.includes('*');
 
@@ -157,7 +161,8 @@ export class ChatApi extends Construct {
     } else {
       Validations.of(this.api).acknowledge({
         id: 'AwsSolutions-APIG3',
-        reason: 'Deployed with -c waf=false: the operator chose no web ACL (a monthly fee per ACL and rule); the stage is still throttled per method, the public routes lower.',
+        reason:
+          'Deployed with -c waf=false: the operator chose no web ACL (a monthly fee per ACL and rule); the stage is still throttled per method, the public routes lower.',
       });
     }
     this.acknowledgeFindings();
@@ -182,11 +187,13 @@ export class ChatApi extends Construct {
     }
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG2',
-      reason: 'Each handler validates every field and must answer in the Connect error shape (x-amzn-ErrorType, __type), which a gateway request validator cannot produce.',
+      reason:
+        'Each handler validates every field and must answer in the Connect error shape (x-amzn-ErrorType, __type), which a gateway request validator cannot produce.',
     });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG6',
-      reason: 'Execution logs record request and response data and cost per request; JSON access logs record every request, including auth and integration errors, without bodies.',
+      reason:
+        'Execution logs record request and response data and cost per request; JSON access logs record every request, including auth and integration errors, without bodies.',
     });
   }
 }

@@ -92,7 +92,8 @@ export class ChatData extends Construct {
     if (this.bucket instanceof Bucket) {
       Validations.of(this.bucket).acknowledge({
         id: 'AwsSolutions-S1',
-        reason: 'Server access logs would need a second bucket that costs and grows; object reads and writes come only from the functions, whose requests are in their own logs and in CloudTrail data events if enabled.',
+        reason:
+          'Server access logs would need a second bucket that costs and grows; object reads and writes come only from the functions, whose requests are in their own logs and in CloudTrail data events if enabled.',
       });
     }
 

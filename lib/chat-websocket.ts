@@ -66,7 +66,10 @@ export class ChatWebsocket extends Construct implements PushTarget {
       let integration = integrations.get(route.handler);
       if (!integration) {
         const id = pascalCase(route.handler);
-        integration = new WebSocketLambdaIntegration(`${id}Integration`, routeFunction(this, id, route.handler, route.access, { ...props, push: this }));
+        integration = new WebSocketLambdaIntegration(
+          `${id}Integration`,
+          routeFunction(this, id, route.handler, route.access, { ...props, push: this }),
+        );
         integrations.set(route.handler, integration);
       }
       // Frames are answered on the socket (a two-way route); $connect and $disconnect answer nobody.
@@ -79,7 +82,8 @@ export class ChatWebsocket extends Construct implements PushTarget {
       }
       Validations.of(added).acknowledge({
         id: 'AwsSolutions-APIG4',
-        reason: '$connect checks the signed, single-use credential in the WebSocket URL (browsers cannot send headers on a WebSocket), as Amazon Connect does; every other route runs only on a connection that $connect admitted.',
+        reason:
+          '$connect checks the signed, single-use credential in the WebSocket URL (browsers cannot send headers on a WebSocket), as Amazon Connect does; every other route runs only on a connection that $connect admitted.',
       });
     }
     (this.stage.node.defaultChild as CfnStage).routeSettings = routeSettings;
@@ -92,11 +96,19 @@ export class ChatWebsocket extends Construct implements PushTarget {
   /** Posting to and closing connections of this stage only: `POST` and `DELETE` on `@connections`, not `GET`. */
   grantPush(fn: ChatFunction): void {
     const connections = (method: string) =>
-      Stack.of(this).formatArn({ service: 'execute-api', resource: this.api.apiId, resourceName: `${this.stage.stageName}/${method}/@connections/*` });
+      Stack.of(this).formatArn({
+        service: 'execute-api',
+        resource: this.api.apiId,
+        resourceName: `${this.stage.stageName}/${method}/@connections/*`,
+      });
     const resourceArns = ['POST', 'DELETE'].map(connections);
     Grant.addToPrincipal({ grantee: fn, actions: ['execute-api:ManageConnections'], resourceArns });
     for (const arn of resourceArns) {
-      acknowledgeWildcardResource(fn.role!, arn, 'Connection ids are minted by API Gateway at each $connect: the grant covers posting to and closing connections of this one stage, nothing else.');
+      acknowledgeWildcardResource(
+        fn.role!,
+        arn,
+        'Connection ids are minted by API Gateway at each $connect: the grant covers posting to and closing connections of this one stage, nothing else.',
+      );
     }
   }
 }

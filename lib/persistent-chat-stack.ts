@@ -28,7 +28,11 @@ export class PersistentChatStack extends Stack {
     }
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL: the SDK clients take it as `endpoint`' });
-    if (websocket) new CfnOutput(this, 'WebsocketUrl', { value: websocket.url, description: 'What CreateParticipantConnection hands out (with a credential of its own)' });
+    if (websocket)
+      new CfnOutput(this, 'WebsocketUrl', {
+        value: websocket.url,
+        description: 'What CreateParticipantConnection hands out (with a credential of its own)',
+      });
     new CfnOutput(this, 'TranscriptBucketName', { value: data.bucket.bucketName, description: 'Where transcripts are kept' });
   }
 }

@@ -34,7 +34,14 @@ export interface RouteFunctionProps {
  * The function of one route (REST or WebSocket): every setting `config.ts` requires in its
  * environment, and exactly the access its `RouteAccess` names — table, transcript objects, the push.
  */
-export function routeFunction(scope: Construct, id: string, handler: string, access: RouteAccess, props: RouteFunctionProps, timeout?: Duration): ChatFunction {
+export function routeFunction(
+  scope: Construct,
+  id: string,
+  handler: string,
+  access: RouteAccess,
+  props: RouteFunctionProps,
+  timeout?: Duration,
+): ChatFunction {
   const { data } = props;
   const fn = new ChatFunction(scope, id, {
     entry: lambdaEntry(`handlers/${handler}`),
@@ -61,7 +68,11 @@ export function routeFunction(scope: Construct, id: string, handler: string, acc
 
   Grant.addToPrincipal({ grantee: fn, actions: tableActions(access, props.push !== undefined), resourceArns: [data.table.tableArn] });
   if (access.indexes?.length) {
-    Grant.addToPrincipal({ grantee: fn, actions: ['dynamodb:Query'], resourceArns: access.indexes.map((name) => `${data.table.tableArn}/index/${name}`) });
+    Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['dynamodb:Query'],
+      resourceArns: access.indexes.map((name) => `${data.table.tableArn}/index/${name}`),
+    });
   }
   if (access.bucket) grantTranscripts(fn, access.bucket, props);
   if (access.attachments) grantAttachments(fn, access.attachments, props);
@@ -128,7 +139,11 @@ function grantAttachments(fn: ChatFunction, use: NonNullable<RouteAccess['attach
   };
   for (const [actions, objects] of grants[use]) {
     Grant.addToPrincipal({ grantee: fn, actions, resourceArns: [objects] });
-    acknowledgeWildcardResource(fn.role!, objects, 'Attachments are one object each, named by instance, date, contact and attachment id: the grant covers the attachment folders of the one bucket, for the actions its pre-signed URLs and checks use.');
+    acknowledgeWildcardResource(
+      fn.role!,
+      objects,
+      'Attachments are one object each, named by instance, date, contact and attachment id: the grant covers the attachment folders of the one bucket, for the actions its pre-signed URLs and checks use.',
+    );
   }
 }
 

@@ -121,7 +121,10 @@ export function settingsFromContext(node: Node): Settings {
     stageName: text('stageName', DEFAULTS.stageName),
     logRetention: oneOf('logRetentionDays', String(DEFAULTS.logRetentionDays), retentionChoices),
     removalPolicy: oneOf('removalPolicy', DEFAULTS.removalPolicy, { retain: RemovalPolicy.RETAIN, destroy: RemovalPolicy.DESTROY }),
-    corsAllowOrigins: text('corsAllowOrigins', DEFAULTS.corsAllowOrigins).split(',').map((origin) => origin.trim()).filter(Boolean),
+    corsAllowOrigins: text('corsAllowOrigins', DEFAULTS.corsAllowOrigins)
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
     throttleRateLimit: integer('throttleRateLimit', DEFAULTS.throttleRateLimit, 1),
     throttleBurstLimit: integer('throttleBurstLimit', DEFAULTS.throttleBurstLimit, 1),
     waf: oneOf('waf', DEFAULTS.waf, { true: true, false: false }),

@@ -51,7 +51,8 @@ export function toProxyEvent(req: IncomingMessage, url: URL, body: string, route
     const name = req.rawHeaders[i]!;
     const value = req.rawHeaders[i + 1]!;
     headers[name] = value;
-    (multiValueHeaders[name] ??= []).push(value);
+    multiValueHeaders[name] ??= [];
+    multiValueHeaders[name].push(value);
   }
   const query = Object.fromEntries(url.searchParams);
   return {
@@ -78,7 +79,10 @@ export function toProxyEvent(req: IncomingMessage, url: URL, body: string, route
       resourceId: 'local',
       resourcePath: route.spec.path,
       stage: 'local',
-      identity: { sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: req.headers['user-agent'] ?? null } as APIGatewayProxyEvent['requestContext']['identity'],
+      identity: {
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: req.headers['user-agent'] ?? null,
+      } as APIGatewayProxyEvent['requestContext']['identity'],
     },
   };
 }

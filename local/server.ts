@@ -99,7 +99,13 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     stops.push(s3.stop);
     const clients = {
       db: documentClient({ region: config.region, dynamodbEndpoint: dynamodb.endpoint, credentials: LOCAL_CREDENTIALS }),
-      s3: s3Objects({ region: config.region, bucket: config.transcriptBucket, s3Endpoint: s3.endpoint, credentials: s3.credentials, forcePathStyle: true }),
+      s3: s3Objects({
+        region: config.region,
+        bucket: config.transcriptBucket,
+        s3Endpoint: s3.endpoint,
+        credentials: s3.credentials,
+        forcePathStyle: true,
+      }),
     };
     stops.push(async () => {
       clients.db.destroy();
@@ -151,7 +157,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         return { spec, handler: route(() => depsReady, log) };
       }),
     );
-    ready({ router: buildRouter(deps, log), credentials, log, throttle: new Throttle(), cors: new CorsPolicy(), webDir: options.webDir, fileOrigin: s3.endpoint });
+    ready({
+      router: buildRouter(deps, log),
+      credentials,
+      log,
+      throttle: new Throttle(),
+      cors: new CorsPolicy(),
+      webDir: options.webDir,
+      fileOrigin: s3.endpoint,
+    });
     return {
       url: `http://127.0.0.1:${port}`,
       dynamodbEndpoint: dynamodb.endpoint,
@@ -247,7 +261,14 @@ function refusedOrigin(req: IncomingMessage, pathname: string): string | undefin
   return undefined;
 }
 
-function writeError(res: ServerResponse, statusCode: number, name: string, message: string, requestId: string, extraHeaders: Record<string, string> = {}) {
+function writeError(
+  res: ServerResponse,
+  statusCode: number,
+  name: string,
+  message: string,
+  requestId: string,
+  extraHeaders: Record<string, string> = {},
+) {
   const headers = { 'Content-Type': 'application/json', 'x-amzn-RequestId': requestId, 'x-amzn-ErrorType': name };
   writeResult(res, { statusCode, headers, body: JSON.stringify({ __type: name, Message: message, message }) }, extraHeaders);
 }
@@ -289,7 +310,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, { router, crede
   }
   const body = await readBody(req, MAX_REQUEST_BYTES);
   if (body === 'too-large' || body === 'not-utf8') {
-    refuse(toErrorResponse(match.target.operation, invalidRequest(body === 'too-large' ? 'The request is too large' : 'The request body is not valid UTF-8')));
+    refuse(
+      toErrorResponse(
+        match.target.operation,
+        invalidRequest(body === 'too-large' ? 'The request is too large' : 'The request body is not valid UTF-8'),
+      ),
+    );
     return;
   }
   if (match.spec.api === 'connect') {

@@ -22,7 +22,8 @@ export interface SignedRequest {
   body: string;
 }
 
-const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
+const AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
 const SERVICES = new Set(['connect', 'execute-api']);
 /** AWS refuses signatures more than 15 minutes from its clock. */
 const MAX_SKEW_MS = 15 * 60 * 1000;

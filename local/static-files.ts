@@ -26,7 +26,13 @@ const securityHeaders = (fileOrigin: string | undefined) => ({
 });
 
 /** Serves a GET for the built web pages; false if there is no such file (the caller answers 404). */
-export async function serveStatic(req: IncomingMessage, res: ServerResponse, webDir: string, pathname: string, fileOrigin?: string): Promise<boolean> {
+export async function serveStatic(
+  req: IncomingMessage,
+  res: ServerResponse,
+  webDir: string,
+  pathname: string,
+  fileOrigin?: string,
+): Promise<boolean> {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   // A plain file name only: no directories, so no way out of webDir.
   const name = PAGES[pathname] ?? (/^\/[A-Za-z0-9_-][A-Za-z0-9_.-]*$/.test(pathname) ? pathname.slice(1) : undefined);

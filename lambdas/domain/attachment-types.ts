@@ -25,8 +25,7 @@ const OLE2 = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 const ZIP = [0x50, 0x4b, 0x03, 0x04];
 
 /** ISO base media files (mp4, mov, heic) start with a `ftyp` box naming their brand. */
-const isoBrand = (head: Uint8Array): string | undefined =>
-  textAt(head, 4, 'ftyp') ? String.fromCharCode(...head.subarray(8, 12)) : undefined;
+const isoBrand = (head: Uint8Array): string | undefined => (textAt(head, 4, 'ftyp') ? String.fromCharCode(...head.subarray(8, 12)) : undefined);
 const HEIF_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'mif1', 'msf1', 'avif']);
 
 /**
@@ -59,14 +58,23 @@ export const FILE_KINDS: Readonly<Record<string, FileKind>> = {
     // QuickTime files start with a `ftyp` box (brand `qt  `) or, in older files, straight with an atom.
     sniff: (head) => isoBrand(head) !== undefined || ['moov', 'mdat', 'wide', 'free', 'skip', 'pnot'].some((atom) => textAt(head, 4, atom)),
   },
-  mp4: { contentTypes: ['video/mp4', 'audio/mp4'], sniff: (head) => { const brand = isoBrand(head); return brand !== undefined && !HEIF_BRANDS.has(brand); } },
+  mp4: {
+    contentTypes: ['video/mp4', 'audio/mp4'],
+    sniff: (head) => {
+      const brand = isoBrand(head);
+      return brand !== undefined && !HEIF_BRANDS.has(brand);
+    },
+  },
   pdf: { contentTypes: ['application/pdf'], sniff: (head) => textAt(head, 0, '%PDF-') },
   png: { contentTypes: ['image/png'], sniff: (head) => bytesAt(head, 0, PNG) },
   ppt: { contentTypes: ['application/vnd.ms-powerpoint'], sniff: (head) => bytesAt(head, 0, OLE2) },
   pptx: { contentTypes: ['application/vnd.openxmlformats-officedocument.presentationml.presentation'], sniff: (head) => bytesAt(head, 0, ZIP) },
   rtf: { contentTypes: ['application/rtf', 'text/rtf'], sniff: (head) => textAt(head, 0, '{\\rtf') },
   txt: { contentTypes: ['text/plain'], sniff: isText },
-  wav: { contentTypes: ['audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave'], sniff: (head) => textAt(head, 0, 'RIFF') && textAt(head, 8, 'WAVE') },
+  wav: {
+    contentTypes: ['audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave'],
+    sniff: (head) => textAt(head, 0, 'RIFF') && textAt(head, 8, 'WAVE'),
+  },
   xls: { contentTypes: ['application/vnd.ms-excel'], sniff: (head) => bytesAt(head, 0, OLE2) },
   xlsx: { contentTypes: ['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'], sniff: (head) => bytesAt(head, 0, ZIP) },
 };
@@ -93,7 +101,14 @@ export const MAX_ATTACHMENT_SIZE_SETTING = 100 * 1024 * 1024;
  */
 export function attachmentSettings(extensions: string | undefined, maxSizeInBytes: string | undefined): AttachmentSettings {
   const list = extensions?.trim()
-    ? [...new Set(extensions.split(',').map((extension) => extension.trim().toLowerCase().replace(/^\./, '')).filter(Boolean))]
+    ? [
+        ...new Set(
+          extensions
+            .split(',')
+            .map((extension) => extension.trim().toLowerCase().replace(/^\./, ''))
+            .filter(Boolean),
+        ),
+      ]
     : DEFAULT_ATTACHMENT_SETTINGS.extensions;
   const unknown = list.filter((extension) => !Object.hasOwn(FILE_KINDS, extension));
   if (unknown.length) throw new Error(`attachment extensions ${unknown.join(', ')} are not known; known: ${Object.keys(FILE_KINDS).join(', ')}`);

@@ -40,7 +40,10 @@ export const attachmentKeys = (prefix: string) => ({
 });
 
 export interface AttachmentsDeps {
-  store: Pick<ContactStore, 'getAttachment' | 'startAttachment' | 'attachmentChecked' | 'getContact' | 'getIdempotencyRecord' | 'abandonedUploads' | 'forgetUpload'>;
+  store: Pick<
+    ContactStore,
+    'getAttachment' | 'startAttachment' | 'attachmentChecked' | 'getContact' | 'getIdempotencyRecord' | 'abandonedUploads' | 'forgetUpload'
+  >;
   files: AttachmentFiles;
   check: AttachmentCheck;
   participants: Pick<Participants, 'post'>;
@@ -137,7 +140,8 @@ export class Attachments {
         completes: { attachmentId },
       }));
     } catch (error) {
-      if (error instanceof WriteConflict && error.reason === 'attachment-completed') throw new DomainError('Conflict', 'This attachment upload has already been completed');
+      if (error instanceof WriteConflict && error.reason === 'attachment-completed')
+        throw new DomainError('Conflict', 'This attachment upload has already been completed');
       throw error;
     }
     if (appended) {
@@ -152,7 +156,12 @@ export class Attachments {
     // Amazon Connect: "The participant role CUSTOM_BOT is not permitted to access attachments customers may upload."
     if (reader.participant.role === 'CUSTOM_BOT') throw accessDenied('Bots may not download attachments');
     const attachment = await this.deps.store.getAttachment(attachmentId);
-    if (!attachment || attachment.instanceId !== reader.grant.instanceId || attachment.status === 'UPLOADING' || !(await this.onLine(reader.session, attachment))) {
+    if (
+      !attachment ||
+      attachment.instanceId !== reader.grant.instanceId ||
+      attachment.status === 'UPLOADING' ||
+      !(await this.onLine(reader.session, attachment))
+    ) {
       throw accessDenied('The attachment is not part of this chat');
     }
     if (attachment.status === 'IN_PROGRESS') throw invalidParameter('The attachment is still being checked; try again in a moment');
@@ -193,7 +202,11 @@ export class Attachments {
   /** The attachment if the reader started it; refused otherwise (another participant's, another chat's, none). */
   private async own(reader: Reader, attachmentId: string): Promise<Attachment> {
     const attachment = await this.deps.store.getAttachment(attachmentId);
-    if (!attachment || attachment.initialContactId !== reader.session.initialContactId || attachment.participantId !== reader.participant.participantId) {
+    if (
+      !attachment ||
+      attachment.initialContactId !== reader.session.initialContactId ||
+      attachment.participantId !== reader.participant.participantId
+    ) {
       throw invalidParameter('AttachmentIds names no upload this participant started in this chat');
     }
     return attachment;
@@ -202,7 +215,8 @@ export class Attachments {
   /** The upload must be there as declared; then it is copied to where attachments are kept. */
   private async receive(attachment: Attachment): Promise<void> {
     const uploaded = await this.deps.files.head(attachment.uploadKey);
-    if (!uploaded) throw invalidParameter('The file has not been uploaded: PUT it to the URL StartAttachmentUpload returned, then complete the upload');
+    if (!uploaded)
+      throw invalidParameter('The file has not been uploaded: PUT it to the URL StartAttachmentUpload returned, then complete the upload');
     if (uploaded.sizeInBytes !== attachment.sizeInBytes) {
       throw invalidParameter(`The uploaded file has ${uploaded.sizeInBytes} bytes, not the ${attachment.sizeInBytes} declared`);
     }
@@ -225,7 +239,10 @@ export class Attachments {
     const contact = await this.contact(contactId);
     const checked = { attachmentId: attachment.attachmentId, contactId, itemId: item.Id, contactStartedAt: contact.initiationTimestamp, status };
     if (!(await this.deps.store.attachmentChecked(checked))) {
-      this.deps.warn('attachment checked after its contact was archived; its transcript file keeps IN_PROGRESS', { attachmentId: attachment.attachmentId, status });
+      this.deps.warn('attachment checked after its contact was archived; its transcript file keeps IN_PROGRESS', {
+        attachmentId: attachment.attachmentId,
+        status,
+      });
     }
     await this.deps.push.toChat(session.initialContactId, itemFrames(session.initialContactId, contactId, [withAttachmentStatus(item, status)]));
     // The contact ended while its file was checked: its transcript file waited for this verdict.

@@ -203,7 +203,10 @@ export class Contacts {
       throw invalidRequest(`ENTIRE_PAST_SESSION needs the initial contact of the past chat; ${sourceContactId} is not one`);
     }
     // The line goes on from the source segment, or from the past chat's last contact.
-    const continued = rehydrationType === 'FROM_SEGMENT' || session.latestContactId === source.contactId ? source : await this.find(input.instanceId, session.latestContactId);
+    const continued =
+      rehydrationType === 'FROM_SEGMENT' || session.latestContactId === source.contactId
+        ? source
+        : await this.find(input.instanceId, session.latestContactId);
     return {
       persistent: true,
       relatedContactId: continued.contactId,
@@ -247,13 +250,34 @@ export class Contacts {
           segmentAttributes: from.segmentAttributes,
           customerId: from.customerId,
         };
-        const ended: Contact = { ...from, state: 'ENDED', disconnectTimestamp: now, nextContactId: to.contactId, lineNext: contactRef(to), participants };
+        const ended: Contact = {
+          ...from,
+          state: 'ENDED',
+          disconnectTimestamp: now,
+          nextContactId: to.contactId,
+          lineNext: contactRef(to),
+          participants,
+        };
         const claim = clock.claim(toItems.length); // the new contact holds only its own
-        await this.deps.store.transfer({ from: { contactId: from.contactId, now, participants, items }, to, toItems, clock: claim, idempotency: record?.(result) });
-        return { from, ended, frames: [...itemFrames(from.initialContactId, from.contactId, items), ...itemFrames(from.initialContactId, to.contactId, toItems)] };
+        await this.deps.store.transfer({
+          from: { contactId: from.contactId, now, participants, items },
+          to,
+          toItems,
+          clock: claim,
+          idempotency: record?.(result),
+        });
+        return {
+          from,
+          ended,
+          frames: [...itemFrames(from.initialContactId, from.contactId, items), ...itemFrames(from.initialContactId, to.contactId, toItems)],
+        };
       });
       // The agents of the old segment have left it: their sockets close once they have seen the transfer.
-      await this.deps.push.toChat(done.from.initialContactId, done.frames, done.from.participants.map((p) => p.participantId));
+      await this.deps.push.toChat(
+        done.from.initialContactId,
+        done.frames,
+        done.from.participants.map((p) => p.participantId),
+      );
       await this.deps.transcripts.archiveOrWarn(done.ended);
       return result;
     });
@@ -289,7 +313,15 @@ export class Contacts {
         customer = { ...customer, leftAt: Date.parse(left.AbsoluteTime) };
       }
       items.push(eventItem(EVENT.chatEnded, clock.next()));
-      await this.deps.store.endSession({ contactId: current.contactId, clock: clock.claim(), now, disconnectReason: ending.reason, customer, participants, items });
+      await this.deps.store.endSession({
+        contactId: current.contactId,
+        clock: clock.claim(),
+        now,
+        disconnectReason: ending.reason,
+        customer,
+        participants,
+        items,
+      });
       return { ended: { ...current, state: 'ENDED', disconnectTimestamp: now, participants } satisfies Contact, items };
     });
     await this.deps.push.toChat(ended.initialContactId, itemFrames(ended.initialContactId, ended.contactId, items), 'everyone');
@@ -310,7 +342,12 @@ export class Contacts {
         if (session.state !== 'ACTIVE' || session.latestContactId !== contact.contactId) throw notActive();
         clock.room(1);
         const joinedAt = clock.next();
-        const participant: Participant = { participantId, role: input.role, displayName: input.displayName ?? defaultDisplayName[input.role], joinedAt };
+        const participant: Participant = {
+          participantId,
+          role: input.role,
+          displayName: input.displayName ?? defaultDisplayName[input.role],
+          joinedAt,
+        };
         const result = { ParticipantId: participantId, ParticipantToken: token, Expiry: new Date(session.expiresAt).toISOString() };
         const items = [eventItem(EVENT.joined, joinedAt, participant)];
         // An agent's timers start now: the sweep must look at the chat by the time the first runs out.

@@ -8,8 +8,7 @@ export interface Length {
 
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Map keys that JavaScript objects cannot hold as plain data on the way to the store and back: the

@@ -60,8 +60,6 @@ export class Idempotency {
   }
 
   private sealSecrets(response: Response): Response {
-    return Object.fromEntries(
-      Object.entries(response).map(([name, value]) => [name, SECRET_MEMBERS.has(name) ? this.keys.seal(value) : value]),
-    );
+    return Object.fromEntries(Object.entries(response).map(([name, value]) => [name, SECRET_MEMBERS.has(name) ? this.keys.seal(value) : value]));
   }
 }

@@ -42,7 +42,10 @@ export class ItemClock {
    */
   room(items: number): void {
     if ((this.session.contactItems ?? 0) + items > MAX_ITEMS_PER_CONTACT) {
-      throw new DomainError('QuotaExceeded', `A contact holds at most ${MAX_ITEMS_PER_CONTACT} transcript items; this one is full (a transfer starts a new one)`);
+      throw new DomainError(
+        'QuotaExceeded',
+        `A contact holds at most ${MAX_ITEMS_PER_CONTACT} transcript items; this one is full (a transfer starts a new one)`,
+      );
     }
   }
 
@@ -55,7 +58,6 @@ export class ItemClock {
     return { initialContactId: this.session.initialContactId, first: this.first, last: this.last, contactItems };
   }
 }
-
 
 /** Writers of one chat that lose the race for its clock try again; a chat is never this busy for long. */
 const ATTEMPTS = 40;

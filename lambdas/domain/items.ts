@@ -60,7 +60,12 @@ export function messageItem(participant: Participant, contentType: string, conte
 }
 
 /** A file a participant sent, as Amazon Connect's transcripts carry it: the item's ContentType is the file's. */
-export function attachmentItem(participant: Participant, attachment: Pick<Attachment, 'attachmentId' | 'name' | 'contentType'>, status: AttachmentStatus, now: number): TranscriptItem {
+export function attachmentItem(
+  participant: Participant,
+  attachment: Pick<Attachment, 'attachmentId' | 'name' | 'contentType'>,
+  status: AttachmentStatus,
+  now: number,
+): TranscriptItem {
   return {
     ...sentBy(participant, now),
     Type: 'ATTACHMENT',

@@ -38,8 +38,11 @@ export function parseKeyMaterial(text: string | undefined): KeyMaterial {
   const value: unknown = JSON.parse(text ?? 'null');
   const material = value as KeyMaterial;
   const isRing =
-    typeof value === 'object' && value !== null && typeof material.current === 'string' &&
-    typeof material.keys === 'object' && material.keys !== null &&
+    typeof value === 'object' &&
+    value !== null &&
+    typeof material.current === 'string' &&
+    typeof material.keys === 'object' &&
+    material.keys !== null &&
     Object.values(material.keys).every((key) => typeof key === 'string');
   if (!isRing) throw new Error('the signing key secret is not a key ring ({"current", "keys"})');
   new KeyRing(material); // checks that the current key exists and every key is long enough

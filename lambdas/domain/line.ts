@@ -8,7 +8,11 @@ import type { Contact, ContactRef } from './model';
  */
 
 /** What a contact's neighbours keep of it. */
-export const contactRef = ({ contactId, initialContactId, initiationTimestamp }: Contact): ContactRef => ({ contactId, initialContactId, initiationTimestamp });
+export const contactRef = ({ contactId, initialContactId, initiationTimestamp }: Contact): ContactRef => ({
+  contactId,
+  initialContactId,
+  initiationTimestamp,
+});
 
 /** A neighbour known by its id alone (contacts stored before refs were kept): its record must be read to find its transcript. */
 export type LineLink = Pick<ContactRef, 'contactId'> & Partial<ContactRef>;

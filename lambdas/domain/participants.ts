@@ -94,11 +94,15 @@ export class Participants {
     let session = await this.deps.store.getSession(grant.initialContactId);
     if (!session) throw accessDenied('The token is invalid or has expired');
     if (session.state === 'ACTIVE' && session.expiresAt <= now) session = await this.expire(session);
-    const participant = grant.role === 'CUSTOMER' ? session.customer : (await this.contact(grant.contactId)).participants.find((p) => p.participantId === grant.participantId);
+    const participant =
+      grant.role === 'CUSTOMER'
+        ? session.customer
+        : (await this.contact(grant.contactId)).participants.find((p) => p.participantId === grant.participantId);
     if (!participant || participant.leftAt !== undefined) throw accessDenied('The participant has disconnected from this chat');
     // The browser forgot this chat: its customer's credentials from before then are dead, copies included.
     const forgotten = session.resumeTokensRevokedBefore;
-    if (grant.role === 'CUSTOMER' && forgotten !== undefined && (grant.issuedAt ?? 0) <= forgotten) throw accessDenied('The token is invalid or has expired');
+    if (grant.role === 'CUSTOMER' && forgotten !== undefined && (grant.issuedAt ?? 0) <= forgotten)
+      throw accessDenied('The token is invalid or has expired');
     if (options.active && session.state !== 'ACTIVE') throw accessDenied('The chat has ended');
     return { grant, participant, session };
   }
@@ -223,7 +227,7 @@ export class Participants {
       } catch (error) {
         if (!(error instanceof WriteConflict && error.reason === 'contact-not-active')) throw error;
         const fresh = await this.deps.store.getSession(session.initialContactId);
-        if (!fresh || fresh.state !== 'ACTIVE') throw accessDenied('The chat has ended');
+        if (fresh?.state !== 'ACTIVE') throw accessDenied('The chat has ended');
         session = fresh;
       }
     }
@@ -245,10 +249,12 @@ export class Participants {
     return inCommitOrder(this.deps, reader.session, async (session, clock) => {
       if (session.state !== 'ACTIVE') throw accessDenied('The chat has ended');
       const contactId = session.latestContactId;
-      if (reader.grant.role !== 'CUSTOMER' && contactId !== reader.grant.contactId) throw accessDenied('The participant has disconnected from this chat');
+      if (reader.grant.role !== 'CUSTOMER' && contactId !== reader.grant.contactId)
+        throw accessDenied('The participant has disconnected from this chat');
       clock.room(1);
       const { participantId } = reader.participant;
-      const returned = session.activity?.[participantId]?.idleAt !== undefined ? eventItem(EVENT.returned, clock.next(), reader.participant) : undefined;
+      const returned =
+        session.activity?.[participantId]?.idleAt !== undefined ? eventItem(EVENT.returned, clock.next(), reader.participant) : undefined;
       const item = build(clock.next());
       // With timers, a message renews its sender's activity (and ends its idleness).
       const activity = hasTimers(session) ? { ...session.activity, [participantId]: { activeAt: Date.parse(item.AbsoluteTime) } } : undefined;
@@ -279,7 +285,10 @@ export class Participants {
         if (state.idleDue && !state.disconnectDue) {
           const idle = eventItem(EVENT.idle, clock.next(), participant);
           items.push(idle);
-          activity[participant.participantId] = { activeAt: activity[participant.participantId]?.activeAt ?? participant.joinedAt, idleAt: Date.parse(idle.AbsoluteTime) };
+          activity[participant.participantId] = {
+            activeAt: activity[participant.participantId]?.activeAt ?? participant.joinedAt,
+            idleAt: Date.parse(idle.AbsoluteTime),
+          };
         }
         if (!state.disconnectDue) return participant;
         // Only agents get here: a customer's auto-disconnection ends the chat (above).
@@ -313,7 +322,9 @@ export class Participants {
 
 /** A participant call's ClientToken, scoped to the participant: one participant's token never replays another's call. */
 export function participantIdempotencyKey(reader: Reader, operation: string, clientToken: string | undefined): IdempotencyKey | undefined {
-  return clientToken ? { operation, instanceId: reader.grant.instanceId, clientToken: `${reader.participant.participantId}:${clientToken}` } : undefined;
+  return clientToken
+    ? { operation, instanceId: reader.grant.instanceId, clientToken: `${reader.participant.participantId}:${clientToken}` }
+    : undefined;
 }
 
 function receiptMessageId(content: string | undefined): string {

@@ -239,7 +239,11 @@ export interface TranscriptFiles {
  */
 export interface AttachmentFiles {
   /** A URL that accepts one PUT of exactly this content type and size, and the headers the PUT must carry. */
-  uploadUrl(key: string, file: { contentType: string; sizeInBytes: number }, expiresInSeconds: number): Promise<{ url: string; headers: Record<string, string> }>;
+  uploadUrl(
+    key: string,
+    file: { contentType: string; sizeInBytes: number },
+    expiresInSeconds: number,
+  ): Promise<{ url: string; headers: Record<string, string> }>;
   /** A URL that serves the file as a download under its name. */
   downloadUrl(key: string, file: { name: string; contentType: string }, expiresInSeconds: number): Promise<string>;
   /** The object's size and type; undefined when there is none. */

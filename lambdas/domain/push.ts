@@ -91,7 +91,9 @@ export class ConnectionFanout implements ChatPush {
   async disconnect(connections: readonly ChatConnection[]): Promise<void> {
     await Promise.all(
       connections.map((connection) =>
-        this.cut(connection).catch((error: unknown) => this.deps.warn('closing a connection failed', { connectionId: connection.connectionId, error: String(error) })),
+        this.cut(connection).catch((error: unknown) =>
+          this.deps.warn('closing a connection failed', { connectionId: connection.connectionId, error: String(error) }),
+        ),
       ),
     );
   }

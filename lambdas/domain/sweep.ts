@@ -52,8 +52,20 @@ export class Sweep {
     const report: SweepReport = { chats: 0, archives: 0, failed: 0 };
     const deadline = options.deadline ?? Infinity;
     const archivesBefore = () => this.deps.now() - (options.everyUnfinishedArchive ? 0 : ARCHIVE_RETRY_AFTER_MS);
-    await this.drain((limit) => this.deps.store.dueChats(this.deps.now(), limit), (id) => this.chat(id), 'chats', report, deadline);
-    await this.drain((limit) => this.deps.store.unfinishedArchives(archivesBefore(), limit), (id) => this.archive(id), 'archives', report, deadline);
+    await this.drain(
+      (limit) => this.deps.store.dueChats(this.deps.now(), limit),
+      (id) => this.chat(id),
+      'chats',
+      report,
+      deadline,
+    );
+    await this.drain(
+      (limit) => this.deps.store.unfinishedArchives(archivesBefore(), limit),
+      (id) => this.archive(id),
+      'archives',
+      report,
+      deadline,
+    );
     return report;
   }
 
@@ -94,7 +106,7 @@ export class Sweep {
   private async chat(initialContactId: string): Promise<void> {
     const session = await this.deps.store.getSession(initialContactId);
     // Ending a chat takes it out of the index in the same write; an index read may lag behind that.
-    if (!session || session.state !== 'ACTIVE') return;
+    if (session?.state !== 'ACTIVE') return;
     if (session.expiresAt <= this.deps.now()) await this.deps.expire(session);
     else await this.deps.runTimers(session);
   }

@@ -90,7 +90,9 @@ export class TranscriptPages {
 
     // An ended contact whose transcript file could not be written yet is read from the table: the sweep writes it.
     const { items, next } = await this.walk(session, start, direction, request.maxResults, { filter, pastChats: true });
-    const Transcript = items.map(({ link, current, ...item }): PageItem => (current ? { ...item, ContactId: link.contactId } : { ...item, RelatedContactId: link.contactId }));
+    const Transcript = items.map(
+      ({ link, current, ...item }): PageItem => (current ? { ...item, ContactId: link.contactId } : { ...item, RelatedContactId: link.contactId }),
+    );
     const ascending = request.sortOrder === 'ASCENDING';
     if ((direction === 'BACKWARD') === ascending) Transcript.reverse();
     const cursor: Cursor | undefined = next && { contact: next.link, position: next.position, direction, filter };
@@ -106,7 +108,13 @@ export class TranscriptPages {
    * chat, without `pastChats`; the one contact, with a filter) has no more; `next` is where a following
    * page starts, given only when there is more.
    */
-  private async walk(session: ChatSession, start: Start, direction: ScanDirection, maxResults: number, scope: { filter?: string; pastChats: boolean }) {
+  private async walk(
+    session: ChatSession,
+    start: Start,
+    direction: ScanDirection,
+    maxResults: number,
+    scope: { filter?: string; pastChats: boolean },
+  ) {
     const collected: Collected[] = [];
     const result = (next?: Start) => ({ items: collected, next });
     let { link, position } = start;
@@ -135,12 +143,19 @@ export class TranscriptPages {
   }
 
   /** Where a first call starts: the newest (BACKWARD) or oldest (FORWARD) item, or its StartPosition. */
-  private async start(session: ChatSession, direction: ScanDirection, only: LineLink | undefined, startPosition: TranscriptRequest['startPosition']): Promise<Start> {
+  private async start(
+    session: ChatSession,
+    direction: ScanDirection,
+    only: LineLink | undefined,
+    startPosition: TranscriptRequest['startPosition'],
+  ): Promise<Start> {
     const filter = only?.contactId;
     const newest: LineLink = only ?? { contactId: session.latestContactId, initialContactId: session.initialContactId };
     if (!startPosition) {
       // The chat's first contact started with the chat.
-      const first: LineLink = filter ? newest : { contactId: session.initialContactId, initialContactId: session.initialContactId, initiationTimestamp: session.startedAt };
+      const first: LineLink = filter
+        ? newest
+        : { contactId: session.initialContactId, initialContactId: session.initialContactId, initiationTimestamp: session.startedAt };
       return { link: direction === 'BACKWARD' ? newest : first };
     }
     if (startPosition.id !== undefined) {
@@ -178,7 +193,8 @@ export class TranscriptPages {
     for (;;) {
       const contact = await this.deps.transcripts.record(link.contactId);
       const previous = contact.contactId === session.initialContactId ? undefined : contact.previousContactId;
-      if (contact.initiationTimestamp <= ms || !previous) return { contactId: contact.contactId, initialContactId: contact.initialContactId, initiationTimestamp: contact.initiationTimestamp };
+      if (contact.initiationTimestamp <= ms || !previous)
+        return { contactId: contact.contactId, initialContactId: contact.initialContactId, initiationTimestamp: contact.initiationTimestamp };
       link = { contactId: previous, initialContactId: session.initialContactId };
     }
   }

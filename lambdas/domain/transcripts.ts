@@ -83,7 +83,10 @@ export class Transcripts {
       await this.deps.files.put(key, this.transcriptFile(contact, items));
       await this.deps.store.markArchived(contact.contactId, key);
     }
-    await this.deps.store.deleteItems(contact.contactId, items.map((item) => item.Id));
+    await this.deps.store.deleteItems(
+      contact.contactId,
+      items.map((item) => item.Id),
+    );
     await this.deps.store.archiveFinished(contact.contactId);
   }
 

@@ -82,7 +82,8 @@ export class Websockets {
     try {
       await this.deps.connections.openConnection(connection, { id: payload.j, expiresAt: grant.expiresAt });
     } catch (error) {
-      if (error instanceof WriteConflict) throw accessDenied('The WebSocket URL has been used already; call CreateParticipantConnection for a new one');
+      if (error instanceof WriteConflict)
+        throw accessDenied('The WebSocket URL has been used already; call CreateParticipantConnection for a new one');
       throw error;
     }
     // A leave or an end between the check above and the write pushed its closing before this connection
@@ -161,7 +162,7 @@ export class Websockets {
    */
   private async announceRehydration(connectionId: string): Promise<void> {
     const connection = await this.deps.connections.getConnection(connectionId);
-    if (!connection || connection.role !== 'CUSTOMER') return;
+    if (connection?.role !== 'CUSTOMER') return;
     const first = await this.deps.store.getContact(connection.initialContactId);
     if (!first?.continuedFromContactId) return;
     // Written right after `participant joined`, among the first contact's first items (gone once its transcript is archived).
@@ -169,7 +170,10 @@ export class Websockets {
     const rehydrated = opening.find((item) => item.ContentType === EVENT.chatRehydrated);
     if (!rehydrated) return;
     const longestChat = CHAT_DURATION_MINUTES.max * 60_000;
-    if (!(await this.deps.connections.claimOnce(`REHYDRATED#${connection.initialContactId}#${connection.participantId}`, this.deps.now() + longestChat))) return;
+    if (
+      !(await this.deps.connections.claimOnce(`REHYDRATED#${connection.initialContactId}#${connection.participantId}`, this.deps.now() + longestChat))
+    )
+      return;
     await this.deps.push.toConnection(connection, itemFrames(first.initialContactId, first.contactId, [rehydrated]));
   }
 }

@@ -83,7 +83,11 @@ export class Widget {
   /** The chats of a line from `initialContactId` on, each continued from the one before. */
   private async line(initialContactId: string): Promise<string[]> {
     const chats = [initialContactId];
-    for (let contact = await this.contact(initialContactId); contact.persistentChatSourceOf; contact = await this.contact(contact.persistentChatSourceOf)) {
+    for (
+      let contact = await this.contact(initialContactId);
+      contact.persistentChatSourceOf;
+      contact = await this.contact(contact.persistentChatSourceOf)
+    ) {
       if (chats.length > MAX_FOLLOWED_CHATS) throw lineTooLong();
       chats.push(contact.persistentChatSourceOf);
     }

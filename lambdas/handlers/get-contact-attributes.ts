@@ -6,10 +6,7 @@ import { type Deps, depsFromEnvironment } from '../deps';
 /** GET /contact/attributes/{InstanceId}/{InitialContactId} — GetContactAttributes. */
 export const route = connectRoute<Deps>('GetContactAttributes', async ({ path }, { contacts }) => {
   const params = Fields.of(path);
-  const attributes = await contacts.attributes(
-    params.string('InstanceId', limits.instanceId),
-    params.string('InitialContactId', limits.contactId),
-  );
+  const attributes = await contacts.attributes(params.string('InstanceId', limits.instanceId), params.string('InitialContactId', limits.contactId));
   return { Attributes: attributes };
 });
 

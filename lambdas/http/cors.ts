@@ -30,7 +30,10 @@ export class CorsPolicy {
   private readonly any: boolean;
 
   constructor(allowOrigins = process.env.CORS_ALLOW_ORIGINS ?? '*') {
-    this.origins = allowOrigins.split(',').map((origin) => origin.trim()).filter(Boolean);
+    this.origins = allowOrigins
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean);
     this.any = this.origins.includes('*');
   }
 

@@ -61,13 +61,22 @@ export const OPERATIONS = {
     errors: { ...CONNECT_INVALID, ...NOT_FOUND, Idempotency: 'InvalidRequestException', QuotaExceeded: 'LimitExceededException' },
   },
   // Ending a chat that has ended: the model's ContactNotFoundException is for voice contacts only.
-  StopContact: { api: 'connect', errors: { ...CONNECT_INVALID, ...NOT_FOUND, ContactNotActive: 'InvalidRequestException', Conflict: 'InternalServiceException' } },
+  StopContact: {
+    api: 'connect',
+    errors: { ...CONNECT_INVALID, ...NOT_FOUND, ContactNotActive: 'InvalidRequestException', Conflict: 'InternalServiceException' },
+  },
   TransferContact: { api: 'connect', errors: { ...CONNECT_INVALID_REQUEST, ...NOT_FOUND, ...BUSY, Idempotency: 'IdempotencyException' } },
   DescribeContact: { api: 'connect', errors: { ...CONNECT_INVALID, ...NOT_FOUND } },
   // `QuotaExceeded`: the contact holds as many transcript items as it may (MAX_ITEMS_PER_CONTACT).
   CreateParticipant: {
     api: 'connect',
-    errors: { ...CONNECT_INVALID_REQUEST, ...NOT_FOUND, ...BUSY_CONFLICT, Idempotency: 'ConflictException', QuotaExceeded: 'ServiceQuotaExceededException' },
+    errors: {
+      ...CONNECT_INVALID_REQUEST,
+      ...NOT_FOUND,
+      ...BUSY_CONFLICT,
+      Idempotency: 'ConflictException',
+      QuotaExceeded: 'ServiceQuotaExceededException',
+    },
   },
   GetContactAttributes: { api: 'connect', errors: { ...CONNECT_INVALID_REQUEST, ...NOT_FOUND } },
   UpdateContactAttributes: { api: 'connect', errors: { ...CONNECT_INVALID, ...NOT_FOUND, QuotaExceeded: 'InvalidRequestException' } },
@@ -76,7 +85,10 @@ export const OPERATIONS = {
 
   CreateParticipantConnection: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY } },
   // A full contact (MAX_ITEMS_PER_CONTACT): the model lists no quota error, and retrying would not help.
-  SendMessage: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, Idempotency: 'ValidationException', QuotaExceeded: 'ValidationException' } },
+  SendMessage: {
+    api: 'participant',
+    errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, Idempotency: 'ValidationException', QuotaExceeded: 'ValidationException' },
+  },
   SendEvent: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY_CONFLICT } },
   // `NotFound`: a past contact of the chat's own history is missing from the store, not the caller's doing.
   GetTranscript: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, NotFound: 'InternalServerException' } },
@@ -88,9 +100,15 @@ export const OPERATIONS = {
   // `NotFound`: a past contact of the reader's line is missing from the store while the line is walked, as for GetTranscript.
   GetAttachment: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, NotFound: 'InternalServerException' } },
 
-  WidgetChat: { api: 'widget', errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND, ...BUSY_CONFLICT, QuotaExceeded: 'ServiceQuotaExceededException' } },
+  WidgetChat: {
+    api: 'widget',
+    errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND, ...BUSY_CONFLICT, QuotaExceeded: 'ServiceQuotaExceededException' },
+  },
   // Forgetting ends a chat of the line still going on.
-  WidgetForget: { api: 'widget', errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND, ...BUSY_CONFLICT, QuotaExceeded: 'ServiceQuotaExceededException' } },
+  WidgetForget: {
+    api: 'widget',
+    errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND, ...BUSY_CONFLICT, QuotaExceeded: 'ServiceQuotaExceededException' },
+  },
   // The local agent desk's routes (local/agent-routes.ts), never deployed.
   LocalAgentJoin: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND, ...BUSY_CONFLICT, QuotaExceeded: 'ServiceQuotaExceededException' } },
   LocalAgentTransfer: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND, ...BUSY_CONFLICT } },

@@ -42,7 +42,10 @@ export function websocketRoute<D>(logic: WebsocketLogic<D>): WebsocketRoute<D> {
       const requestLog = log.child({ requestId, route: routeKey, connectionId });
       const started = Date.now();
       try {
-        const answer = await logic({ connectionId, query: { ...event.queryStringParameters } as Record<string, string>, body: event.body, log: requestLog }, await deps());
+        const answer = await logic(
+          { connectionId, query: { ...event.queryStringParameters } as Record<string, string>, body: event.body, log: requestLog },
+          await deps(),
+        );
         requestLog.debug('websocket event', { ms: Date.now() - started });
         return answer === undefined ? { statusCode: 200 } : { statusCode: 200, body: JSON.stringify(answer) };
       } catch (error) {

@@ -44,7 +44,9 @@ export function segmentAttributes(body: Fields): Record<string, SegmentAttribute
     };
     return Object.fromEntries(Object.entries(value).filter(([, member]) => member !== undefined));
   };
-  const attributes = body.optionalObjectMap('SegmentAttributes', SEGMENT_ATTRIBUTES.maxEntries, limits.segmentAttributeKey, (value) => read(value, 1));
+  const attributes = body.optionalObjectMap('SegmentAttributes', SEGMENT_ATTRIBUTES.maxEntries, limits.segmentAttributeKey, (value) =>
+    read(value, 1),
+  );
   if (attributes && JSON.stringify(attributes).length > SEGMENT_ATTRIBUTES.maxJsonLength) {
     throw invalidParameter(`SegmentAttributes must be at most ${SEGMENT_ATTRIBUTES.maxJsonLength} characters as JSON`);
   }
@@ -65,6 +67,7 @@ const MAX_BEARER_LENGTH = 1000;
  */
 export function bearerToken(headers: Record<string, string>): string | undefined {
   const token = headers['x-amz-bearer'];
-  if (token && token.length > MAX_BEARER_LENGTH) throw accessDenied(`The X-Amz-Bearer token is malformed: longer than ${MAX_BEARER_LENGTH} characters`);
+  if (token && token.length > MAX_BEARER_LENGTH)
+    throw accessDenied(`The X-Amz-Bearer token is malformed: longer than ${MAX_BEARER_LENGTH} characters`);
   return token || undefined;
 }

@@ -52,7 +52,10 @@ test('an agent joins by ContactId, replies, transfers with and without a queue, 
 
   await agent.getByLabel(/^Queue/).fill('billing');
   await agent.getByRole('button', { name: 'Transfer' }).click();
-  await agent.getByRole('status').getByText(/^Transferred to queue billing: the chat continues as contact /).waitFor();
+  await agent
+    .getByRole('status')
+    .getByText(/^Transferred to queue billing: the chat continues as contact /)
+    .waitFor();
   const second = await agent.getByLabel('Contact ID').inputValue();
   expect(second).not.toBe(first);
   await inLog(customer, 'You have been transferred. Someone will be with you shortly.', 2000);
@@ -71,7 +74,10 @@ test('an agent joins by ContactId, replies, transfers with and without a queue, 
 
   // Without a queue: a post-chat segment (a survey, say), still the same chat.
   await agent.getByRole('button', { name: 'Transfer' }).click();
-  await agent.getByRole('status').getByText(/^Transferred to a post-chat segment: the chat continues as contact /).waitFor();
+  await agent
+    .getByRole('status')
+    .getByText(/^Transferred to a post-chat segment: the chat continues as contact /)
+    .waitFor();
   const third = await agent.getByLabel('Contact ID').inputValue();
   await join(agent, third);
   await inLog(agent, 'Hi, can someone help with my bill?');

@@ -13,7 +13,13 @@ const bed = browserTestbed({ attachments: { extensions: ['pdf', 'png', 'jpg', 't
 const t = () => bed.server();
 
 async function phone(): Promise<Page> {
-  const context = await bed.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, acceptDownloads: true });
+  const context = await bed.newContext({
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 1,
+    isMobile: true,
+    hasTouch: true,
+    acceptDownloads: true,
+  });
   return context.newPage();
 }
 
@@ -31,7 +37,11 @@ async function startChat(page: Page, name: string): Promise<string> {
 /** An agent on the contact, through the SDK, with a connection token for the attachment calls. */
 async function agentOn(contactId: string): Promise<Connected> {
   const joined = await t().connect.send(
-    new CreateParticipantCommand({ InstanceId: WIDGET_INSTANCE, ContactId: contactId, ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: 'Sam' } }),
+    new CreateParticipantCommand({
+      InstanceId: WIDGET_INSTANCE,
+      ContactId: contactId,
+      ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: 'Sam' },
+    }),
   );
   const { ConnectionCredentials } = await t().participant.send(
     new CreateParticipantConnectionCommand({ ParticipantToken: joined.ParticipantCredentials!.ParticipantToken!, Type: ['CONNECTION_CREDENTIALS'] }),
@@ -48,7 +58,9 @@ async function attach(page: Page, ...files: { name: string; mimeType: string; bu
 
 /** The attachment ids in the agent's view of the chat, newest page. */
 async function attachmentIds(agent: Connected): Promise<{ id: string; name: string; status: string }[]> {
-  const page = await t().participant.send(new GetTranscriptCommand({ ConnectionToken: agent.connectionToken, MaxResults: 100, SortOrder: 'ASCENDING' }));
+  const page = await t().participant.send(
+    new GetTranscriptCommand({ ConnectionToken: agent.connectionToken, MaxResults: 100, SortOrder: 'ASCENDING' }),
+  );
   return (page.Transcript ?? [])
     .filter((item) => item.Type === 'ATTACHMENT')
     .map((item) => ({ id: item.Attachments![0]!.AttachmentId!, name: item.Attachments![0]!.AttachmentName!, status: item.Attachments![0]!.Status! }));
@@ -117,7 +129,9 @@ test('a type or size the service refuses is said in words; drop and paste send f
   await alert(page).getByText("We couldn't send setup.exe: Files of this type cannot be sent. Allowed: pdf, png, jpg, txt, csv.").waitFor();
   await screenshot(page, 'attach-04-type-refused');
   await attach(page, { name: 'scan.pdf', mimeType: 'application/pdf', buffer: Buffer.concat([PDF, Buffer.alloc(LIMIT)]) });
-  await alert(page).getByText(/We couldn't send scan\.pdf: The file is too large: at most 256 KB \(262144 bytes\) can be sent/).waitFor();
+  await alert(page)
+    .getByText(/We couldn't send scan\.pdf: The file is too large: at most 256 KB \(262144 bytes\) can be sent/)
+    .waitFor();
   await screenshot(page, 'attach-05-size-refused');
 
   await drop(page, { name: 'order.csv', mimeType: 'text/csv', text: 'order,amount\n42,9.99\n' });
@@ -126,21 +140,26 @@ test('a type or size the service refuses is said in words; drop and paste send f
 
   // A screenshot pasted into the message box is sent as a file.
   await page.getByLabel('Message').focus();
-  await page.evaluate((bytes) => {
-    const transfer = new DataTransfer();
-    transfer.items.add(new File([new Uint8Array(bytes)], 'pasted.png', { type: 'image/png' }));
-    document.getElementById('message')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }));
-  }, [...PNG]);
+  await page.evaluate(
+    (bytes) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(bytes)], 'pasted.png', { type: 'image/png' }));
+      document.getElementById('message')!.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }));
+    },
+    [...PNG],
+  );
   await log(page).getByRole('img', { name: 'Picture: pasted.png' }).waitFor();
   expect((await attachmentIds(agent)).map((file) => file.name)).toEqual(['order.csv', 'pasted.png']);
   await screenshot(page, 'attach-06-dropped-and-pasted');
 });
 
-test("a file that is not what its name says is shown as refused, not as a link", async () => {
+test('a file that is not what its name says is shown as refused, not as a link', async () => {
   const page = await phone();
   await startChat(page, 'Cy');
   await attach(page, { name: 'invoice.pdf', mimeType: 'application/pdf', buffer: Buffer.from('<html>not a pdf</html>') });
-  await log(page).getByText(/invoice\.pdf was refused/).waitFor();
+  await log(page)
+    .getByText(/invoice\.pdf was refused/)
+    .waitFor();
   expect(await log(page).getByRole('link', { name: 'invoice.pdf' }).count()).toBe(0);
   await screenshot(page, 'attach-07-content-refused');
 });

@@ -44,8 +44,16 @@ test('a page on http://localhost:<port> starts a chat, connects, and reads a ref
   const answers = await page.evaluate(
     async ({ base, headers }) => {
       const call = async (path: string, body: object, bearer?: string) => {
-        const response = await fetch(`${base}${path}`, { method: 'POST', headers: { ...headers, ...(bearer && { 'x-amz-bearer': bearer }) }, body: JSON.stringify(body) });
-        return { status: response.status, errorType: response.headers.get('x-amzn-ErrorType'), body: (await response.json()) as Record<string, unknown> };
+        const response = await fetch(`${base}${path}`, {
+          method: 'POST',
+          headers: { ...headers, ...(bearer && { 'x-amz-bearer': bearer }) },
+          body: JSON.stringify(body),
+        });
+        return {
+          status: response.status,
+          errorType: response.headers.get('x-amzn-ErrorType'),
+          body: (await response.json()) as Record<string, unknown>,
+        };
       };
       const chat = await call('/widget/chat', { DisplayName: 'Ada' });
       const connection = await call('/participant/connection', { Type: ['CONNECTION_CREDENTIALS'] }, chat.body.ParticipantToken as string);

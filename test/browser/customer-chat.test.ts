@@ -114,7 +114,9 @@ test('replies and typing are pushed over the WebSocket with no polling; a droppe
     socket.connectToServer();
   });
   const subscribed = () =>
-    page.waitForEvent('websocket').then((socket) => socket.waitForEvent('framereceived', { predicate: (frame) => String(frame.payload).includes('"status":"success"') }));
+    page
+      .waitForEvent('websocket')
+      .then((socket) => socket.waitForEvent('framereceived', { predicate: (frame) => String(frame.payload).includes('"status":"success"') }));
   const transcriptReads: number[] = [];
   page.on('request', (request) => {
     if (request.url().endsWith('/participant/transcript')) transcriptReads.push(Date.now());

@@ -7,7 +7,7 @@ import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { type RouteAccess, ROUTES, SWEEP, WEBSOCKET_ROUTES } from '../../lambdas/routes';
 import { SWEEP_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/stores/dynamodb/table';
-import { ChatApi } from '../../lib/chat-api';
+import type { ChatApi } from '../../lib/chat-api';
 import { nodeRuntime } from '../../lib/chat-function';
 import { FUNCTIONS_NODE_MAJOR, HANDLER_BUNDLING } from '../../lib/handler-bundling';
 import { PersistentChatStack } from '../../lib/persistent-chat-stack';
@@ -73,7 +73,11 @@ const websocketFunctionIdOf = (routeKey: string) => {
 /** Every function of a route, REST and WebSocket, with its access. */
 const allRoutes: { name: string; functionId: () => string; access: RouteAccess }[] = [
   ...ROUTES.map((route) => ({ name: `${route.method} ${route.path}`, functionId: () => functionIdOf(route), access: route.access })),
-  ...WEBSOCKET_ROUTES.map((route) => ({ name: `WebSocket ${route.routeKey}`, functionId: () => websocketFunctionIdOf(route.routeKey), access: route.access })),
+  ...WEBSOCKET_ROUTES.map((route) => ({
+    name: `WebSocket ${route.routeKey}`,
+    functionId: () => websocketFunctionIdOf(route.routeKey),
+    access: route.access,
+  })),
 ];
 /** Statements of the policies attached to a function's role. */
 const statementsOf = (functionId: string): Statement[] => {
@@ -107,7 +111,9 @@ describe('API', () => {
 
   test('the stage is throttled and writes access logs', () => {
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
-      MethodSettings: Match.arrayWith([Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 })]),
+      MethodSettings: Match.arrayWith([
+        Match.objectLike({ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 }),
+      ]),
       AccessLogSetting: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
     });
   });
@@ -144,7 +150,9 @@ describe('API', () => {
       StatusCode: '404',
       ResponseParameters: Match.objectLike({ 'gatewayresponse.header.x-amzn-ErrorType': "'UnknownOperationException'" }),
     });
-    const [response] = Object.values(template.findResources('AWS::ApiGateway::GatewayResponse', { Properties: { ResponseType: 'MISSING_AUTHENTICATION_TOKEN' } }));
+    const [response] = Object.values(
+      template.findResources('AWS::ApiGateway::GatewayResponse', { Properties: { ResponseType: 'MISSING_AUTHENTICATION_TOKEN' } }),
+    );
     const body = (response!.Properties as { ResponseTemplates: Record<string, string> }).ResponseTemplates['application/json']!;
     // The gateway fills in $context variables; the result must be the Connect error shape.
     expect(JSON.parse(body.replaceAll('$context.httpMethod', 'POST'))).toEqual({
@@ -162,7 +170,11 @@ describe('API', () => {
     const responses = Object.values(synth({ corsAllowOrigins }).template.findResources('AWS::ApiGateway::GatewayResponse'));
     expect(responses.length).toBeGreaterThan(0);
     for (const response of responses) {
-      expect((response.Properties as { ResponseParameters: Record<string, string> }).ResponseParameters['gatewayresponse.header.Access-Control-Allow-Origin']).toBe(allowed);
+      expect(
+        (response.Properties as { ResponseParameters: Record<string, string> }).ResponseParameters[
+          'gatewayresponse.header.Access-Control-Allow-Origin'
+        ],
+      ).toBe(allowed);
     }
   });
 });
@@ -181,14 +193,19 @@ describe('per-client-IP limits (WAF)', () => {
               AggregateKeyType: 'IP',
               EvaluationWindowSec: 60,
               Limit: limits[api],
-              ScopeDownStatement: { ByteMatchStatement: Match.objectLike({ FieldToMatch: { UriPath: {} }, PositionalConstraint: 'CONTAINS', SearchString: pathSegment }) },
+              ScopeDownStatement: {
+                ByteMatchStatement: Match.objectLike({ FieldToMatch: { UriPath: {} }, PositionalConstraint: 'CONTAINS', SearchString: pathSegment }),
+              },
             }),
           },
           Action: {
             Block: {
               CustomResponse: Match.objectLike({
                 ResponseCode: 429,
-                ResponseHeaders: Match.arrayWith([{ Name: 'Access-Control-Allow-Origin', Value: '*' }, { Name: 'x-amzn-ErrorType', Value: 'ThrottlingException' }]),
+                ResponseHeaders: Match.arrayWith([
+                  { Name: 'Access-Control-Allow-Origin', Value: '*' },
+                  { Name: 'x-amzn-ErrorType', Value: 'ThrottlingException' },
+                ]),
               }),
             },
           },
@@ -201,10 +218,14 @@ describe('per-client-IP limits (WAF)', () => {
     const [acl] = Object.values(template.findResources('AWS::WAFv2::WebACL'));
     const bodies = (acl!.Properties as { CustomResponseBodies: Record<string, { Content: string; ContentType: string }> }).CustomResponseBodies;
     expect(bodies.throttled!.ContentType).toBe('APPLICATION_JSON');
-    expect(JSON.parse(bodies.throttled!.Content)).toEqual({ __type: 'ThrottlingException', Message: expect.any(String), message: expect.any(String) });
+    expect(JSON.parse(bodies.throttled!.Content)).toEqual({
+      __type: 'ThrottlingException',
+      Message: expect.any(String),
+      message: expect.any(String),
+    });
   });
 
-  test.each(ROUTES.filter(({ api }) => api !== 'connect'))('$method $path (public) is counted by its API\'s rule', ({ api, path }) => {
+  test.each(ROUTES.filter(({ api }) => api !== 'connect'))("$method $path (public) is counted by its API's rule", ({ api, path }) => {
     expect(path).toContain(RATE_RULES.find((rule) => rule.api === api)!.pathSegment);
   });
 
@@ -220,7 +241,8 @@ describe('per-client-IP limits (WAF)', () => {
     ['https://a.example.com,https://b.example.com', undefined],
   ])('its refusals allow the configured origins (%s), as the gateway errors do', (corsAllowOrigins, allowed) => {
     const [acl] = Object.values(synth({ corsAllowOrigins }).template.findResources('AWS::WAFv2::WebACL'));
-    const rules = (acl!.Properties as { Rules: { Action: { Block: { CustomResponse: { ResponseHeaders: { Name: string; Value: string }[] } } } }[] }).Rules;
+    const rules = (acl!.Properties as { Rules: { Action: { Block: { CustomResponse: { ResponseHeaders: { Name: string; Value: string }[] } } } }[] })
+      .Rules;
     expect(rules).toHaveLength(RATE_RULES.length);
     for (const rule of rules) {
       expect(rule.Action.Block.CustomResponse.ResponseHeaders.find(({ Name }) => Name === 'Access-Control-Allow-Origin')?.Value).toBe(allowed);
@@ -232,11 +254,16 @@ describe('per-client-IP limits (WAF)', () => {
     const stageId = logicalId(chatApi.api.deploymentStage.node.defaultChild as CfnElement);
     template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
       WebACLArn: { 'Fn::GetAtt': [aclId, 'Arn'] },
-      ResourceArn: { 'Fn::Join': ['', Match.arrayWith(['::/restapis/', { Ref: logicalId(chatApi.api.node.defaultChild as CfnElement) }, '/stages/', { Ref: stageId }])] },
+      ResourceArn: {
+        'Fn::Join': [
+          '',
+          Match.arrayWith(['::/restapis/', { Ref: logicalId(chatApi.api.node.defaultChild as CfnElement) }, '/stages/', { Ref: stageId }]),
+        ],
+      },
     });
   });
 
-  test('limits are settings: -c wafParticipantLimit=1200 -c wafWidgetLimit=60; below WAF\'s minimum of 10 fails the synth', () => {
+  test("limits are settings: -c wafParticipantLimit=1200 -c wafWidgetLimit=60; below WAF's minimum of 10 fails the synth", () => {
     const raised = synth({ wafParticipantLimit: '1200', wafWidgetLimit: '60' }).template;
     raised.hasResourceProperties('AWS::WAFv2::WebACL', {
       Rules: Match.arrayWith([Match.objectLike({ Statement: { RateBasedStatement: Match.objectLike({ Limit: 1200 }) } })]),
@@ -327,7 +354,9 @@ describe('least privilege', () => {
     }
     // No managed policies, but for API Gateway's own logging role (AWS's documented policy; see 'logging').
     const managed = ofType('AWS::IAM::Role').filter(([, role]) => role.Properties.ManagedPolicyArns);
-    expect(managed.map(([, role]) => JSON.stringify(role.Properties.AssumeRolePolicyDocument))).toEqual([expect.stringContaining('apigateway.amazonaws.com')]);
+    expect(managed.map(([, role]) => JSON.stringify(role.Properties.AssumeRolePolicyDocument))).toEqual([
+      expect.stringContaining('apigateway.amazonaws.com'),
+    ]);
   });
 
   test.each(allRoutes)('$name may touch only the table, its transcript prefix, the key and the push, as its access says', (route) => {
@@ -472,13 +501,18 @@ describe('WebSocket API', () => {
     });
   });
 
-  test.each(WEBSOCKET_ROUTES.filter(({ throttle }) => throttle))('$routeKey has its own, lower limit, and the stage is made after it', ({ routeKey, throttle }) => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
-      RouteSettings: { [routeKey]: { ThrottlingRateLimit: throttle!.rateLimit, ThrottlingBurstLimit: throttle!.burstLimit } },
-    });
-    const [stageId] = ofType('AWS::ApiGatewayV2::Stage')[0]!;
-    expect((template.toJSON().Resources as Record<string, { DependsOn?: string[] }>)[stageId]!.DependsOn).toContain(websocketRouteProps(routeKey)[0]);
-  });
+  test.each(WEBSOCKET_ROUTES.filter(({ throttle }) => throttle))(
+    '$routeKey has its own, lower limit, and the stage is made after it',
+    ({ routeKey, throttle }) => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        RouteSettings: { [routeKey]: { ThrottlingRateLimit: throttle!.rateLimit, ThrottlingBurstLimit: throttle!.burstLimit } },
+      });
+      const [stageId] = ofType('AWS::ApiGatewayV2::Stage')[0]!;
+      expect((template.toJSON().Resources as Record<string, { DependsOn?: string[] }>)[stageId]!.DependsOn).toContain(
+        websocketRouteProps(routeKey)[0],
+      );
+    },
+  );
 
   test.each(allRoutes)("$name knows the stage's wss:// URL (WEBSOCKET_URL)", (route) => {
     const url = JSON.stringify((resources[route.functionId()]!.Properties.Environment as { Variables: Json }).Variables.WEBSOCKET_URL);
@@ -503,7 +537,11 @@ describe('the sweep', () => {
       Targets: [expect.objectContaining({ RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } })],
     });
     expect(resources[sweepId()]!.Properties.Environment).toEqual({
-      Variables: expect.objectContaining({ TABLE_NAME: { Ref: tableId }, TRANSCRIPT_BUCKET: { Ref: bucketId }, SIGNING_KEY_SECRET_ARN: { Ref: secretId } }),
+      Variables: expect.objectContaining({
+        TABLE_NAME: { Ref: tableId },
+        TRANSCRIPT_BUCKET: { Ref: bucketId },
+        SIGNING_KEY_SECRET_ARN: { Ref: secretId },
+      }),
     });
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
@@ -579,9 +617,7 @@ describe('data', () => {
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: bucketId },
       PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-        ]),
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
       },
     });
   });
@@ -634,10 +670,14 @@ describe('data', () => {
   });
 
   test('attachment settings come from the context and are checked at synth', () => {
-    const functions = synth({ attachmentExtensions: 'pdf,PNG', attachmentMaxSizeInBytes: '104857600' }).template.findResources('AWS::Lambda::Function');
+    const functions = synth({ attachmentExtensions: 'pdf,PNG', attachmentMaxSizeInBytes: '104857600' }).template.findResources(
+      'AWS::Lambda::Function',
+    );
     const variables = Object.values(functions).map((fn) => (fn.Properties as { Environment?: { Variables: Json } }).Environment?.Variables);
     expect(variables).toContainEqual(expect.objectContaining({ ATTACHMENT_EXTENSIONS: 'pdf,png', ATTACHMENT_MAX_SIZE_BYTES: '104857600' }));
-    expect(() => synth({ attachmentMaxSizeInBytes: '104857601' })).toThrow(/attachmentMaxSizeInBytes: the attachment size limit must be a whole number of bytes from 1 to 104857600/);
+    expect(() => synth({ attachmentMaxSizeInBytes: '104857601' })).toThrow(
+      /attachmentMaxSizeInBytes: the attachment size limit must be a whole number of bytes from 1 to 104857600/,
+    );
     expect(() => synth({ attachmentExtensions: 'pdf,exe' })).toThrow(/attachment extensions exe are not known/);
   });
 
@@ -656,7 +696,9 @@ describe('data', () => {
 
 test('cdk-nag (AwsSolutions) finds nothing unacknowledged', () => {
   const report = new AwsSolutionsChecks().validateScope(app);
-  expect(report.violations.map((violation) => `${violation.ruleName}: ${violation.violatingResources.map((r) => r.constructPath).join(', ')}`)).toEqual([]);
+  expect(
+    report.violations.map((violation) => `${violation.ruleName}: ${violation.violatingResources.map((r) => r.constructPath).join(', ')}`),
+  ).toEqual([]);
 });
 
 test('bad settings fail the synth with a clear message', () => {

@@ -17,14 +17,21 @@ import { settingsFromContext } from '../../lib/settings';
 const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [], websocket: 'false' } });
 const stack = new PersistentChatStack(app, 'NoSocket', { settings: settingsFromContext(app.node) });
 const template = Template.fromStack(stack);
-const json = template.toJSON() as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>; Outputs: Record<string, unknown> };
+const json = template.toJSON() as {
+  Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  Outputs: Record<string, unknown>;
+};
 const resources = Object.values(json.Resources);
 const routeFunctions = resources.filter(
-  (resource) => resource.Type === 'AWS::Lambda::Function' && (resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.TABLE_NAME,
+  (resource) =>
+    resource.Type === 'AWS::Lambda::Function' &&
+    (resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.TABLE_NAME,
 );
 const policyActions = resources
   .filter(({ Type }) => Type === 'AWS::IAM::Policy')
-  .flatMap(({ Properties }) => (Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement.flatMap(({ Action }) => [Action].flat()));
+  .flatMap(({ Properties }) =>
+    (Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement.flatMap(({ Action }) => [Action].flat()),
+  );
 
 test('no WebSocket API, stage or routes, and no WebsocketUrl output', () => {
   expect(resources.filter(({ Type }) => Type.startsWith('AWS::ApiGatewayV2::'))).toEqual([]);
@@ -34,7 +41,8 @@ test('no WebSocket API, stage or routes, and no WebsocketUrl output', () => {
 
 test('one function per REST route and the sweep, none with a WEBSOCKET_URL', () => {
   expect(routeFunctions).toHaveLength(ROUTES.length + 1);
-  for (const fn of routeFunctions) expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.WEBSOCKET_URL).toBeUndefined();
+  for (const fn of routeFunctions)
+    expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.WEBSOCKET_URL).toBeUndefined();
 });
 
 test('nothing may post to connections or delete connection records; archiving still deletes transcript items', () => {

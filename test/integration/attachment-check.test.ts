@@ -59,7 +59,9 @@ it('a plugged-in check sees the kept file and its declared name, type and size',
   expect(seen.find((file) => file.attachmentId === attachmentId)).toEqual({
     attachmentId,
     instanceId: INSTANCE,
-    key: expect.stringMatching(new RegExp(`^connect/${INSTANCE}/Attachments/chat/\\d{4}/\\d\\d/\\d\\d/${customer.contactId}/${attachmentId}_scan_me\\.pdf$`)),
+    key: expect.stringMatching(
+      new RegExp(`^connect/${INSTANCE}/Attachments/chat/\\d{4}/\\d\\d/\\d\\d/${customer.contactId}/${attachmentId}_scan_me\\.pdf$`),
+    ),
     name: 'scan me.pdf',
     contentType: 'application/pdf',
     sizeInBytes: PDF.length,
@@ -73,7 +75,10 @@ it('while the check runs the item is IN_PROGRESS, pushed so, and not served; the
   const { attachmentId, completed } = await completeLater(customer, 'slow.pdf');
   await until(async () => (await statusOf(customer, attachmentId)) === 'IN_PROGRESS');
   await socket.item((item) => (item as { Attachments?: { Status: string }[] }).Attachments?.[0]?.Status === 'IN_PROGRESS');
-  await expect(download(t, customer, attachmentId)).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/still being checked/) });
+  await expect(download(t, customer, attachmentId)).rejects.toMatchObject({
+    name: 'ValidationException',
+    message: expect.stringMatching(/still being checked/),
+  });
 
   release();
   await completed;
@@ -114,9 +119,17 @@ it('a chat that ends during the check: its transcript file waits for the verdict
 it('GetAttachment is refused to a bot, as Amazon Connect refuses CUSTOM_BOT', async () => {
   const customer = await startChat(t);
   const attachmentId = await sendFile(t, customer, 'for humans.pdf', 'application/pdf', PDF);
-  const bot = await t.connect.send(new CreateParticipantCommand({ InstanceId: INSTANCE, ContactId: customer.contactId, ParticipantDetails: { ParticipantRole: 'CUSTOM_BOT', DisplayName: 'Bot' } }));
+  const bot = await t.connect.send(
+    new CreateParticipantCommand({
+      InstanceId: INSTANCE,
+      ContactId: customer.contactId,
+      ParticipantDetails: { ParticipantRole: 'CUSTOM_BOT', DisplayName: 'Bot' },
+    }),
+  );
   const { connectionToken } = await websocketConnection(t, bot.ParticipantCredentials!.ParticipantToken!);
-  await expect(download(t, { contactId: customer.contactId, participantId: bot.ParticipantId!, connectionToken }, attachmentId)).rejects.toBeInstanceOf(AccessDeniedException);
+  await expect(
+    download(t, { contactId: customer.contactId, participantId: bot.ParticipantId!, connectionToken }, attachmentId),
+  ).rejects.toBeInstanceOf(AccessDeniedException);
 });
 
 async function transcriptKey(contactId: string): Promise<string> {

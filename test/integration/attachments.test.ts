@@ -16,14 +16,21 @@ let clock = 0;
 
 beforeAll(async () => {
   // Files up to 64 KB here, so that "too large" is cheap to send.
-  t = await startTestServer({ attachments: { extensions: ['pdf', 'png', 'jpg', 'txt', 'csv', 'docx'], maxSizeInBytes: 64 * 1024 }, now: () => Date.now() + clock });
+  t = await startTestServer({
+    attachments: { extensions: ['pdf', 'png', 'jpg', 'txt', 'csv', 'docx'], maxSizeInBytes: 64 * 1024 },
+    now: () => Date.now() + clock,
+  });
 });
 afterAll(() => t.stop());
 afterEach(() => (clock = 0));
 
 /** The raw participant API: what a client other than the SDK sends. */
 async function raw(path: string, token: string, body: unknown) {
-  const response = await fetch(`${t.server.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Amz-Bearer': token }, body: JSON.stringify(body) });
+  const response = await fetch(`${t.server.url}${path}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-Amz-Bearer': token },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, errorType: response.headers.get('x-amzn-errortype'), body: (await response.json()) as Record<string, unknown> };
 }
 
@@ -78,20 +85,26 @@ describe('a file, round trip', () => {
       expect(size).toBe(bytes.length);
       expect(urlExpiry).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
       expect(response.headers.get('content-type')).toBe('image/png');
-      expect(response.headers.get('content-disposition')).toBe(`attachment; filename="screen shot _.png"; filename*=UTF-8''screen%20shot%20%C3%A9.png`);
+      expect(response.headers.get('content-disposition')).toBe(
+        `attachment; filename="screen shot _.png"; filename*=UTF-8''screen%20shot%20%C3%A9.png`,
+      );
     }
   });
 
   it('GetAttachment takes UrlExpiryInSeconds from 5 to 300', async () => {
     const attachmentId = await sendFile(t, agent, 'form.pdf', 'application/pdf', PDF);
     const before = Date.now();
-    const got = await t.participant.send(new GetAttachmentCommand({ ConnectionToken: customer.connectionToken, AttachmentId: attachmentId, UrlExpiryInSeconds: 5 }));
+    const got = await t.participant.send(
+      new GetAttachmentCommand({ ConnectionToken: customer.connectionToken, AttachmentId: attachmentId, UrlExpiryInSeconds: 5 }),
+    );
     expect(Date.parse(got.UrlExpiry!) - before).toBeLessThanOrEqual(6_000);
     expect(new URL(got.Url!).searchParams.get('X-Amz-Expires')).toBe('5');
     for (const seconds of [4, 301]) {
-      await expect(t.participant.send(new GetAttachmentCommand({ ConnectionToken: customer.connectionToken, AttachmentId: attachmentId, UrlExpiryInSeconds: seconds }))).rejects.toBeInstanceOf(
-        ValidationException,
-      );
+      await expect(
+        t.participant.send(
+          new GetAttachmentCommand({ ConnectionToken: customer.connectionToken, AttachmentId: attachmentId, UrlExpiryInSeconds: seconds }),
+        ),
+      ).rejects.toBeInstanceOf(ValidationException);
     }
   });
 
@@ -107,7 +120,10 @@ describe('a file, round trip', () => {
     expect(Object.keys(started.body.UploadMetadata as object).sort()).toEqual(['HeadersToInclude', 'Url', 'UrlExpiry']);
     const { Url, HeadersToInclude } = started.body.UploadMetadata as { Url: string; HeadersToInclude: Record<string, string> };
     expect((await fetch(Url, { method: 'PUT', headers: HeadersToInclude, body: 'hello' })).status).toBe(200);
-    const completed = await raw('/participant/complete-attachment-upload', customer.connectionToken, { AttachmentIds: [started.body.AttachmentId], ClientToken: 'raw-2' });
+    const completed = await raw('/participant/complete-attachment-upload', customer.connectionToken, {
+      AttachmentIds: [started.body.AttachmentId],
+      ClientToken: 'raw-2',
+    });
     expect(completed).toMatchObject({ status: 200, body: {} });
     const got = await raw('/participant/attachment', customer.connectionToken, { AttachmentId: started.body.AttachmentId });
     expect(Object.keys(got.body).sort()).toEqual(['AttachmentSizeInBytes', 'Url', 'UrlExpiry']);
@@ -123,9 +139,16 @@ describe('a file, round trip', () => {
       ['/participant/complete-attachment-upload', { AttachmentIds: ['a', 'b'], ClientToken: 'x' }],
       ['/participant/attachment', {}],
     ] as const) {
-      expect(await raw(path, customer.connectionToken, body)).toMatchObject({ status: 400, errorType: 'ValidationException', body: { __type: 'ValidationException' } });
+      expect(await raw(path, customer.connectionToken, body)).toMatchObject({
+        status: 400,
+        errorType: 'ValidationException',
+        body: { __type: 'ValidationException' },
+      });
     }
-    expect(await raw('/participant/attachment', 'not-a-token', { AttachmentId: 'x' })).toMatchObject({ status: 403, errorType: 'AccessDeniedException' });
+    expect(await raw('/participant/attachment', 'not-a-token', { AttachmentId: 'x' })).toMatchObject({
+      status: 403,
+      errorType: 'AccessDeniedException',
+    });
   });
 });
 
@@ -136,7 +159,13 @@ describe('refused, and nothing added', () => {
   });
 
   it.each([
-    ['a type outside the allowed ones', 'tool.exe', 'application/x-msdownload', 10, /Files of this type cannot be sent. Allowed: pdf, png, jpg, txt, csv, docx/],
+    [
+      'a type outside the allowed ones',
+      'tool.exe',
+      'application/x-msdownload',
+      10,
+      /Files of this type cannot be sent. Allowed: pdf, png, jpg, txt, csv, docx/,
+    ],
     ['an allowed type not enabled here', 'clip.mov', 'video/quicktime', 10, /Files of this type cannot be sent/],
     ['a content type that is not the extension’s', 'receipt.pdf', 'image/png', 10, /does not match a \.pdf file/],
     ['a file larger than the limit', 'big.pdf', 'application/pdf', 64 * 1024 + 1, /too large: at most 64 KB \(65536 bytes\)/],
@@ -153,16 +182,22 @@ describe('refused, and nothing added', () => {
     const upload = await startUpload(t, customer, 'declared.pdf', 'application/pdf', PDF.length);
     // s3rver does not check signatures: S3 itself refuses such a PUT already; CompleteAttachmentUpload checks again.
     await putToUrl(upload, Buffer.from(body), headers);
-    await expect(complete(t, customer, upload.AttachmentId!)).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringMatching(message) });
+    await expect(complete(t, customer, upload.AttachmentId!)).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringMatching(message),
+    });
     expect((await attachmentItems(t, customer)).map((item) => item.Attachments?.[0]?.AttachmentId)).not.toContain(upload.AttachmentId);
-    await expect(t.participant.send(new GetAttachmentCommand({ ConnectionToken: customer.connectionToken, AttachmentId: upload.AttachmentId! }))).rejects.toBeInstanceOf(
-      AccessDeniedException,
-    );
+    await expect(
+      t.participant.send(new GetAttachmentCommand({ ConnectionToken: customer.connectionToken, AttachmentId: upload.AttachmentId! })),
+    ).rejects.toBeInstanceOf(AccessDeniedException);
   });
 
   it('an upload never PUT: CompleteAttachmentUpload is a ValidationException', async () => {
     const upload = await startUpload(t, customer, 'never.pdf', 'application/pdf', PDF.length);
-    await expect(complete(t, customer, upload.AttachmentId!)).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/has not been uploaded/) });
+    await expect(complete(t, customer, upload.AttachmentId!)).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringMatching(/has not been uploaded/),
+    });
     expect(await attachmentItems(t, customer)).toEqual([]);
   });
 
@@ -180,7 +215,10 @@ describe('refused, and nothing added', () => {
     const attachmentId = await sendFile(t, customer, 'holiday.png', 'image/png', fake);
     const [item] = (await attachmentItems(t, customer)).filter((entry) => entry.Attachments?.[0]?.AttachmentId === attachmentId);
     expect(item!.Attachments).toEqual([{ AttachmentId: attachmentId, AttachmentName: 'holiday.png', ContentType: 'image/png', Status: 'REJECTED' }]);
-    await expect(download(t, customer, attachmentId)).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/rejected/) });
+    await expect(download(t, customer, attachmentId)).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: expect.stringMatching(/rejected/),
+    });
   });
 });
 
@@ -223,9 +261,17 @@ describe('kept across every continuation of a chat', () => {
     await leave(t, customer);
     return { c1, c2, c3, files: { c1: onC1, c2: onC2, c3: onC3 } };
   }
-  const continueFrom = (RehydrationType: 'ENTIRE_PAST_SESSION' | 'FROM_SEGMENT', SourceContactId: string) => startChat(t, { PersistentChat: { RehydrationType, SourceContactId } });
+  const continueFrom = (RehydrationType: 'ENTIRE_PAST_SESSION' | 'FROM_SEGMENT', SourceContactId: string) =>
+    startChat(t, { PersistentChat: { RehydrationType, SourceContactId } });
   const attachmentsOf = (pages: Awaited<ReturnType<typeof pageBack>>) =>
-    pages.flat().filter((item) => item.Type === 'ATTACHMENT').map((item) => ({ id: item.Attachments![0]!.AttachmentId, contact: item.RelatedContactId ?? item.ContactId, status: item.Attachments![0]!.Status }));
+    pages
+      .flat()
+      .filter((item) => item.Type === 'ATTACHMENT')
+      .map((item) => ({
+        id: item.Attachments![0]!.AttachmentId,
+        contact: item.RelatedContactId ?? item.ContactId,
+        status: item.Attachments![0]!.Status,
+      }));
 
   it('ENTIRE_PAST_SESSION: paging back shows every past file, and the new chat downloads each, byte for byte', async () => {
     const past = await pastChat('eps');
@@ -289,7 +335,12 @@ describe('idempotency', () => {
 test('the SDK and the model agree: ClientToken is filled in by the SDK when the caller gives none', async () => {
   const customer = await startChat(t);
   const upload = await t.participant.send(
-    new StartAttachmentUploadCommand({ ConnectionToken: customer.connectionToken, AttachmentName: 'n.txt', ContentType: 'text/plain', AttachmentSizeInBytes: 2 } as never),
+    new StartAttachmentUploadCommand({
+      ConnectionToken: customer.connectionToken,
+      AttachmentName: 'n.txt',
+      ContentType: 'text/plain',
+      AttachmentSizeInBytes: 2,
+    } as never),
   );
   expect(upload.AttachmentId).toBeDefined();
 });

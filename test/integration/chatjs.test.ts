@@ -27,7 +27,12 @@ interface ChatjsSession {
   onParticipantReturned(callback: (event: { data: ChatjsItem }) => void): void;
   onAutoDisconnection(callback: (event: { data: ChatjsItem }) => void): void;
   sendMessage(args: { contentType: string; message: string }): Promise<unknown>;
-  getTranscript(args: { scanDirection?: string; sortOrder?: string; maxResults?: number; nextToken?: string }): Promise<{ data: { Transcript: ChatjsItem[]; NextToken?: string } }>;
+  getTranscript(args: {
+    scanDirection?: string;
+    sortOrder?: string;
+    maxResults?: number;
+    nextToken?: string;
+  }): Promise<{ data: { Transcript: ChatjsItem[]; NextToken?: string } }>;
   disconnectParticipant(): Promise<unknown>;
 }
 interface Chatjs {
@@ -59,7 +64,12 @@ afterAll(async () => {
   await t.stop();
 });
 
-async function customerSession(contactId: string, participantId: string, participantToken: string, listen?: (session: ChatjsSession) => void): Promise<ChatjsSession> {
+async function customerSession(
+  contactId: string,
+  participantId: string,
+  participantToken: string,
+  listen?: (session: ChatjsSession) => void,
+): Promise<ChatjsSession> {
   const session = chatjs.ChatSession.create({
     chatDetails: { ContactId: contactId, ParticipantId: participantId, ParticipantToken: participantToken },
     type: 'CUSTOMER',
@@ -109,7 +119,8 @@ describe('amazon-connect-chatjs against the local server', () => {
       }),
     );
     const until = async (count: number) => {
-      for (const deadline = Date.now() + 5000; seen.length < count && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 20));
+      for (const deadline = Date.now() + 5000; seen.length < count && Date.now() < deadline; )
+        await new Promise((resolve) => setTimeout(resolve, 20));
     };
     try {
       skew = 2.5 * 60_000;
@@ -136,7 +147,10 @@ describe('amazon-connect-chatjs against the local server', () => {
     await say(t, second, 'after the transfer');
     for (const maxResults of [15, 100]) {
       const page = await session.getTranscript({ scanDirection: 'BACKWARD', sortOrder: 'ASCENDING', maxResults });
-      expect(page.data.Transcript.filter((item) => item.Type === 'MESSAGE').map((item) => item.Content)).toEqual(['before the transfer', 'after the transfer']);
+      expect(page.data.Transcript.filter((item) => item.Type === 'MESSAGE').map((item) => item.Content)).toEqual([
+        'before the transfer',
+        'after the transfer',
+      ]);
       expect(page.data.NextToken).toBeUndefined();
     }
   });
@@ -174,7 +188,9 @@ describe('attachments with amazon-connect-chatjs', () => {
   it('sendAttachment uploads a file (StartAttachmentUpload, PUT, CompleteAttachmentUpload); its item comes back checked; downloadAttachment returns its exact bytes', async () => {
     const started = await start();
     const received: ChatjsItem[] = [];
-    const session = await customerSession(started.ContactId!, started.ParticipantId!, started.ParticipantToken!, (s) => s.onMessage(({ data }) => received.push(data)));
+    const session = await customerSession(started.ContactId!, started.ParticipantId!, started.ParticipantToken!, (s) =>
+      s.onMessage(({ data }) => received.push(data)),
+    );
     const picture = pngPicture(8, 8, [10, 200, 30]);
     await session.sendAttachment({ attachment: new File([new Uint8Array(picture)], 'photo.png', { type: 'image/png' }) });
 
@@ -182,24 +198,36 @@ describe('attachments with amazon-connect-chatjs', () => {
     const checked = () => received.find((item) => item.Type === 'ATTACHMENT' && item.Attachments?.[0]?.Status === 'APPROVED');
     while (!checked() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     const item = checked()!;
-    expect(item).toMatchObject({ ContentType: 'image/png', ParticipantRole: 'CUSTOMER', Attachments: [{ AttachmentName: 'photo.png', ContentType: 'image/png', Status: 'APPROVED' }] });
+    expect(item).toMatchObject({
+      ContentType: 'image/png',
+      ParticipantRole: 'CUSTOMER',
+      Attachments: [{ AttachmentName: 'photo.png', ContentType: 'image/png', Status: 'APPROVED' }],
+    });
     // Pushed twice with one Id, as Amazon Connect pushes a checked file: chatjs keeps the later one.
     expect(received.filter((entry) => entry.Id === item.Id).map((entry) => entry.Attachments![0]!.Status)).toEqual(['IN_PROGRESS', 'APPROVED']);
 
     const blob = await session.downloadAttachment({ attachmentId: item.Attachments![0]!.AttachmentId });
     expect(Buffer.from(await blob.arrayBuffer()).equals(picture)).toBe(true);
-    expect(await session.getAttachmentURL({ attachmentId: item.Attachments![0]!.AttachmentId })).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/.*X-Amz-Signature=/);
+    expect(await session.getAttachmentURL({ attachmentId: item.Attachments![0]!.AttachmentId })).toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+\/.*X-Amz-Signature=/,
+    );
   });
 
   it("an agent's file reaches chatjs' onMessage and downloads; a forbidden type is refused with the model's error", async () => {
     const started = await start();
     const received: ChatjsItem[] = [];
-    const session = await customerSession(started.ContactId!, started.ParticipantId!, started.ParticipantToken!, (s) => s.onMessage(({ data }) => received.push(data)));
+    const session = await customerSession(started.ContactId!, started.ParticipantId!, started.ParticipantToken!, (s) =>
+      s.onMessage(({ data }) => received.push(data)),
+    );
     const agent = await joinAgent(t, started.ContactId!, 'Bob');
     const attachmentId = await sendFile(t, agent, 'form.pdf', 'application/pdf', PDF);
     const deadline = Date.now() + 2000;
-    while (!received.some((item) => item.Attachments?.[0]?.Status === 'APPROVED') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(received.find((item) => item.Attachments?.[0]?.Status === 'APPROVED')).toMatchObject({ ParticipantRole: 'AGENT', Attachments: [{ AttachmentId: attachmentId, AttachmentName: 'form.pdf' }] });
+    while (!received.some((item) => item.Attachments?.[0]?.Status === 'APPROVED') && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(received.find((item) => item.Attachments?.[0]?.Status === 'APPROVED')).toMatchObject({
+      ParticipantRole: 'AGENT',
+      Attachments: [{ AttachmentId: attachmentId, AttachmentName: 'form.pdf' }],
+    });
     expect(Buffer.from(await (await session.downloadAttachment({ attachmentId })).arrayBuffer()).equals(PDF)).toBe(true);
 
     await expect(session.sendAttachment({ attachment: new File(['MZ'], 'tool.exe', { type: 'application/x-msdownload' }) })).rejects.toMatchObject({

@@ -76,9 +76,9 @@ describe('the contact lifecycle through @aws-sdk/client-connect', () => {
     expect(d3).toMatchObject({ InitialContactId: c1, PreviousContactId: c2, InitiationMethod: 'DISCONNECT' });
     expect(d3.DisconnectTimestamp).toBeUndefined();
 
-    await expect(t.connect.send(new TransferContactCommand({ InstanceId: instance, ContactId: c1, ContactFlowId: flow, QueueId: 'q' }))).rejects.toBeInstanceOf(
-      InvalidRequestException,
-    );
+    await expect(
+      t.connect.send(new TransferContactCommand({ InstanceId: instance, ContactId: c1, ContactFlowId: flow, QueueId: 'q' })),
+    ).rejects.toBeInstanceOf(InvalidRequestException);
     await t.connect.send(new StopContactCommand({ InstanceId: instance, ContactId: c3, DisconnectReason: { Code: 'CUSTOMER_DISCONNECT' } }));
     const stopped = await describe_(c3);
     expect(stopped.DisconnectTimestamp).toBeInstanceOf(Date);
@@ -161,7 +161,11 @@ describe('the contact lifecycle through @aws-sdk/client-connect', () => {
     ['a ContactFlowId of 501 characters', { ContactFlowId: 'f'.repeat(501) }, /ContactFlowId/],
     ['an unknown RehydrationType', { PersistentChat: { RehydrationType: 'ALL' as never, SourceContactId: 'x' } }, /RehydrationType/],
     ['SupportedMessagingContentTypes without text/plain', { SupportedMessagingContentTypes: ['text/markdown'] }, /must contain text\/plain/],
-    ['an unknown supported content type', { SupportedMessagingContentTypes: ['text/plain', 'constructor'] }, /SupportedMessagingContentTypes must contain only/],
+    [
+      'an unknown supported content type',
+      { SupportedMessagingContentTypes: ['text/plain', 'constructor'] },
+      /SupportedMessagingContentTypes must contain only/,
+    ],
   ])('refuses %s with 400 InvalidParameterException', async (_, extra, message) => {
     const error = await startChat(extra).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidParameterException);
@@ -184,7 +188,11 @@ describe('the contact lifecycle through @aws-sdk/client-connect', () => {
     ['a fractional ValueInteger', { a: { ValueInteger: 1.5 } }, /ValueInteger must be an integer/],
     ['values nested four deep', { a: { ValueMap: { b: { ValueList: [{ ValueMap: { c: { ValueString: 'x' } } }] } } } }, /nest at most 3 levels/],
     ['a ValueList item that is not an object', { a: { ValueList: ['x'] } }, /ValueList\[0\] must be an object/],
-    ['more than 32 KB of them', Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, { ValueString: 'v'.repeat(1000) }])), /at most 32768 characters/],
+    [
+      'more than 32 KB of them',
+      Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, { ValueString: 'v'.repeat(1000) }])),
+      /at most 32768 characters/,
+    ],
   ])('refuses SegmentAttributes with %s', async (_, SegmentAttributes, message) => {
     const error = await startChat({ SegmentAttributes: SegmentAttributes as never }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidParameterException);
@@ -201,16 +209,28 @@ describe('the contact lifecycle through @aws-sdk/client-connect', () => {
   it('makes StartChatContact, TransferContact and CreateParticipant idempotent by ClientToken', async () => {
     const first = await startChat({ ClientToken: 'start-1' });
     const again = await startChat({ ClientToken: 'start-1' });
-    expect(again).toEqual(expect.objectContaining({ ContactId: first.ContactId, ParticipantId: first.ParticipantId, ParticipantToken: first.ParticipantToken }));
+    expect(again).toEqual(
+      expect.objectContaining({ ContactId: first.ContactId, ParticipantId: first.ParticipantId, ParticipantToken: first.ParticipantToken }),
+    );
     await expect(startChat({ ClientToken: 'start-1', Attributes: { other: 'request' } })).rejects.toBeInstanceOf(InvalidRequestException);
 
-    const transfer = () => t.connect.send(new TransferContactCommand({ InstanceId: instance, ContactId: first.ContactId, ContactFlowId: flow, QueueId: 'q', ClientToken: 't-1' }));
+    const transfer = () =>
+      t.connect.send(
+        new TransferContactCommand({ InstanceId: instance, ContactId: first.ContactId, ContactFlowId: flow, QueueId: 'q', ClientToken: 't-1' }),
+      );
     const t1 = await transfer();
     const t2 = await transfer();
     expect(t2.ContactId).toBe(t1.ContactId);
 
     const add = () =>
-      t.connect.send(new CreateParticipantCommand({ InstanceId: instance, ContactId: t1.ContactId, ClientToken: 'p-1', ParticipantDetails: { ParticipantRole: 'AGENT' } }));
+      t.connect.send(
+        new CreateParticipantCommand({
+          InstanceId: instance,
+          ContactId: t1.ContactId,
+          ClientToken: 'p-1',
+          ParticipantDetails: { ParticipantRole: 'AGENT' },
+        }),
+      );
     const p1 = await add();
     const p2 = await add();
     expect(p2.ParticipantId).toBe(p1.ParticipantId);
@@ -220,11 +240,14 @@ describe('the contact lifecycle through @aws-sdk/client-connect', () => {
   it('lets exactly one of two racing transfers of the same contact win', async () => {
     const { ContactId } = await startChat();
     const results = await Promise.allSettled(
-      Array.from({ length: 6 }, (_, i) => t.connect.send(new TransferContactCommand({ InstanceId: instance, ContactId, ContactFlowId: flow, QueueId: `q${i}` }))),
+      Array.from({ length: 6 }, (_, i) =>
+        t.connect.send(new TransferContactCommand({ InstanceId: instance, ContactId, ContactFlowId: flow, QueueId: `q${i}` })),
+      ),
     );
     const won = results.filter((r) => r.status === 'fulfilled');
     expect(won).toHaveLength(1);
-    for (const lost of results.filter((r) => r.status === 'rejected')) expect((lost as PromiseRejectedResult).reason).toBeInstanceOf(InvalidRequestException);
+    for (const lost of results.filter((r) => r.status === 'rejected'))
+      expect((lost as PromiseRejectedResult).reason).toBeInstanceOf(InvalidRequestException);
     const next = (won[0] as PromiseFulfilledResult<{ ContactId?: string }>).value.ContactId!;
     expect((await describe_(next)).PreviousContactId).toBe(ContactId);
   });
@@ -240,7 +263,9 @@ describe('the contact lifecycle through @aws-sdk/client-connect', () => {
     const { Attributes } = await t.connect.send(new GetContactAttributesCommand({ InstanceId: instance, InitialContactId: ContactId }));
     expect(Attributes).toEqual({ a: '1', b: '3', c: '4' });
     await expect(
-      t.connect.send(new UpdateContactAttributesCommand({ InstanceId: instance, InitialContactId: ContactId, Attributes: { big: 'x'.repeat(32_760) } })),
+      t.connect.send(
+        new UpdateContactAttributesCommand({ InstanceId: instance, InitialContactId: ContactId, Attributes: { big: 'x'.repeat(32_760) } }),
+      ),
     ).rejects.toThrow(/32768/);
     await Promise.all(
       Array.from({ length: 8 }, (_, i) =>

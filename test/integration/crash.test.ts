@@ -36,7 +36,10 @@ const harness = (url: string) => ({ connect: connectClient(url), participant: pa
 /** DynamoDB Local exits when its parent dies; wait for it before reusing the data directory. */
 async function waitForChildrenGone(): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    const running = execFileSync('ps', ['-eo', 'args']).toString().split('\n').some((line) => line.includes(dataDir));
+    const running = execFileSync('ps', ['-eo', 'args'])
+      .toString()
+      .split('\n')
+      .some((line) => line.includes(dataDir));
     if (!running) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

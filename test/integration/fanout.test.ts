@@ -51,7 +51,10 @@ test('gone connections are deleted, expired ones closed and deleted, the rest ge
   const warnings: string[] = [];
   const fanout = new ConnectionFanout({ connections: store, transport, now: Date.now, warn: (message) => warnings.push(message) });
 
-  const items = [eventItem('application/vnd.amazonaws.connect.event.typing', Date.now()), eventItem('application/vnd.amazonaws.connect.event.typing', Date.now())];
+  const items = [
+    eventItem('application/vnd.amazonaws.connect.event.typing', Date.now()),
+    eventItem('application/vnd.amazonaws.connect.event.typing', Date.now()),
+  ];
   await fanout.toChat(chat, itemFrames(chat, chat, items));
 
   expect(posted.filter((id) => id === 'alive')).toHaveLength(2);

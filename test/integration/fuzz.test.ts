@@ -37,7 +37,11 @@ let templates: Record<string, Template>;
 
 beforeAll(async () => {
   t = await startTestServer();
-  db = new DynamoDBClient({ endpoint: t.server.dynamodbEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  db = new DynamoDBClient({
+    endpoint: t.server.dynamodbEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   const chat = await startChat(t);
   const agent = await joinAgent(t, chat.contactId, 'agent');
   const { ParticipantToken } = await t.connect.send(
@@ -51,7 +55,13 @@ beforeAll(async () => {
   const attached = await sendFile(t, chat, 'b.pdf', 'application/pdf', PDF);
   templates = {
     'start-chat-contact': {
-      body: { InstanceId: INSTANCE, ContactFlowId: 'f', ParticipantDetails: { DisplayName: 'x' }, Attributes: { a: 'b' }, SegmentAttributes: { s: { ValueMap: { m: { ValueString: 'v' } } } } },
+      body: {
+        InstanceId: INSTANCE,
+        ContactFlowId: 'f',
+        ParticipantDetails: { DisplayName: 'x' },
+        Attributes: { a: 'b' },
+        SegmentAttributes: { s: { ValueMap: { m: { ValueString: 'v' } } } },
+      },
       required: [['InstanceId'], ['ContactFlowId'], ['ParticipantDetails'], ['ParticipantDetails', 'DisplayName']],
       maps: [
         { path: ['Attributes'], value: 'v' },
@@ -62,7 +72,10 @@ beforeAll(async () => {
     'stop-contact': { body: ids, required: [['InstanceId'], ['ContactId']] },
     'transfer-contact': { body: { ...ids, ContactFlowId: 'f', QueueId: 'q' }, required: [['InstanceId'], ['ContactId'], ['ContactFlowId']] },
     'describe-contact': { body: {}, required: [], path: ids },
-    'create-participant': { body: { ...ids, ParticipantDetails: { ParticipantRole: 'AGENT' } }, required: [['InstanceId'], ['ContactId'], ['ParticipantDetails']] },
+    'create-participant': {
+      body: { ...ids, ParticipantDetails: { ParticipantRole: 'AGENT' } },
+      required: [['InstanceId'], ['ContactId'], ['ParticipantDetails']],
+    },
     'get-contact-attributes': { body: {}, required: [], path: { InstanceId: INSTANCE, InitialContactId: chat.contactId } },
     'update-contact-attributes': {
       body: { InstanceId: INSTANCE, InitialContactId: chat.contactId, Attributes: { a: 'b' } },
@@ -70,13 +83,23 @@ beforeAll(async () => {
       maps: [{ path: ['Attributes'], value: 'v' }],
     },
     'update-participant-role-config': {
-      body: { ChannelConfiguration: { Chat: { ParticipantTimerConfigList: [{ ParticipantRole: 'CUSTOMER', TimerType: 'IDLE', TimerValue: { ParticipantTimerDurationInMinutes: 5 } }] } } },
+      body: {
+        ChannelConfiguration: {
+          Chat: {
+            ParticipantTimerConfigList: [{ ParticipantRole: 'CUSTOMER', TimerType: 'IDLE', TimerValue: { ParticipantTimerDurationInMinutes: 5 } }],
+          },
+        },
+      },
       required: [['ChannelConfiguration'], ['ChannelConfiguration', 'Chat'], ['ChannelConfiguration', 'Chat', 'ParticipantTimerConfigList']],
       path: ids,
     },
     'create-participant-connection': { body: { Type: ['CONNECTION_CREDENTIALS'] }, required: [], bearer: ParticipantToken },
     'send-message': { body: { ContentType: 'text/plain', Content: 'hi' }, required: [['ContentType'], ['Content']], bearer: chat.connectionToken },
-    'send-event': { body: { ContentType: 'application/vnd.amazonaws.connect.event.message.read', Content: '{"messageId":"m"}' }, required: [['ContentType']], bearer: agent.connectionToken },
+    'send-event': {
+      body: { ContentType: 'application/vnd.amazonaws.connect.event.message.read', Content: '{"messageId":"m"}' },
+      required: [['ContentType']],
+      bearer: agent.connectionToken,
+    },
     'get-transcript': { body: { MaxResults: 5 }, required: [], bearer: chat.connectionToken },
     'disconnect-participant': { body: {}, required: [], bearer: agent.connectionToken },
     'start-attachment-upload': {
@@ -84,7 +107,11 @@ beforeAll(async () => {
       required: [['ContentType'], ['AttachmentSizeInBytes'], ['AttachmentName'], ['ClientToken']],
       bearer: chat.connectionToken,
     },
-    'complete-attachment-upload': { body: { AttachmentIds: [uploaded.AttachmentId], ClientToken: 'c' }, required: [['AttachmentIds'], ['ClientToken']], bearer: chat.connectionToken },
+    'complete-attachment-upload': {
+      body: { AttachmentIds: [uploaded.AttachmentId], ClientToken: 'c' },
+      required: [['AttachmentIds'], ['ClientToken']],
+      bearer: chat.connectionToken,
+    },
     'get-attachment': { body: { AttachmentId: attached }, required: [['AttachmentId']], bearer: chat.connectionToken },
     'widget-chat': { body: { DisplayName: 'x' }, required: [['DisplayName']] },
     'widget-forget': { body: { ResumeToken }, required: [['ResumeToken']] },
@@ -106,7 +133,9 @@ async function dump(): Promise<string> {
     ExclusiveStartKey = page.LastEvaluatedKey as typeof ExclusiveStartKey;
   } while (ExclusiveStartKey);
   const files = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [`${join(dir, e.name)}:${statSync(join(dir, e.name)).size}`]));
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? files(join(dir, e.name)) : [`${join(dir, e.name)}:${statSync(join(dir, e.name)).size}`],
+    );
   return JSON.stringify({ items: items.map((item) => JSON.stringify(item)).sort(), files: files(join(t.dataDir, 's3')).sort() });
 }
 
@@ -134,9 +163,16 @@ const loneSurrogate = fc
 /** A value that breaks a member holding `valid`: another type, for strings empty, far too long or not well-formed, for sizes none or not whole. */
 function wrongValue(valid: unknown): fc.Arbitrary<unknown> {
   const otherTypes = [fc.integer(), fc.boolean(), fc.array(fc.string(), { maxLength: 3 })];
-  if (typeof valid === 'string') return fc.oneof(...otherTypes, fc.constant({}), fc.constant(''), fc.string({ minLength: 33_000, maxLength: 40_000 }), loneSurrogate);
+  if (typeof valid === 'string')
+    return fc.oneof(...otherTypes, fc.constant({}), fc.constant(''), fc.string({ minLength: 33_000, maxLength: 40_000 }), loneSurrogate);
   // A positive whole number would be a valid size, not a defect.
-  if (typeof valid === 'number') return fc.oneof(fc.integer({ max: 0 }), fc.double({ noInteger: true, noDefaultInfinity: true, noNaN: true }), ...otherTypes.slice(1), fc.string());
+  if (typeof valid === 'number')
+    return fc.oneof(
+      fc.integer({ max: 0 }),
+      fc.double({ noInteger: true, noDefaultInfinity: true, noNaN: true }),
+      ...otherTypes.slice(1),
+      fc.string(),
+    );
   return fc.oneof(...otherTypes, fc.string());
 }
 
@@ -144,7 +180,11 @@ const valueAt = (body: Json, path: string[]): unknown => path.reduce<unknown>((n
 
 /** The paths of every string in `body`: each a member a lone surrogate can spoil. */
 const stringPaths = (node: unknown, path: string[] = []): string[][] =>
-  typeof node === 'string' ? [path] : typeof node === 'object' && node !== null ? Object.entries(node).flatMap(([key, value]) => stringPaths(value, [...path, key])) : [];
+  typeof node === 'string'
+    ? [path]
+    : typeof node === 'object' && node !== null
+      ? Object.entries(node).flatMap(([key, value]) => stringPaths(value, [...path, key]))
+      : [];
 
 /** `body` with one more entry in the map at `path`, as JSON.parse would hold it (a `__proto__` key is an own key). */
 function withEntry(body: Json, path: string[], key: string, value: unknown): Json {
@@ -157,17 +197,38 @@ function malformed(spec: RouteSpec, template: Template): fc.Arbitrary<Malformed>
   const json = (body: unknown) => Buffer.from(JSON.stringify(body));
   const withDefaults = (m: Partial<Malformed> & Pick<Malformed, 'body'>): Malformed => ({ headers: {}, path: template.path, auth: 'valid', ...m });
   // A GET has no body to get wrong: only its path, credentials and headers.
-  const bodyDefects: fc.Arbitrary<Malformed>[] = spec.method === 'GET' ? [] : [
-    // Not JSON, truncated JSON, bad UTF-8, JSON that is not an object.
-    fc.string({ minLength: 1, maxLength: 200 }).filter((s) => { try { JSON.parse(s); return false; } catch { return true; } }).map((s) => withDefaults({ body: Buffer.from(s) })),
-    fc.integer({ min: 1, max: 40 }).map((n) => withDefaults({ body: json(template.body).subarray(0, Math.min(n, json(template.body).length - 1)) })),
-    fc.uint8Array({ minLength: 1, maxLength: 8 }).map((bytes) => withDefaults({ body: Buffer.concat([Buffer.from('{"x":"'), Buffer.from([0xff, 0xfe, ...bytes]), Buffer.from('"}')]) })),
-    fc.oneof(fc.integer(), fc.array(fc.integer()), fc.constant(null), fc.string()).map((v) => withDefaults({ body: json(v), headers: { 'content-type': 'text/xml' } })),
-  ];
+  const bodyDefects: fc.Arbitrary<Malformed>[] =
+    spec.method === 'GET'
+      ? []
+      : [
+          // Not JSON, truncated JSON, bad UTF-8, JSON that is not an object.
+          fc
+            .string({ minLength: 1, maxLength: 200 })
+            .filter((s) => {
+              try {
+                JSON.parse(s);
+                return false;
+              } catch {
+                return true;
+              }
+            })
+            .map((s) => withDefaults({ body: Buffer.from(s) })),
+          fc
+            .integer({ min: 1, max: 40 })
+            .map((n) => withDefaults({ body: json(template.body).subarray(0, Math.min(n, json(template.body).length - 1)) })),
+          fc
+            .uint8Array({ minLength: 1, maxLength: 8 })
+            .map((bytes) => withDefaults({ body: Buffer.concat([Buffer.from('{"x":"'), Buffer.from([0xff, 0xfe, ...bytes]), Buffer.from('"}')]) })),
+          fc
+            .oneof(fc.integer(), fc.array(fc.integer()), fc.constant(null), fc.string())
+            .map((v) => withDefaults({ body: json(v), headers: { 'content-type': 'text/xml' } })),
+        ];
   const defects: fc.Arbitrary<Malformed>[] = [
     ...bodyDefects,
     // Credentials missing, forged or truncated (a public route has none to get wrong).
-    ...(spec.api === 'widget' ? [] : [fc.constantFrom<Malformed['auth']>('none', 'forged', 'truncated').map((auth) => withDefaults({ body: json(template.body), auth }))]),
+    ...(spec.api === 'widget'
+      ? []
+      : [fc.constantFrom<Malformed['auth']>('none', 'forged', 'truncated').map((auth) => withDefaults({ body: json(template.body), auth }))]),
     // Giant headers.
     fc.integer({ min: 12_000, max: 30_000 }).map((n) => withDefaults({ body: json(template.body), headers: { 'x-padding': 'p'.repeat(n) } })),
   ];
@@ -183,7 +244,9 @@ function malformed(spec: RouteSpec, template: Template): fc.Arbitrary<Malformed>
   const strings = spec.method === 'GET' ? [] : stringPaths(template.body);
   if (strings.length) {
     // Any string member, not well-formed.
-    defects.push(fc.tuple(fc.constantFrom(...strings), loneSurrogate).map(([path, text]) => withDefaults({ body: json(setPath(template.body, path, text)) })));
+    defects.push(
+      fc.tuple(fc.constantFrom(...strings), loneSurrogate).map(([path, text]) => withDefaults({ body: json(setPath(template.body, path, text)) })),
+    );
   }
   if (template.maps) {
     // A map key that JavaScript objects cannot hold as data, or that is not well-formed.
@@ -194,8 +257,16 @@ function malformed(spec: RouteSpec, template: Template): fc.Arbitrary<Malformed>
     );
   }
   if (template.path) {
-    defects.push(fc.string({ minLength: 101, maxLength: 300 }).map((id) => withDefaults({ body: Buffer.alloc(0), path: { ...template.path!, InstanceId: id } })));
-    defects.push(fc.uuid().map((id) => withDefaults({ body: Buffer.alloc(0), path: Object.fromEntries(Object.keys(template.path!).map((k, i) => [k, i ? id : INSTANCE])) })));
+    defects.push(
+      fc.string({ minLength: 101, maxLength: 300 }).map((id) => withDefaults({ body: Buffer.alloc(0), path: { ...template.path!, InstanceId: id } })),
+    );
+    defects.push(
+      fc
+        .uuid()
+        .map((id) =>
+          withDefaults({ body: Buffer.alloc(0), path: Object.fromEntries(Object.keys(template.path!).map((k, i) => [k, i ? id : INSTANCE])) }),
+        ),
+    );
   }
   return fc.oneof(...defects);
 }
@@ -211,7 +282,12 @@ async function send(spec: RouteSpec, template: Template, request: Malformed) {
   }
   if (spec.api === 'connect' && request.auth !== 'none') {
     const secretAccessKey = request.auth === 'valid' ? 'local' : 'forged';
-    const signer = new SignatureV4({ credentials: { accessKeyId: 'local', secretAccessKey }, region: 'us-east-1', service: 'connect', sha256: Sha256 });
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: 'local', secretAccessKey },
+      region: 'us-east-1',
+      service: 'connect',
+      sha256: Sha256,
+    });
     const signed = await signer.sign(new HttpRequest({ method: spec.method, hostname: url.hostname, port: Number(url.port), path, headers, body }));
     Object.assign(headers, signed.headers);
     if (request.auth === 'truncated') headers.authorization = headers.authorization!.slice(0, 40);
@@ -223,9 +299,11 @@ async function send(spec: RouteSpec, template: Template, request: Malformed) {
 
 async function inParallel<T>(items: T[], width: number, run: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await run(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await run(items[next++]!);
+    }),
+  );
 }
 
 it.each(ROUTES.map((spec) => [`${spec.method} ${spec.path}`, spec] as const))(
@@ -244,8 +322,17 @@ it.each(ROUTES.map((spec) => [`${spec.method} ${spec.path}`, spec] as const))(
       } catch {
         // reported below
       }
-      const ok = status >= 400 && status < 500 && !!errorType && body.__type === errorType && typeof body.Message === 'string' && !/\n\s+at |node_modules|\.ts:\d/.test(text);
-      if (!ok && failures.length < 3) failures.push(`${status} ${errorType} ${text.slice(0, 200)} <- ${request.body.toString('utf8').slice(0, 120)} auth=${request.auth} headers=${Object.keys(request.headers)}`);
+      const ok =
+        status >= 400 &&
+        status < 500 &&
+        !!errorType &&
+        body.__type === errorType &&
+        typeof body.Message === 'string' &&
+        !/\n\s+at |node_modules|\.ts:\d/.test(text);
+      if (!ok && failures.length < 3)
+        failures.push(
+          `${status} ${errorType} ${text.slice(0, 200)} <- ${request.body.toString('utf8').slice(0, 120)} auth=${request.auth} headers=${Object.keys(request.headers)}`,
+        );
     });
     expect({ seed, failures }).toEqual({ seed, failures: [] });
     expect(await dump()).toBe(before);

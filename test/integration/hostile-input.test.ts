@@ -20,9 +20,14 @@ const t = serverForFile();
 const entry = <T>(key: string, value: T): Record<string, T> => JSON.parse(`{${JSON.stringify(key)}:${JSON.stringify(value)}}`) as Record<string, T>;
 
 const start = (extra: Partial<StartChatContactCommandInput>) =>
-  outcome(t().connect.send(new StartChatContactCommand({ InstanceId: INSTANCE, ContactFlowId: 'flow', ParticipantDetails: { DisplayName: 'Ann' }, ...extra })));
+  outcome(
+    t().connect.send(
+      new StartChatContactCommand({ InstanceId: INSTANCE, ContactFlowId: 'flow', ParticipantDetails: { DisplayName: 'Ann' }, ...extra }),
+    ),
+  );
 
-const describeContact = async (ContactId: string) => (await t().connect.send(new DescribeContactCommand({ InstanceId: INSTANCE, ContactId }))).Contact!;
+const describeContact = async (ContactId: string) =>
+  (await t().connect.send(new DescribeContactCommand({ InstanceId: INSTANCE, ContactId }))).Contact!;
 
 /** Every name Object.prototype gives meaning to; only these two cannot travel through the stores as data. */
 const OBJECT_KEYS = Object.getOwnPropertyNames(Object.prototype);
@@ -42,7 +47,9 @@ describe.each(OBJECT_KEYS)('the key %s', (key) => {
 
   test(refused ? 'is refused by UpdateContactAttributes' : 'is kept as given by UpdateContactAttributes', async () => {
     const { contactId } = await startChat(t());
-    const answer = await outcome(t().connect.send(new UpdateContactAttributesCommand({ InstanceId: INSTANCE, InitialContactId: contactId, Attributes: entry(key, 'u') })));
+    const answer = await outcome(
+      t().connect.send(new UpdateContactAttributesCommand({ InstanceId: INSTANCE, InitialContactId: contactId, Attributes: entry(key, 'u') })),
+    );
     if (refused) return expect(answer).toEqual(refusal('Attributes'));
     expect((await describeContact(contactId)).Attributes).toEqual(entry(key, 'u'));
   });
@@ -65,7 +72,11 @@ test('a reserved key deep in SegmentAttributes is refused, naming where', async 
 
 describe('strings that are not well-formed UTF-16 (lone surrogates)', () => {
   const lone = ['\ud800', 'a\udc00b', '\udbff\udbff', 'end\ud83d'];
-  const refusal = (member: string, name = 'InvalidParameterException') => ({ name, status: 400, message: `${member} is not well-formed Unicode: it holds a lone surrogate` });
+  const refusal = (member: string, name = 'InvalidParameterException') => ({
+    name,
+    status: 400,
+    message: `${member} is not well-formed Unicode: it holds a lone surrogate`,
+  });
 
   test.each(lone.map((text) => [JSON.stringify(text), text]))('%s is refused in every StartChatContact member', async (_, text) => {
     expect(await start({ ParticipantDetails: { DisplayName: text } })).toEqual(refusal('ParticipantDetails.DisplayName'));
@@ -79,7 +90,9 @@ describe('strings that are not well-formed UTF-16 (lone surrogates)', () => {
 
   test('is refused by the participant API with ValidationException, and by the widget route', async () => {
     const { connectionToken } = await startChat(t());
-    const sent = await outcome(t().participant.send(new SendMessageCommand({ ConnectionToken: connectionToken, ContentType: 'text/plain', Content: 'hi \ud800' })));
+    const sent = await outcome(
+      t().participant.send(new SendMessageCommand({ ConnectionToken: connectionToken, ContentType: 'text/plain', Content: 'hi \ud800' })),
+    );
     expect(sent).toEqual(refusal('Content', 'ValidationException'));
     const widget = await fetch(`${t().server.url}/widget/chat`, { method: 'POST', body: '{"DisplayName":"\\udc00"}' });
     expect([widget.status, widget.headers.get('x-amzn-errortype'), ((await widget.json()) as { Message: string }).Message]).toEqual([

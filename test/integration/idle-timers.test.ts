@@ -35,13 +35,19 @@ afterAll(async () => {
   await t.stop();
 });
 
-const timer = (ParticipantRole: 'CUSTOMER' | 'AGENT', TimerType: 'IDLE' | 'DISCONNECT_NONCUSTOMER', minutes?: number): ParticipantTimerConfiguration => ({
+const timer = (
+  ParticipantRole: 'CUSTOMER' | 'AGENT',
+  TimerType: 'IDLE' | 'DISCONNECT_NONCUSTOMER',
+  minutes?: number,
+): ParticipantTimerConfiguration => ({
   ParticipantRole,
   TimerType,
   TimerValue: minutes === undefined ? { ParticipantTimerAction: 'Unset' } : { ParticipantTimerDurationInMinutes: minutes },
 });
 const configure = (ContactId: string, ...list: ParticipantTimerConfiguration[]) =>
-  t.connect.send(new UpdateParticipantRoleConfigCommand({ InstanceId: INSTANCE, ContactId, ChannelConfiguration: { Chat: { ParticipantTimerConfigList: list } } }));
+  t.connect.send(
+    new UpdateParticipantRoleConfigCommand({ InstanceId: INSTANCE, ContactId, ChannelConfiguration: { Chat: { ParticipantTimerConfigList: list } } }),
+  );
 
 /** A participant with a subscribed socket and a connection token. */
 async function connected(participantToken: string, participantId: string) {
@@ -54,9 +60,15 @@ async function connected(participantToken: string, participantId: string) {
 }
 
 async function chat() {
-  const started = await t.connect.send(new StartChatContactCommand({ InstanceId: INSTANCE, ContactFlowId: 'flow', ParticipantDetails: { DisplayName: 'Ann' } }));
+  const started = await t.connect.send(
+    new StartChatContactCommand({ InstanceId: INSTANCE, ContactFlowId: 'flow', ParticipantDetails: { DisplayName: 'Ann' } }),
+  );
   const joined = await t.connect.send(
-    new CreateParticipantCommand({ InstanceId: INSTANCE, ContactId: started.ContactId!, ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: 'Bob' } }),
+    new CreateParticipantCommand({
+      InstanceId: INSTANCE,
+      ContactId: started.ContactId!,
+      ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: 'Bob' },
+    }),
   );
   return {
     contactId: started.ContactId!,
@@ -65,7 +77,8 @@ async function chat() {
   };
 }
 
-const event = (name: string, participantId: string) => (item: PushedItem) => item.ContentType === `${EVENT}${name}` && item.ParticipantId === participantId;
+const event = (name: string, participantId: string) => (item: PushedItem) =>
+  item.ContentType === `${EVENT}${name}` && item.ParticipantId === participantId;
 const count = (socket: FrameClient, name: string, participantId: string) => socket.items().filter(event(name, participantId)).length;
 
 test('an idle customer is told so, returns with a message, and is auto-disconnected when idle too long: the chat ends', async () => {
@@ -101,7 +114,7 @@ test('an idle customer is told so, returns with a message, and is auto-disconnec
   expect(count(customer.socket, 'idle', agent.participantId)).toBe(0);
 });
 
-test("an idle agent is auto-disconnected from its contact, the chat goes on; the timers hold across a transfer", async () => {
+test('an idle agent is auto-disconnected from its contact, the chat goes on; the timers hold across a transfer', async () => {
   const { contactId, customer, agent } = await chat();
   await configure(contactId, timer('AGENT', 'IDLE', 2), timer('AGENT', 'DISCONNECT_NONCUSTOMER', 2), timer('CUSTOMER', 'IDLE', 20));
   skew = 2.5 * MINUTE;

@@ -28,7 +28,11 @@ it('refuses the second of two writes timed from the same reading of the chat, an
     item: messageItem(session.customer, 'text/plain', text, time),
     clock: { initialContactId: chat.contactId, first: time, last: time, contactItems: 2 },
   });
-  const conflict = (promise: Promise<unknown>) => promise.then(() => 'written', (error) => (error instanceof WriteConflict ? error.reason : error));
+  const conflict = (promise: Promise<unknown>) =>
+    promise.then(
+      () => 'written',
+      (error) => (error instanceof WriteConflict ? error.reason : error),
+    );
 
   await store.appendItem(write('first to commit', at));
   expect(await conflict(store.appendItem(write('same reading, second to commit', at)))).toBe('stale');

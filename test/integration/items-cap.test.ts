@@ -22,7 +22,7 @@ test('every write that adds items counts them for the active contact; a transfer
   expect(await counted(customer.contactId)).toBe(1); // transfer succeeded, on the new contact
 });
 
-test('a full contact refuses messages and joins, each with its operation\'s error; leaving and ending still go through', async () => {
+test("a full contact refuses messages and joins, each with its operation's error; leaving and ending still go through", async () => {
   const t = server();
   const customer = await startChat(t);
   // Two short of full, as after 998 items (sending them one by one would take a minute here).
@@ -45,7 +45,11 @@ test('a full contact refuses messages and joins, each with its operation\'s erro
   });
   expect(await outcome(say(t, agent, 'one too many'))).toMatchObject({ name: ValidationException.name, status: 400 });
   const join = t.connect.send(
-    new CreateParticipantCommand({ InstanceId: INSTANCE, ContactId: customer.contactId, ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: 'Cy' } }),
+    new CreateParticipantCommand({
+      InstanceId: INSTANCE,
+      ContactId: customer.contactId,
+      ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: 'Cy' },
+    }),
   );
   expect(await outcome(join)).toMatchObject({ name: ServiceQuotaExceededException.name, status: 402 });
 
@@ -56,5 +60,11 @@ test('a full contact refuses messages and joins, each with its operation\'s erro
   expect((await store().getContact(customer.contactId))?.transcriptKey).toBeDefined();
   const seen = (await pageBack(t, customer, 100)).flat();
   expect(messages(seen)).toEqual(['the last message that fits']);
-  expect(seen.map((item) => item.ContentType?.split('.').slice(-2).join('.'))).toEqual(['chat.ended', 'participant.left', 'participant.joined', 'text/plain', 'participant.joined']);
+  expect(seen.map((item) => item.ContentType?.split('.').slice(-2).join('.'))).toEqual([
+    'chat.ended',
+    'participant.left',
+    'participant.joined',
+    'text/plain',
+    'participant.joined',
+  ]);
 });

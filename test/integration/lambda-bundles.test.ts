@@ -29,7 +29,8 @@ beforeAll(async () => {
   // behind the bundles' (the real one), so that what it does is minutes old to them.
   t = await startTestServer({ sweepIntervalMs: 3_600_000, now: () => Date.now() - 5 * 60_000 });
   bundles = mkdtempSync(join(tmpdir(), 'persistent-chat-bundles-'));
-  for (const handler of ['stop-contact', 'get-transcript', SWEEP.handler]) await build(handlerBuildOptions(root, handler, join(bundles, `${handler}.js`)));
+  for (const handler of ['stop-contact', 'get-transcript', SWEEP.handler])
+    await build(handlerBuildOptions(root, handler, join(bundles, `${handler}.js`)));
 });
 afterAll(async () => {
   await t.stop();
@@ -84,7 +85,9 @@ test('bundled functions end a chat into its S3 transcript file and read it back 
 
   // Archived by the bundle: the file is written and the table's items are gone, so the read below is S3's.
   const contact = await new DynamoContactStore(t.server.clients.db, t.server.config.tableName).getContact(customer.contactId);
-  expect(contact?.transcriptKey).toMatch(new RegExp(`^connect/${INSTANCE}/ChatTranscripts/\\d{4}/\\d\\d/\\d\\d/${customer.contactId}_\\d{8}T\\d\\d:\\d\\d_UTC\\.json$`));
+  expect(contact?.transcriptKey).toMatch(
+    new RegExp(`^connect/${INSTANCE}/ChatTranscripts/\\d{4}/\\d\\d/\\d\\d/${customer.contactId}_\\d{8}T\\d\\d:\\d\\d_UTC\\.json$`),
+  );
   expect(await t.server.clients.s3.get(contact!.transcriptKey!)).toContain('said before the chat ended');
 
   const read = await invoke('get-transcript', {
@@ -120,7 +123,8 @@ test('the bundles carry only the environment credential provider, and not the SD
   const bundle = readFileSync(join(bundles, 'stop-contact.js'), 'utf8');
   expect(bundle).toContain('AWS_SECRET_ACCESS_KEY'); // fromEnv
   // What the default chain's container, web-identity and SSO providers read; the S3 client's endpoint rules.
-  for (const absent of ['AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'sso_start_url', 'S3Express']) expect(bundle).not.toContain(absent);
+  for (const absent of ['AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'sso_start_url', 'S3Express'])
+    expect(bundle).not.toContain(absent);
 });
 
 test('every function stays within its 400 KB bundle budget (npm run bench measures the rest)', async () => {

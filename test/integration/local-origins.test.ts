@@ -28,9 +28,12 @@ function send(path: string, headers: Record<string, string>, body = '', method =
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
       let text = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () =>
-        resolve({ status: res.statusCode!, errorType: res.headers['x-amzn-errortype'] as string | undefined, headers: res.headers, body: text }),
-      );
+      res
+        .setEncoding('utf8')
+        .on('data', (chunk: string) => (text += chunk))
+        .on('end', () =>
+          resolve({ status: res.statusCode!, errorType: res.headers['x-amzn-errortype'] as string | undefined, headers: res.headers, body: text }),
+        );
     });
     req.on('error', reject).end(body);
   });
@@ -43,14 +46,20 @@ test.each(['127.0.0.1', 'localhost'])('answers requests addressed to %s', async 
   expect(answer.status).toBe(200);
 });
 
-test.each(['evil.example', 'evil.example:80', '127.0.0.1.evil.example'])('refuses requests addressed to another name (%s), before any route', async (host) => {
-  const answer = await send('/widget/chat', { host }, JSON.stringify({ DisplayName: 'Ada' }));
-  expect([answer.status, answer.errorType]).toEqual([403, 'ForbiddenException']);
-});
+test.each(['evil.example', 'evil.example:80', '127.0.0.1.evil.example'])(
+  'refuses requests addressed to another name (%s), before any route',
+  async (host) => {
+    const answer = await send('/widget/chat', { host }, JSON.stringify({ DisplayName: 'Ada' }));
+    expect([answer.status, answer.errorType]).toEqual([403, 'ForbiddenException']);
+  },
+);
 
 test('the agent routes answer the pages this server serves, and no other site', async () => {
-  const { ContactId } = JSON.parse((await send('/widget/chat', { host: `127.0.0.1:${port()}` }, JSON.stringify({ DisplayName: 'Ada' }))).body) as { ContactId: string };
-  const join = (origin?: string) => send('/local/agent/join', { host: `127.0.0.1:${port()}`, ...(origin && { origin }) }, JSON.stringify({ ContactId, DisplayName: 'Sam' }));
+  const { ContactId } = JSON.parse((await send('/widget/chat', { host: `127.0.0.1:${port()}` }, JSON.stringify({ DisplayName: 'Ada' }))).body) as {
+    ContactId: string;
+  };
+  const join = (origin?: string) =>
+    send('/local/agent/join', { host: `127.0.0.1:${port()}`, ...(origin && { origin }) }, JSON.stringify({ ContactId, DisplayName: 'Sam' }));
 
   const foreign = await join('https://evil.example');
   expect([foreign.status, foreign.errorType]).toEqual([403, 'ForbiddenException']);
@@ -64,7 +73,13 @@ describe('CORS: a frontend dev server on another origin calls the API as it woul
   const host = () => ({ host: `127.0.0.1:${port()}` });
   /** What a browser sends before the participant SDK's first call from another origin. */
   const preflight = (path: string, origin: string, method = 'POST', server = t) =>
-    send(path, { ...host(), origin, 'access-control-request-method': method, 'access-control-request-headers': CORS_ALLOW_HEADERS.join(',') }, '', 'OPTIONS', server);
+    send(
+      path,
+      { ...host(), origin, 'access-control-request-method': method, 'access-control-request-headers': CORS_ALLOW_HEADERS.join(',') },
+      '',
+      'OPTIONS',
+      server,
+    );
 
   test.each([
     ['POST', '/participant/message', 'http://localhost:3000'],
@@ -89,12 +104,14 @@ describe('CORS: a frontend dev server on another origin calls the API as it woul
       await send('/participant/message', origin, '{}', 'PUT'),
       await send('/widget/chat', origin, '{}'), // the handler's own refusal
     ];
-    expect(answers.map((a) => [a.status, a.errorType, a.headers['access-control-allow-origin'], a.headers['access-control-expose-headers']])).toEqual([
-      [403, 'AccessDeniedException', '*', 'x-amzn-RequestId,x-amzn-ErrorType'],
-      [404, 'UnknownOperationException', '*', 'x-amzn-RequestId,x-amzn-ErrorType'],
-      [405, 'MethodNotAllowedException', '*', 'x-amzn-RequestId,x-amzn-ErrorType'],
-      [400, 'ValidationException', '*', 'x-amzn-RequestId,x-amzn-ErrorType'],
-    ]);
+    expect(answers.map((a) => [a.status, a.errorType, a.headers['access-control-allow-origin'], a.headers['access-control-expose-headers']])).toEqual(
+      [
+        [403, 'AccessDeniedException', '*', 'x-amzn-RequestId,x-amzn-ErrorType'],
+        [404, 'UnknownOperationException', '*', 'x-amzn-RequestId,x-amzn-ErrorType'],
+        [405, 'MethodNotAllowedException', '*', 'x-amzn-RequestId,x-amzn-ErrorType'],
+        [400, 'ValidationException', '*', 'x-amzn-RequestId,x-amzn-ErrorType'],
+      ],
+    );
   });
 
   test('keeps the agent desk routes same-origin: no preflight, no CORS headers', async () => {
@@ -105,7 +122,12 @@ describe('CORS: a frontend dev server on another origin calls the API as it woul
   });
 
   test('keeps the Host check before CORS', async () => {
-    const answer = await send('/participant/message', { host: 'evil.example', origin: 'http://evil.example', 'access-control-request-method': 'POST' }, '', 'OPTIONS');
+    const answer = await send(
+      '/participant/message',
+      { host: 'evil.example', origin: 'http://evil.example', 'access-control-request-method': 'POST' },
+      '',
+      'OPTIONS',
+    );
     expect([answer.status, answer.errorType, answer.headers['access-control-allow-origin']]).toEqual([403, 'ForbiddenException', undefined]);
   });
 
@@ -115,10 +137,20 @@ describe('CORS: a frontend dev server on another origin calls the API as it woul
     const listed = await startTestServer();
     try {
       const allowed = await preflight('/participant/message', 'http://localhost:5173', 'POST', listed);
-      expect([allowed.status, allowed.headers['access-control-allow-origin'], allowed.headers.vary]).toEqual([204, 'http://localhost:5173', 'Origin']);
+      expect([allowed.status, allowed.headers['access-control-allow-origin'], allowed.headers.vary]).toEqual([
+        204,
+        'http://localhost:5173',
+        'Origin',
+      ]);
       const other = await preflight('/participant/message', 'http://localhost:3000', 'POST', listed);
       expect(other.headers['access-control-allow-origin']).toBeUndefined();
-      const call = await send('/widget/chat', { host: new URL(listed.server.url).host, origin: 'https://shop.example' }, JSON.stringify({ DisplayName: 'Ada' }), 'POST', listed);
+      const call = await send(
+        '/widget/chat',
+        { host: new URL(listed.server.url).host, origin: 'https://shop.example' },
+        JSON.stringify({ DisplayName: 'Ada' }),
+        'POST',
+        listed,
+      );
       expect([call.status, call.headers['access-control-allow-origin']]).toEqual([200, 'https://shop.example']);
     } finally {
       if (before === undefined) delete process.env.CORS_ALLOW_ORIGINS;

@@ -112,7 +112,13 @@ it('pages every item of any line exactly once, pages full, and a FORWARD poller 
       let nextToken: string | undefined;
       do {
         const page = await t.participant.send(
-          new GetTranscriptCommand({ ConnectionToken: customer.connectionToken, ScanDirection: 'FORWARD', SortOrder: 'ASCENDING', MaxResults: 100, NextToken: nextToken }),
+          new GetTranscriptCommand({
+            ConnectionToken: customer.connectionToken,
+            ScanDirection: 'FORWARD',
+            SortOrder: 'ASCENDING',
+            MaxResults: 100,
+            NextToken: nextToken,
+          }),
         );
         forward.push(...page.Transcript!);
         nextToken = page.NextToken;

@@ -1,11 +1,5 @@
 import { DescribeContactCommand, InvalidRequestException, ResourceNotFoundException, StopContactCommand } from '@aws-sdk/client-connect';
-import {
-  AccessDeniedException,
-  GetTranscriptCommand,
-  type Item,
-  SendMessageCommand,
-  ValidationException,
-} from '@aws-sdk/client-connectparticipant';
+import { AccessDeniedException, GetTranscriptCommand, type Item, SendMessageCommand, ValidationException } from '@aws-sdk/client-connectparticipant';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { type Connected, INSTANCE, joinAgent, leave, messages, pageBack, say, startChat, transfer } from '../support/chat';
 import { startTestServer, type TestServer } from '../support/local-server';
@@ -86,16 +80,26 @@ describe('persistent chat, as the seed describes it', () => {
     await say(t, chat, 'uc2 back again');
 
     const items = expectEachOnceInOrder(await pageBack(t, chat, 3, { SortOrder: 'DESCENDING' }));
-    expect(messages(items)).toEqual(['uc2 back again', 'uc2 c3 survey answer', 'uc2 c2 customer', 'uc2 c2 agent', 'uc2 c1 customer', 'uc2 c1 agent', 'uc2 hello']);
+    expect(messages(items)).toEqual([
+      'uc2 back again',
+      'uc2 c3 survey answer',
+      'uc2 c2 customer',
+      'uc2 c2 agent',
+      'uc2 c1 customer',
+      'uc2 c1 agent',
+      'uc2 hello',
+    ]);
     const contactsSeen = [...new Set(items.map((item) => item.RelatedContactId ?? item.ContactId))];
     expect(contactsSeen).toEqual([chat.contactId, past.c3, past.c2, past.c1]);
     const events = items.filter((item) => item.Type === 'EVENT').map((item) => item.ContentType);
-    expect(events).toEqual(expect.arrayContaining([
-      'application/vnd.amazonaws.connect.event.chat.ended',
-      'application/vnd.amazonaws.connect.event.participant.left',
-      'application/vnd.amazonaws.connect.event.participant.joined',
-      'application/vnd.amazonaws.connect.event.transfer.succeeded',
-    ]));
+    expect(events).toEqual(
+      expect.arrayContaining([
+        'application/vnd.amazonaws.connect.event.chat.ended',
+        'application/vnd.amazonaws.connect.event.participant.left',
+        'application/vnd.amazonaws.connect.event.participant.joined',
+        'application/vnd.amazonaws.connect.event.transfer.succeeded',
+      ]),
+    );
   });
 
   it('sorts pages ASCENDING on request while still paging backward', async () => {
@@ -114,14 +118,22 @@ describe('persistent chat, as the seed describes it', () => {
     const third = await startChat(t, { PersistentChat: { RehydrationType: 'ENTIRE_PAST_SESSION', SourceContactId: second.contactId } });
     expect(third.continuedFrom).toBe(second.contactId);
     const items = expectEachOnceInOrder(await pageBack(t, third, 5));
-    expect(messages(items)).toEqual(['cum second visit', 'cum c3 survey answer', 'cum c2 customer', 'cum c2 agent', 'cum c1 customer', 'cum c1 agent', 'cum hello']);
+    expect(messages(items)).toEqual([
+      'cum second visit',
+      'cum c3 survey answer',
+      'cum c2 customer',
+      'cum c2 agent',
+      'cum c1 customer',
+      'cum c1 agent',
+      'cum hello',
+    ]);
   });
 
   it('rehydrates the moment the past chat has ended, and not before', async () => {
     const live = await startChat(t);
-    await expect(startChat(t, { PersistentChat: { RehydrationType: 'ENTIRE_PAST_SESSION', SourceContactId: live.contactId } })).rejects.toBeInstanceOf(
-      InvalidRequestException,
-    );
+    await expect(
+      startChat(t, { PersistentChat: { RehydrationType: 'ENTIRE_PAST_SESSION', SourceContactId: live.contactId } }),
+    ).rejects.toBeInstanceOf(InvalidRequestException);
     await say(t, live, 'just now');
     await t.connect.send(new StopContactCommand({ InstanceId: INSTANCE, ContactId: live.contactId }));
     const chat = await startChat(t, { PersistentChat: { RehydrationType: 'ENTIRE_PAST_SESSION', SourceContactId: live.contactId } });
@@ -216,7 +228,9 @@ describe('persistent chat, as the seed describes it', () => {
     const object = await s3.send(new GetObjectCommand({ Bucket: t.server.config.transcriptBucket, Key: key }));
     const file = JSON.parse(await object.Body!.transformToString());
     expect(file).toMatchObject({ Version: '2019-08-26', InstanceId: INSTANCE, InitialContactId: past.c1, ContactId: past.c1 });
-    expect(file.Participants).toEqual(expect.arrayContaining([{ ParticipantId: past.customer.participantId }, { ParticipantId: past.a1.participantId }]));
+    expect(file.Participants).toEqual(
+      expect.arrayContaining([{ ParticipantId: past.customer.participantId }, { ParticipantId: past.a1.participantId }]),
+    );
     expect(messages(file.Transcript)).toEqual(['file hello', 'file c1 agent', 'file c1 customer']);
 
     // A transcript Amazon Connect itself exported: its documented shape, items out of order, no ContactId.
@@ -228,16 +242,46 @@ describe('persistent chat, as the seed describes it', () => {
       ContactId: past.c1,
       Participants: [{ ParticipantId: 'p-customer' }, { ParticipantId: 'p-agent' }],
       Transcript: [
-        { AbsoluteTime: '2024-01-01T10:00:05.000Z', Content: 'exported reply', ContentType: 'text/plain', Id: 'e-2', Type: 'MESSAGE', ParticipantId: 'p-agent', DisplayName: 'Agent', ParticipantRole: 'AGENT' },
-        { AbsoluteTime: '2024-01-01T10:00:00.000Z', ContentType: 'application/vnd.amazonaws.connect.event.participant.joined', Id: 'e-0', Type: 'EVENT', ParticipantId: 'p-customer', DisplayName: 'Customer', ParticipantRole: 'CUSTOMER' },
-        { AbsoluteTime: '2024-01-01T10:00:01.000Z', Content: 'exported question', ContentType: 'text/plain', Id: 'e-1', Type: 'MESSAGE', ParticipantId: 'p-customer', DisplayName: 'Customer', ParticipantRole: 'CUSTOMER' },
+        {
+          AbsoluteTime: '2024-01-01T10:00:05.000Z',
+          Content: 'exported reply',
+          ContentType: 'text/plain',
+          Id: 'e-2',
+          Type: 'MESSAGE',
+          ParticipantId: 'p-agent',
+          DisplayName: 'Agent',
+          ParticipantRole: 'AGENT',
+        },
+        {
+          AbsoluteTime: '2024-01-01T10:00:00.000Z',
+          ContentType: 'application/vnd.amazonaws.connect.event.participant.joined',
+          Id: 'e-0',
+          Type: 'EVENT',
+          ParticipantId: 'p-customer',
+          DisplayName: 'Customer',
+          ParticipantRole: 'CUSTOMER',
+        },
+        {
+          AbsoluteTime: '2024-01-01T10:00:01.000Z',
+          Content: 'exported question',
+          ContentType: 'text/plain',
+          Id: 'e-1',
+          Type: 'MESSAGE',
+          ParticipantId: 'p-customer',
+          DisplayName: 'Customer',
+          ParticipantRole: 'CUSTOMER',
+        },
       ],
     };
     await s3.send(new PutObjectCommand({ Bucket: t.server.config.transcriptBucket, Key: key, Body: JSON.stringify(exported) }));
     const chat = await startChat(t, { PersistentChat: { RehydrationType: 'FROM_SEGMENT', SourceContactId: past.c1 } });
     const items = (await pageBack(t, chat, 2)).flat();
     expect(messages(items)).toEqual(['exported reply', 'exported question']);
-    expect(items.find((item) => item.Id === 'e-1')).toMatchObject({ RelatedContactId: past.c1, DisplayName: 'Customer', ParticipantRole: 'CUSTOMER' });
+    expect(items.find((item) => item.Id === 'e-1')).toMatchObject({
+      RelatedContactId: past.c1,
+      DisplayName: 'Customer',
+      ParticipantRole: 'CUSTOMER',
+    });
   });
 
   it('refuses a disconnected participant with 403, and sending to an ended chat', async () => {
@@ -250,15 +294,18 @@ describe('persistent chat, as the seed describes it', () => {
     const error = await say(t, chat, 'hello?').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AccessDeniedException);
     expect((error as AccessDeniedException).$metadata.httpStatusCode).toBe(403);
-    await expect(t.participant.send(new GetTranscriptCommand({ ConnectionToken: chat.connectionToken }))).rejects.toBeInstanceOf(AccessDeniedException);
-    await expect(t.participant.send(new SendMessageCommand({ ConnectionToken: 'forged', ContentType: 'text/plain', Content: 'x' }))).rejects.toBeInstanceOf(
+    await expect(t.participant.send(new GetTranscriptCommand({ ConnectionToken: chat.connectionToken }))).rejects.toBeInstanceOf(
       AccessDeniedException,
     );
+    await expect(
+      t.participant.send(new SendMessageCommand({ ConnectionToken: 'forged', ContentType: 'text/plain', Content: 'x' })),
+    ).rejects.toBeInstanceOf(AccessDeniedException);
   });
 
   it('checks message content types and sizes as Amazon Connect limits them', async () => {
     const chat = await startChat(t, { SupportedMessagingContentTypes: ['text/plain', 'text/markdown'] });
-    const send = (ContentType: string, Content: string) => t.participant.send(new SendMessageCommand({ ConnectionToken: chat.connectionToken, ContentType, Content }));
+    const send = (ContentType: string, Content: string) =>
+      t.participant.send(new SendMessageCommand({ ConnectionToken: chat.connectionToken, ContentType, Content }));
     await send('text/markdown', '**bold**');
     await expect(send('text/plain', 'x'.repeat(1025))).rejects.toBeInstanceOf(ValidationException);
     await expect(send('application/json', '{}')).rejects.toBeInstanceOf(ValidationException);

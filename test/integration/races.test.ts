@@ -16,16 +16,23 @@ it('stores 50 concurrent messages on one chat exactly once, in one order every r
   const texts = Array.from({ length: 50 }, (_, i) => `concurrent ${i}`);
   const sent = await Promise.all(
     texts.map((text, i) =>
-      t.participant.send(new SendMessageCommand({ ConnectionToken: chat.connectionToken, ContentType: 'text/plain', Content: text, ClientToken: `c-${i}` })),
+      t.participant.send(
+        new SendMessageCommand({ ConnectionToken: chat.connectionToken, ContentType: 'text/plain', Content: text, ClientToken: `c-${i}` }),
+      ),
     ),
   );
   // A retry with the same ClientToken is the same message, not a second one.
-  const retried = await t.participant.send(new SendMessageCommand({ ConnectionToken: chat.connectionToken, ContentType: 'text/plain', Content: texts[7], ClientToken: 'c-7' }));
+  const retried = await t.participant.send(
+    new SendMessageCommand({ ConnectionToken: chat.connectionToken, ContentType: 'text/plain', Content: texts[7], ClientToken: 'c-7' }),
+  );
   expect(retried.Id).toBe(sent[7]!.Id);
 
   const read = async () =>
-    (await t.participant.send(new GetTranscriptCommand({ ConnectionToken: chat.connectionToken, ScanDirection: 'FORWARD', SortOrder: 'ASCENDING', MaxResults: 100 })))
-      .Transcript!.filter((item) => item.Type === 'MESSAGE');
+    (
+      await t.participant.send(
+        new GetTranscriptCommand({ ConnectionToken: chat.connectionToken, ScanDirection: 'FORWARD', SortOrder: 'ASCENDING', MaxResults: 100 }),
+      )
+    ).Transcript!.filter((item) => item.Type === 'MESSAGE');
   const first = await read();
   expect(first).toHaveLength(50);
   expect(new Set(messages(first))).toEqual(new Set(texts));
@@ -65,9 +72,9 @@ it("an agent's messages racing a transfer stay on the agent's contact, never the
     // A message either made it onto the agent's contact before the transfer, or is refused: the agent left with it.
     for (const send of sends) if (send.status === 'rejected') expect(send.reason).toBeInstanceOf(AccessDeniedException);
     const byAgent = async (contactId: string) =>
-      (await t.participant.send(new GetTranscriptCommand({ ConnectionToken: chat.connectionToken, ContactId: contactId, MaxResults: 100 }))).Transcript!.filter(
-        (item) => item.ParticipantId === agent.participantId && item.Type === 'MESSAGE',
-      );
+      (
+        await t.participant.send(new GetTranscriptCommand({ ConnectionToken: chat.connectionToken, ContactId: contactId, MaxResults: 100 }))
+      ).Transcript!.filter((item) => item.ParticipantId === agent.participantId && item.Type === 'MESSAGE');
     const next = (transferred as PromiseFulfilledResult<{ ContactId?: string }>).value.ContactId!;
     expect(await byAgent(next)).toEqual([]);
     expect(await byAgent(chat.contactId)).toHaveLength(sends.filter((send) => send.status === 'fulfilled').length);

@@ -9,7 +9,14 @@ let client: S3Client;
 const directory = mkdtempSync(join(tmpdir(), 's3-local-'));
 beforeAll(async () => {
   s3 = await startS3Local({ directory, bucket: 'b' });
-  client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: s3.credentials, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  client = new S3Client({
+    endpoint: s3.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: s3.credentials,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
 });
 afterAll(async () => {
   client.destroy();

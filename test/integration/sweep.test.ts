@@ -57,7 +57,12 @@ async function endedByACrash(contactId: string): Promise<void> {
 
 test('a chat nobody touches ends by itself past its duration: everyone told, transcript archived, sockets closed', async () => {
   const started = await t.connect.send(
-    new StartChatContactCommand({ InstanceId: INSTANCE, ContactFlowId: 'flow', ParticipantDetails: { DisplayName: 'Ann' }, ChatDurationInMinutes: 60 }),
+    new StartChatContactCommand({
+      InstanceId: INSTANCE,
+      ContactFlowId: 'flow',
+      ParticipantDetails: { DisplayName: 'Ann' },
+      ChatDurationInMinutes: 60,
+    }),
   );
   const contactId = started.ContactId!;
   // The customer's tab is open half an hour in (a connection lives an hour), then nobody does anything.
@@ -86,7 +91,9 @@ test('a chat nobody touches ends by itself past its duration: everyone told, tra
   });
   expect(await t.server.clients.s3.get(record.transcriptKey!)).toContain('anyone there?');
   await eventually(async () => ((await tableItems(contactId)).length === 0 ? true : undefined));
-  const { Transcript } = await t.participant.send(new GetTranscriptCommand({ ConnectionToken: connectionToken, ScanDirection: 'BACKWARD', MaxResults: 100 }));
+  const { Transcript } = await t.participant.send(
+    new GetTranscriptCommand({ ConnectionToken: connectionToken, ScanDirection: 'BACKWARD', MaxResults: 100 }),
+  );
   expect(messages(Transcript!)).toEqual(['anyone there?']);
   expect(Transcript!.map((item) => item.ContentType)).toContain(EVENT.chatEnded);
   expect(await store().dueChats(Number.MAX_SAFE_INTEGER, 1000)).not.toContain(contactId);
@@ -121,9 +128,23 @@ test('items left in the table after the file became durable are deleted by the s
   await endedByACrash(customer.contactId);
   // The process died after writing the file and marking the contact, before deleting the items.
   const contact = (await store().getContact(customer.contactId))!;
-  const transcripts = new Transcripts({ store: store(), files: new S3TranscriptFiles(t.server.clients.s3), accountId: '0', prefix: 'connect', warn: () => {} });
+  const transcripts = new Transcripts({
+    store: store(),
+    files: new S3TranscriptFiles(t.server.clients.s3),
+    accountId: '0',
+    prefix: 'connect',
+    warn: () => {},
+  });
   const key = transcripts.key(contact);
-  const file = { Version: '2019-08-26', AWSAccountId: '0', InstanceId: INSTANCE, InitialContactId: customer.contactId, ContactId: customer.contactId, Participants: [], Transcript: [] };
+  const file = {
+    Version: '2019-08-26',
+    AWSAccountId: '0',
+    InstanceId: INSTANCE,
+    InitialContactId: customer.contactId,
+    ContactId: customer.contactId,
+    Participants: [],
+    Transcript: [],
+  };
   await new S3TranscriptFiles(t.server.clients.s3).put(key, file);
   await store().markArchived(customer.contactId, key);
   expect((await tableItems(customer.contactId)).length).toBeGreaterThan(0);

@@ -30,13 +30,24 @@ async function open(url: string): Promise<FrameClient> {
 
 /** A chat with a customer and an agent, each with a CONNECTION_CREDENTIALS token and an open, subscribed socket. */
 async function chatWithSockets() {
-  const started = await t.connect.send(new StartChatContactCommand({ InstanceId: INSTANCE, ContactFlowId: 'flow', ParticipantDetails: { DisplayName: 'Ann' } }));
+  const started = await t.connect.send(
+    new StartChatContactCommand({ InstanceId: INSTANCE, ContactFlowId: 'flow', ParticipantDetails: { DisplayName: 'Ann' } }),
+  );
   const agentJoined = await t.connect.send(
-    new CreateParticipantCommand({ InstanceId: INSTANCE, ContactId: started.ContactId!, ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: 'Bob' } }),
+    new CreateParticipantCommand({
+      InstanceId: INSTANCE,
+      ContactId: started.ContactId!,
+      ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: 'Bob' },
+    }),
   );
   const customerConnection = await websocketConnection(t, started.ParticipantToken!);
   const agentConnection = await websocketConnection(t, agentJoined.ParticipantCredentials!.ParticipantToken!);
-  const customer = { ...customerConnection, id: started.ParticipantId!, participantToken: started.ParticipantToken!, socket: await open(customerConnection.url) };
+  const customer = {
+    ...customerConnection,
+    id: started.ParticipantId!,
+    participantToken: started.ParticipantToken!,
+    socket: await open(customerConnection.url),
+  };
   const agent = { ...agentConnection, id: agentJoined.ParticipantId!, socket: await open(agentConnection.url) };
   for (const { socket } of [customer, agent]) {
     socket.send({ topic: 'aws/subscribe', content: { topics: ['aws/chat'] } });
@@ -50,7 +61,9 @@ const say = (connectionToken: string, text: string) =>
 
 describe('real-time delivery over WebSocket (chatjs frame protocol)', () => {
   it('CreateParticipantConnection returns a ws://127.0.0.1 URL on the server port, to be used within 100 seconds', async () => {
-    const started = await t.connect.send(new StartChatContactCommand({ InstanceId: INSTANCE, ContactFlowId: 'flow', ParticipantDetails: { DisplayName: 'Ann' } }));
+    const started = await t.connect.send(
+      new StartChatContactCommand({ InstanceId: INSTANCE, ContactFlowId: 'flow', ParticipantDetails: { DisplayName: 'Ann' } }),
+    );
     const before = Date.now();
     const { url, expiry, connectionToken } = await websocketConnection(t, started.ParticipantToken!);
     expect(url.startsWith(`${t.server.url.replace('http://', 'ws://')}/websocket?token=`)).toBe(true);
@@ -64,7 +77,10 @@ describe('real-time delivery over WebSocket (chatjs frame protocol)', () => {
   it('answers subscribe, heartbeat and ping as chatjs expects, and refuses other topics', async () => {
     const { customer } = await chatWithSockets();
     const socket = customer.socket;
-    expect(await socket.next((frame) => frame.topic === 'aws/subscribe')).toEqual({ topic: 'aws/subscribe', content: { status: 'success', topics: ['aws/chat'] } });
+    expect(await socket.next((frame) => frame.topic === 'aws/subscribe')).toEqual({
+      topic: 'aws/subscribe',
+      content: { status: 'success', topics: ['aws/chat'] },
+    });
     socket.send({ topic: 'aws/heartbeat' });
     expect(await socket.next((frame) => frame.topic === 'aws/heartbeat')).toEqual({ topic: 'aws/heartbeat' });
     socket.send({ topic: 'aws/ping' });
@@ -105,31 +121,52 @@ describe('real-time delivery over WebSocket (chatjs frame protocol)', () => {
 
     const sent = await say(agent.connectionToken, 'did you read this?');
     await t.participant.send(
-      new SendEventCommand({ ConnectionToken: customer.connectionToken, ContentType: `${EVENT}message.read`, Content: JSON.stringify({ messageId: sent.Id }) }),
+      new SendEventCommand({
+        ConnectionToken: customer.connectionToken,
+        ContentType: `${EVENT}message.read`,
+        Content: JSON.stringify({ messageId: sent.Id }),
+      }),
     );
     const receipt = await agent.socket.item((item) => item.Type === 'MESSAGEMETADATA');
-    expect(receipt.MessageMetadata).toEqual({ MessageId: sent.Id, Receipts: [{ RecipientParticipantId: customer.id, ReadTimestamp: expect.any(String) }] });
+    expect(receipt.MessageMetadata).toEqual({
+      MessageId: sent.Id,
+      Receipts: [{ RecipientParticipantId: customer.id, ReadTimestamp: expect.any(String) }],
+    });
   });
 
   it('pushes joined, left, transfer and chat ended events, and closes the sockets of those who are gone', async () => {
     const { contactId, customer, agent } = await chatWithSockets();
     const second = await t.connect.send(
-      new CreateParticipantCommand({ InstanceId: INSTANCE, ContactId: contactId, ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: 'Cy' } }),
+      new CreateParticipantCommand({
+        InstanceId: INSTANCE,
+        ContactId: contactId,
+        ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: 'Cy' },
+      }),
     );
-    expect(await customer.socket.item((item) => item.ContentType === `${EVENT}participant.joined` && item.ParticipantId === second.ParticipantId)).toBeTruthy();
+    expect(
+      await customer.socket.item((item) => item.ContentType === `${EVENT}participant.joined` && item.ParticipantId === second.ParticipantId),
+    ).toBeTruthy();
 
     const next = await transfer(t, contactId, 'queue-2');
-    expect(await customer.socket.item((item) => item.ContentType === `${EVENT}participant.left` && item.ParticipantId === agent.id)).toMatchObject({ ContactId: contactId });
-    expect(await customer.socket.item((item) => item.ContentType === `${EVENT}transfer.succeeded`)).toMatchObject({ ContactId: next, InitialContactId: contactId });
+    expect(await customer.socket.item((item) => item.ContentType === `${EVENT}participant.left` && item.ParticipantId === agent.id)).toMatchObject({
+      ContactId: contactId,
+    });
+    expect(await customer.socket.item((item) => item.ContentType === `${EVENT}transfer.succeeded`)).toMatchObject({
+      ContactId: next,
+      InitialContactId: contactId,
+    });
     await agent.socket.item((item) => item.ContentType === `${EVENT}transfer.succeeded`);
     await agent.socket.waitClosed();
 
     await t.connect.send(new StopContactCommand({ InstanceId: INSTANCE, ContactId: next }));
-    expect(await customer.socket.item((item) => item.ContentType === `${EVENT}chat.ended`)).toMatchObject({ ContactId: next, ParticipantRole: 'SYSTEM' });
+    expect(await customer.socket.item((item) => item.ContentType === `${EVENT}chat.ended`)).toMatchObject({
+      ContactId: next,
+      ParticipantRole: 'SYSTEM',
+    });
     await customer.socket.waitClosed();
   });
 
-  it("a participant who disconnects gets no more frames; the others hear that it left", async () => {
+  it('a participant who disconnects gets no more frames; the others hear that it left', async () => {
     const { customer, agent } = await chatWithSockets();
     await t.participant.send(new DisconnectParticipantCommand({ ConnectionToken: agent.connectionToken }));
     await customer.socket.item((item) => item.ContentType === `${EVENT}participant.left` && item.ParticipantId === agent.id);
@@ -141,7 +178,9 @@ describe('real-time delivery over WebSocket (chatjs frame protocol)', () => {
   });
 
   it('refuses a URL used before, an expired URL and a forged one', async () => {
-    const started = await t.connect.send(new StartChatContactCommand({ InstanceId: INSTANCE, ContactFlowId: 'flow', ParticipantDetails: { DisplayName: 'Ann' } }));
+    const started = await t.connect.send(
+      new StartChatContactCommand({ InstanceId: INSTANCE, ContactFlowId: 'flow', ParticipantDetails: { DisplayName: 'Ann' } }),
+    );
     const first = await websocketConnection(t, started.ParticipantToken!);
     await open(first.url);
     await expect(FrameClient.open(first.url)).rejects.toThrow('refused: 403');
@@ -193,7 +232,11 @@ describe('real-time delivery over WebSocket (chatjs frame protocol)', () => {
       ContactId: resumed.ContactId,
     });
     const agent = await t.connect.send(
-      new CreateParticipantCommand({ InstanceId: INSTANCE, ContactId: resumed.ContactId!, ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: 'Bob' } }),
+      new CreateParticipantCommand({
+        InstanceId: INSTANCE,
+        ContactId: resumed.ContactId!,
+        ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: 'Bob' },
+      }),
     );
     const [again, agentSocket] = [await subscribe(resumed.ParticipantToken!), await subscribe(agent.ParticipantCredentials!.ParticipantToken!)];
     // A message after the subscriptions: by the time it arrives, an announcement would have come before it.

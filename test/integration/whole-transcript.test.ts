@@ -1,6 +1,11 @@
 import { CreateParticipantCommand } from '@aws-sdk/client-connect';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { CreateParticipantConnectionCommand, GetTranscriptCommand, type GetTranscriptCommandInput, type Item } from '@aws-sdk/client-connectparticipant';
+import {
+  CreateParticipantConnectionCommand,
+  GetTranscriptCommand,
+  type GetTranscriptCommandInput,
+  type Item,
+} from '@aws-sdk/client-connectparticipant';
 import { type Connected, INSTANCE, joinAgent, leave, messages, pageBack, say, startChat, transfer } from '../support/chat';
 import { countStoreReads, forwardPoller } from '../support/transcript';
 import { startTestServer, type TestServer } from '../support/local-server';
@@ -58,7 +63,7 @@ describe('a chat after a transfer', () => {
     }
   });
 
-  it('pages back from StartPosition.Id of the oldest item held, across every transfer, as Amazon\'s widget loads earlier messages', async () => {
+  it("pages back from StartPosition.Id of the oldest item held, across every transfer, as Amazon's widget loads earlier messages", async () => {
     const customer = await startChat(t);
     let contactId = customer.contactId;
     for (let segment = 0; segment < 4; segment++) {
@@ -107,9 +112,20 @@ describe('a FORWARD reader polling while everyone sends', () => {
       if (i % 30 === 10) {
         joins.push(
           t.connect
-            .send(new CreateParticipantCommand({ InstanceId: INSTANCE, ContactId: customer.contactId, ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: `late ${i}` } }))
+            .send(
+              new CreateParticipantCommand({
+                InstanceId: INSTANCE,
+                ContactId: customer.contactId,
+                ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: `late ${i}` },
+              }),
+            )
             .then(({ ParticipantCredentials }) =>
-              t.participant.send(new CreateParticipantConnectionCommand({ ParticipantToken: ParticipantCredentials!.ParticipantToken, Type: ['CONNECTION_CREDENTIALS'] })),
+              t.participant.send(
+                new CreateParticipantConnectionCommand({
+                  ParticipantToken: ParticipantCredentials!.ParticipantToken,
+                  Type: ['CONNECTION_CREDENTIALS'],
+                }),
+              ),
             ),
         );
       }
@@ -175,7 +191,9 @@ describe('data stored before contacts named their neighbours', () => {
     const TableName = t.server.config.tableName;
     for (const contactId of [first.contactId, second, current.contactId]) {
       const Key = { pk: `CONTACT#${contactId}`, sk: 'CONTACT' };
-      const { Attributes } = await db.send(new UpdateCommand({ TableName, Key, UpdateExpression: 'REMOVE linePrevious, lineNext', ReturnValues: 'ALL_NEW' }));
+      const { Attributes } = await db.send(
+        new UpdateCommand({ TableName, Key, UpdateExpression: 'REMOVE linePrevious, lineNext', ReturnValues: 'ALL_NEW' }),
+      );
       const key = Attributes!.transcriptKey as string | undefined;
       if (key) {
         const { ContactLine, ...file } = JSON.parse((await s3.get(key))!) as Record<string, unknown>;
@@ -184,11 +202,14 @@ describe('data stored before contacts named their neighbours', () => {
       }
     }
     for (const initialContactId of [first.contactId, current.contactId]) {
-      await db.send(new UpdateCommand({ TableName, Key: { pk: `CONTACT#${initialContactId}`, sk: 'SESSION' }, UpdateExpression: 'REMOVE lastItemAt' }));
+      await db.send(
+        new UpdateCommand({ TableName, Key: { pk: `CONTACT#${initialContactId}`, sk: 'SESSION' }, UpdateExpression: 'REMOVE lastItemAt' }),
+      );
     }
     await t.restart();
 
-    for (const maxResults of [1, 2, 3, 100]) expect((await pageBack(t, current, maxResults)).flat().map((item) => item.Id)).toEqual(before.map((item) => item.Id));
+    for (const maxResults of [1, 2, 3, 100])
+      expect((await pageBack(t, current, maxResults)).flat().map((item) => item.Id)).toEqual(before.map((item) => item.Id));
     await say(t, current, 'new 1');
     const after = (await pageBack(t, current, 2)).flat();
     expect(messages(after).reverse()).toEqual(['old 1', 'old 2', 'old 3', 'new 1']);

@@ -42,12 +42,22 @@ describe('forgetting a chat (POST /widget/forget)', () => {
     const current = await chat({ ResumeToken: past.ResumeToken });
     const connection = await connect(current);
     // What a copy of the browser's storage would hold: the participant token, a connection token, a WebSocket URL.
-    const { Websocket } = await t.participant.send(new CreateParticipantConnectionCommand({ ParticipantToken: current.ParticipantToken, Type: ['WEBSOCKET'] }));
+    const { Websocket } = await t.participant.send(
+      new CreateParticipantConnectionCommand({ ParticipantToken: current.ParticipantToken, Type: ['WEBSOCKET'] }),
+    );
     await say(t, connection, 'before forgetting');
 
     expect(await forget({ ResumeToken: current.ResumeToken })).toMatchObject({ status: 200 });
-    const refused = async (call: Promise<unknown>) => call.then(() => 'accepted', (error: { name: string }) => error.name);
-    expect(await refused(t.participant.send(new CreateParticipantConnectionCommand({ ParticipantToken: current.ParticipantToken, Type: ['CONNECTION_CREDENTIALS'] })))).toBe('AccessDeniedException');
+    const refused = async (call: Promise<unknown>) =>
+      call.then(
+        () => 'accepted',
+        (error: { name: string }) => error.name,
+      );
+    expect(
+      await refused(
+        t.participant.send(new CreateParticipantConnectionCommand({ ParticipantToken: current.ParticipantToken, Type: ['CONNECTION_CREDENTIALS'] })),
+      ),
+    ).toBe('AccessDeniedException');
     for (const token of [connection.connectionToken, pastConnection.connectionToken]) {
       expect(await refused(t.participant.send(new GetTranscriptCommand({ ConnectionToken: token })))).toBe('AccessDeniedException');
     }
@@ -70,4 +80,3 @@ describe('forgetting a chat (POST /widget/forget)', () => {
     expect((await chat({ ResumeToken: kept.ResumeToken })).ContactId).toBe(kept.ContactId);
   });
 });
-

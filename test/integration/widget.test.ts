@@ -153,9 +153,7 @@ describe('tokens that must not open a chat', () => {
 
 // Last: it spends this client's (127.0.0.1's) whole allowance on the route.
 test('the route is throttled per client: a burst beyond its limit gets 429 ThrottlingException', async () => {
-  const answers = await Promise.all(
-    Array.from({ length: 60 }, () => fetch(`${t.server.url}/widget/chat`, { method: 'POST', body: '{}' })),
-  );
+  const answers = await Promise.all(Array.from({ length: 60 }, () => fetch(`${t.server.url}/widget/chat`, { method: 'POST', body: '{}' })));
   const throttled = answers.filter((answer) => answer.status === 429);
   expect(throttled.length).toBeGreaterThanOrEqual(30);
   expect(throttled[0]!.headers.get('x-amzn-errortype')).toBe('ThrottlingException');

@@ -19,7 +19,15 @@ export const ARTIFACTS = join(__dirname, '..', 'artifacts', 'browser');
  * background connections, which a closed network refuses. Playwright adds `--headless` itself when
  * asked, and starts every browser with a fresh temporary `--user-data-dir` of its own.
  */
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export const launchChromium = (): Promise<Browser> => chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
 
@@ -76,7 +84,11 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export async function agentJoins(connect: ConnectClient, t: TestServer, contactId: string, name: string) {
   const participant = participantClient(t.server.url);
   const { ParticipantCredentials } = await connect.send(
-    new CreateParticipantCommand({ InstanceId: WIDGET_INSTANCE, ContactId: contactId, ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: name } }),
+    new CreateParticipantCommand({
+      InstanceId: WIDGET_INSTANCE,
+      ContactId: contactId,
+      ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: name },
+    }),
   );
   const { ConnectionCredentials } = await participant.send(
     new CreateParticipantConnectionCommand({ ParticipantToken: ParticipantCredentials!.ParticipantToken!, Type: ['CONNECTION_CREDENTIALS'] }),

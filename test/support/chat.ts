@@ -1,4 +1,9 @@
-import { CreateParticipantCommand, StartChatContactCommand, type StartChatContactCommandInput, TransferContactCommand } from '@aws-sdk/client-connect';
+import {
+  CreateParticipantCommand,
+  StartChatContactCommand,
+  type StartChatContactCommandInput,
+  TransferContactCommand,
+} from '@aws-sdk/client-connect';
 import {
   CreateParticipantConnectionCommand,
   DisconnectParticipantCommand,
@@ -45,7 +50,9 @@ export async function joinAgent(t: TestServer, contactId: string, name: string):
 }
 
 export async function transfer(t: TestServer, contactId: string, queueId?: string): Promise<string> {
-  const { ContactId } = await t.connect.send(new TransferContactCommand({ InstanceId: INSTANCE, ContactId: contactId, ContactFlowId: 'flow', QueueId: queueId }));
+  const { ContactId } = await t.connect.send(
+    new TransferContactCommand({ InstanceId: INSTANCE, ContactId: contactId, ContactFlowId: 'flow', QueueId: queueId }),
+  );
   return ContactId!;
 }
 
@@ -64,7 +71,13 @@ export async function pageBack(t: TestServer, who: Connected, maxResults: number
   let nextToken: string | undefined;
   do {
     const page = await t.participant.send(
-      new GetTranscriptCommand({ ConnectionToken: who.connectionToken, MaxResults: maxResults, ScanDirection: 'BACKWARD', NextToken: nextToken, ...extra }),
+      new GetTranscriptCommand({
+        ConnectionToken: who.connectionToken,
+        MaxResults: maxResults,
+        ScanDirection: 'BACKWARD',
+        NextToken: nextToken,
+        ...extra,
+      }),
     );
     pages.push(page.Transcript ?? []);
     nextToken = page.NextToken;

@@ -15,11 +15,7 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export const connectClient = (
-  endpoint: string,
-  credentials = { accessKeyId: 'local', secretAccessKey: 'local' },
-  signingName?: string,
-) =>
+export const connectClient = (endpoint: string, credentials = { accessKeyId: 'local', secretAccessKey: 'local' }, signingName?: string) =>
   // `signingName` is honoured by the SDK's SigV4 config though the client's type does not list it.
   new ConnectClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1, ...(signingName && { signingName }) } as ConnectClientConfig);
 
@@ -32,7 +28,9 @@ export const participantClient = (endpoint: string) =>
     maxAttempts: 1,
   });
 
-export async function startTestServer(options: Pick<LocalServerOptions, 'webDir' | 'now' | 'attachments' | 'attachmentCheck' | 'sweepIntervalMs'> = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: Pick<LocalServerOptions, 'webDir' | 'now' | 'attachments' | 'attachmentCheck' | 'sweepIntervalMs'> = {},
+): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'persistent-chat-test-'));
   const harness = {} as TestServer;
   const open = async () => {
@@ -74,7 +72,11 @@ export function serverForFile(): () => TestServer {
 
 /** What an SDK call came to: its output, or the error's name, HTTP status and message, for one `toEqual`. */
 export async function outcome<T>(call: Promise<T>): Promise<T | { name: string; status?: number; message: string }> {
-  return call.catch((e: Error & { $metadata?: { httpStatusCode?: number } }) => ({ name: e.name, status: e.$metadata?.httpStatusCode, message: e.message }));
+  return call.catch((e: Error & { $metadata?: { httpStatusCode?: number } }) => ({
+    name: e.name,
+    status: e.$metadata?.httpStatusCode,
+    message: e.message,
+  }));
 }
 
 /** Polls `check` until it returns something other than undefined, within `ms` (for what the server's sweep does on its timer). */

@@ -99,12 +99,22 @@ export async function websocketConnection(t: TestServer, participantToken: strin
   const response = await t.participant.send(
     new CreateParticipantConnectionCommand({ ParticipantToken: participantToken, Type: ['WEBSOCKET', 'CONNECTION_CREDENTIALS'] }),
   );
-  return { url: response.Websocket!.Url!, expiry: response.Websocket!.ConnectionExpiry!, connectionToken: response.ConnectionCredentials!.ConnectionToken! };
+  return {
+    url: response.Websocket!.Url!,
+    expiry: response.Websocket!.ConnectionExpiry!,
+    connectionToken: response.ConnectionCredentials!.ConnectionToken!,
+  };
 }
 
 /** An agent joined to the contact only to watch: its subscribed socket, receiving every `aws/chat` frame of the chat. */
 export async function watchChat(t: TestServer, instanceId: string, contactId: string): Promise<FrameClient> {
-  const joined = await t.connect.send(new CreateParticipantCommand({ InstanceId: instanceId, ContactId: contactId, ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: 'Watcher' } }));
+  const joined = await t.connect.send(
+    new CreateParticipantCommand({
+      InstanceId: instanceId,
+      ContactId: contactId,
+      ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: 'Watcher' },
+    }),
+  );
   const socket = await FrameClient.open((await websocketConnection(t, joined.ParticipantCredentials!.ParticipantToken!)).url);
   socket.send({ topic: 'aws/subscribe', content: { topics: ['aws/chat'] } });
   await socket.next((frame) => frame.topic === 'aws/subscribe');

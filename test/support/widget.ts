@@ -20,7 +20,11 @@ export interface WidgetAnswer {
 /** The public widget routes through plain fetch, as a browser calls them: no AWS credentials, no SDK. */
 export function widgetCalls(t: () => TestServer) {
   const post = async (path: string, body: unknown): Promise<WidgetAnswer> => {
-    const response = await fetch(`${t().server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(`${t().server.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     return { status: response.status, errorType: response.headers.get('x-amzn-errortype'), body: (await response.json()) as Record<string, string> };
   };
   const widget = (body: unknown) => post('/widget/chat', body);
@@ -42,4 +46,5 @@ export function widgetCalls(t: () => TestServer) {
   };
 }
 
-export const tokenPayload = (token: string) => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { i: string; c: string; x: number };
+export const tokenPayload = (token: string) =>
+  JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { i: string; c: string; x: number };

@@ -1,7 +1,8 @@
 import { attachmentSettings, checkUpload, DEFAULT_ATTACHMENT_SETTINGS, FILE_KINDS, formatBytes } from '../../lambdas/domain/attachment-types';
 import { SniffingCheck } from '../../lambdas/domain/attachment-check';
 
-const bytes = (...parts: (string | number[])[]) => new Uint8Array(Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : Buffer.from(part)))));
+const bytes = (...parts: (string | number[])[]) =>
+  new Uint8Array(Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : Buffer.from(part)))));
 const ftyp = (brand: string) => bytes([0, 0, 0, 24], 'ftyp', brand, [0, 0, 0, 0]);
 const OLE2 = [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1];
 const ZIP = [0x50, 0x4b, 0x03, 0x04];
@@ -49,18 +50,45 @@ describe('sniffing: each kind knows its own first bytes', () => {
 
   test('the default check reads the first bytes of the kept file and decides by its name', async () => {
     const read: [string, number][] = [];
-    const check = new SniffingCheck({ firstBytes: async (key, count) => (read.push([key, count]), SAMPLES.pdf!) });
+    const check = new SniffingCheck({
+      firstBytes: async (key, count) => {
+        read.push([key, count]);
+        return SAMPLES.pdf!;
+      },
+    });
     const file = { attachmentId: 'a', instanceId: 'i', key: 'k', contentType: 'application/pdf', sizeInBytes: 9 };
     await expect(check.check({ ...file, name: 'x.pdf' })).resolves.toBe('APPROVED');
     await expect(check.check({ ...file, name: 'x.png' })).resolves.toBe('REJECTED');
-    expect(read).toEqual([['k', 4096], ['k', 4096]]);
+    expect(read).toEqual([
+      ['k', 4096],
+      ['k', 4096],
+    ]);
   });
 });
 
 describe('settings', () => {
   test("Amazon Connect's defaults: its 18 extensions and 20 MB", () => {
     expect(attachmentSettings(undefined, undefined)).toEqual(DEFAULT_ATTACHMENT_SETTINGS);
-    expect(DEFAULT_ATTACHMENT_SETTINGS.extensions).toEqual(['csv', 'doc', 'docx', 'heic', 'jfif', 'jpeg', 'jpg', 'mov', 'mp4', 'pdf', 'png', 'ppt', 'pptx', 'rtf', 'txt', 'wav', 'xls', 'xlsx']);
+    expect(DEFAULT_ATTACHMENT_SETTINGS.extensions).toEqual([
+      'csv',
+      'doc',
+      'docx',
+      'heic',
+      'jfif',
+      'jpeg',
+      'jpg',
+      'mov',
+      'mp4',
+      'pdf',
+      'png',
+      'ppt',
+      'pptx',
+      'rtf',
+      'txt',
+      'wav',
+      'xls',
+      'xlsx',
+    ]);
     expect(DEFAULT_ATTACHMENT_SETTINGS.maxSizeInBytes).toBe(20_971_520);
   });
 
@@ -75,13 +103,22 @@ describe('settings', () => {
     expect(checkUpload(settings, 'A.PDF', 'application/pdf', 1000)).toBe(FILE_KINDS.pdf);
     expect(checkUpload(settings, 'photo.jpg', 'image/jpeg', 1)).toBe(FILE_KINDS.jpg);
     expect(checkUpload(settings, 'sheet.csv', 'text/csv; charset=utf-8', 1)).toBe(FILE_KINDS.csv);
-    expect(() => checkUpload(settings, 'a.pdf', 'application/pdf', 1001)).toThrow('The file is too large: at most 1000 bytes (1000 bytes) can be sent');
+    expect(() => checkUpload(settings, 'a.pdf', 'application/pdf', 1001)).toThrow(
+      'The file is too large: at most 1000 bytes (1000 bytes) can be sent',
+    );
     expect(() => checkUpload(settings, 'a.png', 'image/png', 1)).toThrow('Files of this type cannot be sent. Allowed: pdf, jpg, csv');
     expect(() => checkUpload(settings, 'noextension', 'application/pdf', 1)).toThrow(/Files of this type/);
-    expect(() => checkUpload(settings, 'a.pdf', 'text/html', 1)).toThrow('ContentType text/html does not match a .pdf file (expected application/pdf)');
+    expect(() => checkUpload(settings, 'a.pdf', 'text/html', 1)).toThrow(
+      'ContentType text/html does not match a .pdf file (expected application/pdf)',
+    );
   });
 
   test('sizes in words', () => {
-    expect([formatBytes(512), formatBytes(65536), formatBytes(20 * 1024 * 1024), formatBytes(1.5 * 1024 * 1024)]).toEqual(['512 bytes', '64 KB', '20 MB', '1.5 MB']);
+    expect([formatBytes(512), formatBytes(65536), formatBytes(20 * 1024 * 1024), formatBytes(1.5 * 1024 * 1024)]).toEqual([
+      '512 bytes',
+      '64 KB',
+      '20 MB',
+      '1.5 MB',
+    ]);
   });
 });

@@ -1,7 +1,13 @@
 import { ConfigError, configFromEnvironment } from '../../lambdas/config';
 
 /** The functions' settings from their environment, as the stack sets it (and LocalStack adds to it). */
-const stack = { TABLE_NAME: 'table', TRANSCRIPT_BUCKET: 'bucket', SIGNING_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:k', WEBSOCKET_URL: 'wss://w/v1', AWS_REGION: 'eu-west-1' };
+const stack = {
+  TABLE_NAME: 'table',
+  TRANSCRIPT_BUCKET: 'bucket',
+  SIGNING_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:k',
+  WEBSOCKET_URL: 'wss://w/v1',
+  AWS_REGION: 'eu-west-1',
+};
 
 test.each([
   [{}, undefined],
@@ -19,7 +25,9 @@ test('path style only when told', () => {
 
 test('a missing setting names every missing variable at once', () => {
   expect(() => configFromEnvironment({ AWS_REGION: 'eu-west-1' })).toThrow(ConfigError);
-  expect(() => configFromEnvironment({ AWS_REGION: 'eu-west-1' })).toThrow('missing environment variables: TABLE_NAME, TRANSCRIPT_BUCKET, SIGNING_KEY_FILE');
+  expect(() => configFromEnvironment({ AWS_REGION: 'eu-west-1' })).toThrow(
+    'missing environment variables: TABLE_NAME, TRANSCRIPT_BUCKET, SIGNING_KEY_FILE',
+  );
 });
 
 test('no WEBSOCKET_URL: a stack without a WebSocket API (-c websocket=false)', () => {

@@ -30,14 +30,18 @@ describe('Fields', () => {
   it('reads lists of enums as the models bound them: known values, at least one', () => {
     const types = ['WEBSOCKET', 'CONNECTION_CREDENTIALS'] as const;
     expect(message(() => Fields.of({ Type: [] }).optionalEnumList('Type', types))).toBe('Type must have at least 1 item');
-    expect(message(() => Fields.of({ Type: ['WEBRTC'] }).optionalEnumList('Type', types))).toBe('Type must contain only WEBSOCKET, CONNECTION_CREDENTIALS');
+    expect(message(() => Fields.of({ Type: ['WEBRTC'] }).optionalEnumList('Type', types))).toBe(
+      'Type must contain only WEBSOCKET, CONNECTION_CREDENTIALS',
+    );
     expect(Fields.of({ Type: ['WEBSOCKET'] }).optionalEnumList('Type', types)).toEqual(['WEBSOCKET']);
     expect(Fields.of({}).optionalEnumList('Type', types)).toBeUndefined();
   });
 
   it('reads lists of objects item by item, naming the item that broke a rule', () => {
     const body = Fields.of({ List: [{ N: 1 }, 'x'] });
-    expect(message(() => body.optionalObjectList('List', 5, (item) => item.optionalInteger('N', { min: 0, max: 9 })))).toBe('List[1] must be an object');
+    expect(message(() => body.optionalObjectList('List', 5, (item) => item.optionalInteger('N', { min: 0, max: 9 })))).toBe(
+      'List[1] must be an object',
+    );
     expect(message(() => body.optionalObjectList('List', 1, () => 0))).toBe('List has more than 1 items');
   });
 
@@ -78,7 +82,7 @@ describe('transcript items', () => {
 });
 
 describe('the item clock', () => {
-  it('times items after the chat\'s newest, strictly rising, even when this machine\'s clock is behind', () => {
+  it("times items after the chat's newest, strictly rising, even when this machine's clock is behind", () => {
     const behind = new ItemClock({ initialContactId: 'c', lastItemAt: 1_000 }, 900);
     expect([behind.next(), behind.next(), behind.next()]).toEqual([1_001, 1_002, 1_003]);
     // It counts the items it timed for the active contact, on top of those it held.

@@ -5,7 +5,11 @@ import { KeyRing } from '../../lambdas/domain/keys';
 const now = Date.UTC(2026, 10, 24);
 const chat = '11111111-aaaa-bbbb-1111-111111111111';
 const cursor = {
-  contact: { contactId: '22222222-aaaa-bbbb-2222-222222222222', initialContactId: '11111111-aaaa-bbbb-2222-222222222222', initiationTimestamp: Date.UTC(2026, 10, 23) },
+  contact: {
+    contactId: '22222222-aaaa-bbbb-2222-222222222222',
+    initialContactId: '11111111-aaaa-bbbb-2222-222222222222',
+    initiationTimestamp: Date.UTC(2026, 10, 23),
+  },
   direction: 'BACKWARD' as const,
   position: { time: '2026-11-24T00:00:00.000Z', id: 'x' },
 };
@@ -73,7 +77,9 @@ describe('NextToken cursor', () => {
     const token = encodeCursor(ring, cursor, chat, now);
     expect(kind(() => decodeCursor(ring, token, chat, now + NEXT_TOKEN_TTL_MS + 1000))).toBe('InvalidParameter');
     const [body, id, signature] = token.split('.') as [string, string, string];
-    const forgedBody = Buffer.from(Buffer.from(body, 'base64url').toString().replace('BACKWARD', 'FORWARD').replace('"d":"B"', '"d":"F"')).toString('base64url');
+    const forgedBody = Buffer.from(Buffer.from(body, 'base64url').toString().replace('BACKWARD', 'FORWARD').replace('"d":"B"', '"d":"F"')).toString(
+      'base64url',
+    );
     expect(kind(() => decodeCursor(ring, `${forgedBody}.${id}.${signature}`, chat, now))).toBe('InvalidParameter');
     expect(kind(() => decodeCursor(ring, token.slice(0, -1), chat, now))).toBe('InvalidParameter');
     expect(kind(() => decodeCursor(ring, `${body}.${id}`, chat, now))).toBe('InvalidParameter');
@@ -83,7 +89,12 @@ describe('NextToken cursor', () => {
   });
 
   it('stays within the SDK limit with the longest ids Amazon Connect issues', () => {
-    const long = { contact: { contactId: 'c'.repeat(64), initialContactId: 'g'.repeat(64), initiationTimestamp: Date.UTC(2026, 10, 24) }, direction: 'FORWARD' as const, filter: 'f'.repeat(64), position: { time: '2026-11-24T00:00:00.000Z', id: 'i'.repeat(64) } };
+    const long = {
+      contact: { contactId: 'c'.repeat(64), initialContactId: 'g'.repeat(64), initiationTimestamp: Date.UTC(2026, 10, 24) },
+      direction: 'FORWARD' as const,
+      filter: 'f'.repeat(64),
+      position: { time: '2026-11-24T00:00:00.000Z', id: 'i'.repeat(64) },
+    };
     expect(encodeCursor(ring, long, 'r'.repeat(256), now).length).toBeLessThanOrEqual(1000);
   });
 });

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { HttpRequest, HttpResponse } from '@smithy/protocol-http';
+import { type HttpRequest, HttpResponse } from '@smithy/protocol-http';
 import { S3AttachmentFiles } from '../../lambdas/stores/s3/attachment-files';
 import { encodeKeySegment, objectRequest, S3Error, S3Objects, type S3ObjectsOptions, s3Signer } from '../../lambdas/stores/s3/objects';
 
@@ -20,7 +20,13 @@ const PLACES: (Omit<S3ObjectsOptions, 'credentials'> & { name: string })[] = [
   { name: 'us-east-1', region: 'us-east-1', bucket: 'my-transcripts' },
   { name: 'China partition', region: 'cn-north-1', bucket: 'my-transcripts' },
   { name: 'dotted bucket, path style', region: 'eu-west-1', bucket: 'transcripts.example.com' },
-  { name: 'custom endpoint, path style', region: 'us-east-1', bucket: 'persistent-chat-transcripts', endpoint: 'http://127.0.0.1:4569', forcePathStyle: true },
+  {
+    name: 'custom endpoint, path style',
+    region: 'us-east-1',
+    bucket: 'persistent-chat-transcripts',
+    endpoint: 'http://127.0.0.1:4569',
+    forcePathStyle: true,
+  },
   { name: 'custom endpoint, virtual-hosted', region: 'us-east-1', bucket: 'transcripts', endpoint: 'https://s3.example.test' },
 ];
 /** Headers only the SDK sends (its invocation bookkeeping); S3 ignores them, as it ignores the `x-id` query naming the operation. */
@@ -72,11 +78,20 @@ describe.each(PLACES)('S3Objects addresses and signs as client-s3 does: $name', 
     const body = JSON.stringify({ Version: '2019-08-26', Transcript: [{ Content: 'héllo' }] });
     const copySource = `/${place.bucket}/${key.split('/').map(encodeKeySegment).join('/')}`;
     for (const [command, ourRequest] of [
-      [new PutObjectCommand({ Bucket: place.bucket, Key: key, Body: body, ContentType: 'application/json' }), objectRequest(place, 'PUT', key, { body, contentType: 'application/json' })],
+      [
+        new PutObjectCommand({ Bucket: place.bucket, Key: key, Body: body, ContentType: 'application/json' }),
+        objectRequest(place, 'PUT', key, { body, contentType: 'application/json' }),
+      ],
       [new GetObjectCommand({ Bucket: place.bucket, Key: key }), objectRequest(place, 'GET', key)],
       [new HeadObjectCommand({ Bucket: place.bucket, Key: key }), objectRequest(place, 'HEAD', key)],
-      [new GetObjectCommand({ Bucket: place.bucket, Key: key, Range: 'bytes=0-4095' }), objectRequest(place, 'GET', key, undefined, { range: 'bytes=0-4095' })],
-      [new CopyObjectCommand({ Bucket: place.bucket, Key: `copy/${key}`, CopySource: copySource }), objectRequest(place, 'PUT', `copy/${key}`, undefined, { 'x-amz-copy-source': copySource })],
+      [
+        new GetObjectCommand({ Bucket: place.bucket, Key: key, Range: 'bytes=0-4095' }),
+        objectRequest(place, 'GET', key, undefined, { range: 'bytes=0-4095' }),
+      ],
+      [
+        new CopyObjectCommand({ Bucket: place.bucket, Key: `copy/${key}`, CopySource: copySource }),
+        objectRequest(place, 'PUT', `copy/${key}`, undefined, { 'x-amz-copy-source': copySource }),
+      ],
       [new DeleteObjectCommand({ Bucket: place.bucket, Key: key }), objectRequest(place, 'DELETE', key)],
     ] as const) {
       const sdk = await sdkRequest(place, command);
@@ -121,17 +136,25 @@ describe.each(PLACES)('attachment URLs are pre-signed as getSignedUrl of client-
   /** A URL as S3 reads it: where, and every query parameter decoded. */
   const parts = (url: string) => {
     const parsed = new URL(url);
-    return { origin: parsed.origin, path: parsed.pathname, query: Object.fromEntries([...parsed.searchParams].sort(([a], [b]) => a.localeCompare(b))) };
+    return {
+      origin: parsed.origin,
+      path: parsed.pathname,
+      query: Object.fromEntries([...parsed.searchParams].sort(([a], [b]) => a.localeCompare(b))),
+    };
   };
 
   test.each(KEYS)('the upload URL of %s signs its content type and length', async (key) => {
     const ours = await files.uploadUrl(key, { contentType: 'image/png', sizeInBytes: 1234 }, 300);
     const client = presigningClient();
-    const theirs = await getSignedUrl(client, new PutObjectCommand({ Bucket: place.bucket, Key: key, ContentType: 'image/png', ContentLength: 1234 }), {
-      expiresIn: 300,
-      signingDate,
-      signableHeaders: new Set(['content-type', 'content-length']),
-    });
+    const theirs = await getSignedUrl(
+      client,
+      new PutObjectCommand({ Bucket: place.bucket, Key: key, ContentType: 'image/png', ContentLength: 1234 }),
+      {
+        expiresIn: 300,
+        signingDate,
+        signableHeaders: new Set(['content-type', 'content-length']),
+      },
+    );
     client.destroy();
     expect(parts(ours.url)).toEqual(parts(theirs));
     expect(parts(ours.url).query['X-Amz-SignedHeaders']).toBe('content-length;content-type;host');
@@ -143,16 +166,21 @@ describe.each(PLACES)('attachment URLs are pre-signed as getSignedUrl of client-
     const ours = await files.downloadUrl(key, { name, contentType: 'image/png' }, 60);
     const client = presigningClient();
     const disposition = `attachment; filename="Screen shot _ _1_.png"; filename*=UTF-8''${encodeKeySegment(name)}`;
-    const theirs = await getSignedUrl(client, new GetObjectCommand({ Bucket: place.bucket, Key: key, ResponseContentDisposition: disposition, ResponseContentType: 'image/png' }), {
-      expiresIn: 60,
-      signingDate,
-    });
+    const theirs = await getSignedUrl(
+      client,
+      new GetObjectCommand({ Bucket: place.bucket, Key: key, ResponseContentDisposition: disposition, ResponseContentType: 'image/png' }),
+      {
+        expiresIn: 60,
+        signingDate,
+      },
+    );
     client.destroy();
     expect(parts(ours)).toEqual(parts(theirs));
   });
 });
 
-const lowerCased = (headers: Record<string, string>) => Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+const lowerCased = (headers: Record<string, string>) =>
+  Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 
 describe('S3Objects answers and retries', () => {
   const options = { region: 'eu-west-1', bucket: 'b-transcripts', credentials };
@@ -171,10 +199,14 @@ describe('S3Objects answers and retries', () => {
       },
     };
   }
-  const errorBody = (code: string) => `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>nope</Message><RequestId>r</RequestId></Error>`;
+  const errorBody = (code: string) =>
+    `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>nope</Message><RequestId>r</RequestId></Error>`;
 
   test('a missing key reads as undefined; a body reads as text', async () => {
-    const transport = scripted([[404, errorBody('NoSuchKey')], [200, '{"ok":"é"}']]);
+    const transport = scripted([
+      [404, errorBody('NoSuchKey')],
+      [200, '{"ok":"é"}'],
+    ]);
     const objects = new S3Objects({ ...options, requestHandler: transport });
     await expect(objects.get('a/b.json')).resolves.toBeUndefined();
     await expect(objects.get('a/b.json')).resolves.toBe('{"ok":"é"}');
@@ -197,7 +229,10 @@ describe('S3Objects answers and retries', () => {
   });
 
   test('a missing bucket is an error, for a read as for a write', async () => {
-    const transport = scripted([[404, errorBody('NoSuchBucket')], [404, errorBody('NoSuchBucket')]]);
+    const transport = scripted([
+      [404, errorBody('NoSuchBucket')],
+      [404, errorBody('NoSuchBucket')],
+    ]);
     const objects = new S3Objects({ ...options, requestHandler: transport });
     await expect(objects.get('a/b.json')).rejects.toMatchObject({ code: 'NoSuchBucket' });
     await expect(objects.put('a/b.json', '{}', 'application/json')).rejects.toMatchObject({ code: 'NoSuchBucket' });
@@ -210,12 +245,17 @@ describe('S3Objects answers and retries', () => {
 
   test('a copy that S3 failed after answering 200 is an error', async () => {
     const transport = scripted([[200, errorBody('InternalError')]]);
-    await expect(new S3Objects({ ...options, requestHandler: transport }).copy('a/b.png', 'c/d.png')).rejects.toMatchObject({ code: 'InternalError' });
+    await expect(new S3Objects({ ...options, requestHandler: transport }).copy('a/b.png', 'c/d.png')).rejects.toMatchObject({
+      code: 'InternalError',
+    });
   });
 
   test('after the last try the last failure is thrown', async () => {
     const transport = scripted([500, 500, [500, errorBody('InternalError')]]);
-    await expect(new S3Objects({ ...options, requestHandler: transport }).get('a/b.json')).rejects.toMatchObject({ code: 'InternalError', statusCode: 500 });
+    await expect(new S3Objects({ ...options, requestHandler: transport }).get('a/b.json')).rejects.toMatchObject({
+      code: 'InternalError',
+      statusCode: 500,
+    });
     expect(transport.tries).toHaveLength(3);
   });
 });

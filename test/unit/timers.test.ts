@@ -34,7 +34,7 @@ describe("a participant's timers", () => {
   ]);
   const session = { timers, timersSetAt: 1 * MINUTE, activity: {} };
 
-  it('run from the latest of joining, the last message and the timers\' change', () => {
+  it("run from the latest of joining, the last message and the timers' change", () => {
     expect(timerState(session, customer, 2 * MINUTE)).toEqual({ idleDue: false, disconnectDue: false, next: 3 * MINUTE });
     expect(timerState(session, customer, 3 * MINUTE)).toEqual({ idleDue: true, disconnectDue: false, next: 6 * MINUTE });
     const spoke = { ...session, activity: { c: { activeAt: 5 * MINUTE } } };

@@ -65,7 +65,12 @@ describe('archiving a contact transcript', () => {
     await new Transcripts(deps).archive(contact);
     const key = 'connect/inst/ChatTranscripts/2026/01/02/c1_20260102T03:04_UTC.json';
     expect([...files.keys()]).toEqual([key]);
-    expect(files.get(key)).toMatchObject({ Version: '2019-08-26', AWSAccountId: '123456789012', ContactId: 'c1', Participants: [{ ParticipantId: 'p1' }] });
+    expect(files.get(key)).toMatchObject({
+      Version: '2019-08-26',
+      AWSAccountId: '123456789012',
+      ContactId: 'c1',
+      Participants: [{ ParticipantId: 'p1' }],
+    });
     expect(files.get(key)!.Transcript).toEqual(items);
     expect(table.archivedKey).toBe(key);
     expect(table.items).toEqual([]);

@@ -10,7 +10,15 @@ import type { ConnectionStore } from '../../lambdas/domain/ports';
  * so a connection recorded just after it would stay open for its hour unless $connect checks again.
  */
 const now = Date.UTC(2026, 10, 24);
-const grant: TokenGrant = { kind: 'connection', instanceId: 'i', initialContactId: 'c1', contactId: 'c1', participantId: 'a1', role: 'AGENT', expiresAt: now + 3_600_000 };
+const grant: TokenGrant = {
+  kind: 'connection',
+  instanceId: 'i',
+  initialContactId: 'c1',
+  contactId: 'c1',
+  participantId: 'a1',
+  role: 'AGENT',
+  expiresAt: now + 3_600_000,
+};
 
 function harness(admissions: ('in' | 'left')[]) {
   const recorded = new Map<string, ChatConnection>();
@@ -27,7 +35,15 @@ function harness(admissions: ('in' | 'left')[]) {
     },
   } as unknown as Participants;
   const keys = new KeyRing(KeyRing.generate());
-  const websockets = new Websockets({ participants, connections, store: {} as never, push: {} as never, keys, now: () => now, baseUrl: 'wss://w.example/v1' });
+  const websockets = new Websockets({
+    participants,
+    connections,
+    store: {} as never,
+    push: {} as never,
+    keys,
+    now: () => now,
+    baseUrl: 'wss://w.example/v1',
+  });
   const token = new URL(websockets.url({ grant } as Reader).Url).searchParams.get('token')!;
   return { websockets, token, recorded };
 }

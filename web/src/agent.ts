@@ -44,7 +44,10 @@ function leftChat(notice: string, nextContactId?: string): void {
 }
 
 async function join(contactId: string, displayName: string): Promise<void> {
-  const joined = await postJson<{ ParticipantId: string; ParticipantToken: string }>(base, '/local/agent/join', { ContactId: contactId, DisplayName: displayName });
+  const joined = await postJson<{ ParticipantId: string; ParticipantToken: string }>(base, '/local/agent/join', {
+    ContactId: contactId,
+    DisplayName: displayName,
+  });
   const connection = await ChatConnection.open(base, joined.ParticipantToken);
   const view = new ChatView({
     connection,
@@ -102,9 +105,15 @@ page.transferForm.addEventListener('submit', async (event) => {
   if (!current) return;
   const queue = page.queue.value.trim();
   try {
-    const { ContactId } = await postJson<{ ContactId: string }>(base, '/local/agent/transfer', { ContactId: current.contactId, ...(queue && { QueueId: queue }) });
+    const { ContactId } = await postJson<{ ContactId: string }>(base, '/local/agent/transfer', {
+      ContactId: current.contactId,
+      ...(queue && { QueueId: queue }),
+    });
     page.queue.value = ''; // the next contact starts without a queue chosen
-    leftChat(`Transferred${queue ? ` to queue ${queue}` : ' to a post-chat segment'}: the chat continues as contact ${ContactId}. Join it to keep talking.`, ContactId);
+    leftChat(
+      `Transferred${queue ? ` to queue ${queue}` : ' to a post-chat segment'}: the chat continues as contact ${ContactId}. Join it to keep talking.`,
+      ContactId,
+    );
   } catch (error) {
     showError(plainWords(error, 'transfer the chat'));
   }

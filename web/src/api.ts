@@ -80,7 +80,11 @@ export class ChatConnection {
   static async open(base: string, participantToken: string): Promise<ChatConnection> {
     const client = ChatConnection.client(base);
     const { ConnectionCredentials, Websocket } = await client.send(
-      new CreateParticipantConnectionCommand({ ParticipantToken: participantToken, Type: ['WEBSOCKET', 'CONNECTION_CREDENTIALS'], ConnectParticipant: true }),
+      new CreateParticipantConnectionCommand({
+        ParticipantToken: participantToken,
+        Type: ['WEBSOCKET', 'CONNECTION_CREDENTIALS'],
+        ConnectParticipant: true,
+      }),
     );
     return new ChatConnection(client, ConnectionCredentials!.ConnectionToken!, participantToken, Websocket?.Url);
   }
@@ -101,7 +105,9 @@ export class ChatConnection {
       const first = this.firstUrl;
       this.firstUrl = undefined;
       if (first) return first;
-      const { Websocket } = await this.client.send(new CreateParticipantConnectionCommand({ ParticipantToken: participantToken, Type: ['WEBSOCKET'] }));
+      const { Websocket } = await this.client.send(
+        new CreateParticipantConnectionCommand({ ParticipantToken: participantToken, Type: ['WEBSOCKET'] }),
+      );
       return Websocket!.Url!;
     };
   }
@@ -125,9 +131,18 @@ export class ChatConnection {
   }
 
   /** StartAttachmentUpload: an id, and where to PUT the file with which headers. */
-  async startUpload(file: { name: string; contentType: string; size: number }): Promise<{ attachmentId: string; url: string; headers: Record<string, string> }> {
+  async startUpload(file: {
+    name: string;
+    contentType: string;
+    size: number;
+  }): Promise<{ attachmentId: string; url: string; headers: Record<string, string> }> {
     const started = await this.client.send(
-      new StartAttachmentUploadCommand({ ConnectionToken: this.connectionToken, AttachmentName: file.name, ContentType: file.contentType, AttachmentSizeInBytes: file.size }),
+      new StartAttachmentUploadCommand({
+        ConnectionToken: this.connectionToken,
+        AttachmentName: file.name,
+        ContentType: file.contentType,
+        AttachmentSizeInBytes: file.size,
+      }),
     );
     return { attachmentId: started.AttachmentId!, url: started.UploadMetadata!.Url!, headers: started.UploadMetadata!.HeadersToInclude ?? {} };
   }

@@ -14,7 +14,9 @@ const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLEl
 };
 
 /** The file picker's hint: every kind Amazon Connect allows by default (the service may allow fewer, and says so). */
-export const ACCEPT = Object.keys(FILE_KINDS).map((extension) => `.${extension}`).join(',');
+export const ACCEPT = Object.keys(FILE_KINDS)
+  .map((extension) => `.${extension}`)
+  .join(',');
 
 /** The type to declare: the browser's, or the one the extension stands for when the browser knows none (HEIC on most desktops). */
 export function declaredType(file: File): string {
@@ -88,7 +90,12 @@ export class Uploads {
  * What an `ATTACHMENT` item shows: the file's name, size and a download link once approved (a small
  * preview for pictures); while it is checked, that it is; if refused, that it can't be downloaded.
  */
-export function fileCard(item: Item, connection: ChatConnection, onError: (message: string | undefined) => void, onChecked: (status: string) => void): HTMLElement {
+export function fileCard(
+  item: Item,
+  connection: ChatConnection,
+  onError: (message: string | undefined) => void,
+  onChecked: (status: string) => void,
+): HTMLElement {
   const attachment = item.Attachments?.[0];
   const name = attachment?.AttachmentName ?? 'file';
   const card = el('div', { className: 'file' });
@@ -97,7 +104,12 @@ export function fileCard(item: Item, connection: ChatConnection, onError: (messa
       approved(card, attachment.AttachmentId!, name, attachment.ContentType ?? '', connection, onError);
       break;
     case 'REJECTED':
-      card.append(el('p', { className: 'file-status refused', textContent: `${name} was refused: it is not the kind of file its name says, or a check rejected it. It can't be downloaded.` }));
+      card.append(
+        el('p', {
+          className: 'file-status refused',
+          textContent: `${name} was refused: it is not the kind of file its name says, or a check rejected it. It can't be downloaded.`,
+        }),
+      );
       break;
     default:
       card.append(el('p', { className: 'file-status', textContent: `${name} · checking the file…` }));
@@ -107,7 +119,12 @@ export function fileCard(item: Item, connection: ChatConnection, onError: (messa
   return card;
 }
 
-async function recheck(card: HTMLElement, attachmentId: string | undefined, connection: ChatConnection, onChecked: (status: string) => void): Promise<void> {
+async function recheck(
+  card: HTMLElement,
+  attachmentId: string | undefined,
+  connection: ChatConnection,
+  onChecked: (status: string) => void,
+): Promise<void> {
   if (!attachmentId) return;
   for (let i = 0; i < RECHECKS; i++) {
     await new Promise((resolve) => setTimeout(resolve, RECHECK_MS * (i + 1)));
@@ -121,7 +138,14 @@ async function recheck(card: HTMLElement, attachmentId: string | undefined, conn
   }
 }
 
-function approved(card: HTMLElement, attachmentId: string, name: string, contentType: string, connection: ChatConnection, onError: (message: string | undefined) => void): void {
+function approved(
+  card: HTMLElement,
+  attachmentId: string,
+  name: string,
+  contentType: string,
+  connection: ChatConnection,
+  onError: (message: string | undefined) => void,
+): void {
   const size = el('span', { className: 'file-size', textContent: '' });
   const link = el('a', { className: 'file-link', href: '#', textContent: name });
   link.addEventListener('click', (event) => {

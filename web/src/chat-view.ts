@@ -279,7 +279,17 @@ export class ChatView {
       const { participantId, displayName, role } = this.options.viewer;
       this.message.value = '';
       this.options.onError(undefined);
-      this.merge([{ ...sent, Type: 'MESSAGE', ContentType: 'text/plain', Content: text, ParticipantId: participantId, DisplayName: displayName, ParticipantRole: role }]);
+      this.merge([
+        {
+          ...sent,
+          Type: 'MESSAGE',
+          ContentType: 'text/plain',
+          Content: text,
+          ParticipantId: participantId,
+          DisplayName: displayName,
+          ParticipantRole: role,
+        },
+      ]);
       this.scrollToEnd();
     } catch (error) {
       // The text stays in the box, so nothing typed is lost.
@@ -398,7 +408,14 @@ export class ChatView {
       const card = fileCard(item, this.options.connection, this.options.onError, (status) =>
         this.update({ ...item, Attachments: item.Attachments?.map((attachment) => ({ ...attachment, Status: status as 'APPROVED' })) }),
       );
-      return el('li', { className: `message attachment ${mine ? 'mine' : 'theirs'}${past}` }, el('span', { className: 'sender', textContent: name }), ' ', stamp, card);
+      return el(
+        'li',
+        { className: `message attachment ${mine ? 'mine' : 'theirs'}${past}` },
+        el('span', { className: 'sender', textContent: name }),
+        ' ',
+        stamp,
+        card,
+      );
     }
     const text = this.eventText(item, name, mine);
     return text === undefined ? undefined : el('li', { className: `event${past}` }, el('span', { textContent: text }), ' ', stamp);
@@ -435,7 +452,6 @@ export class ChatView {
 }
 
 const roleName = (role: string | undefined) => (role === 'AGENT' ? 'Agent' : role === 'CUSTOMER' ? 'Customer' : 'System');
-
 
 /** The connection may no longer read or write this chat: it ended, or this participant left it. */
 export const isRefused = (error: unknown) => error instanceof Error && error.name === 'AccessDeniedException';

@@ -127,7 +127,13 @@ async function begin(request: { DisplayName?: string; ResumeToken?: string }, wh
     const name = request.DisplayName ?? read<Remembered>(localStorage, REMEMBERED)?.name ?? '';
     localStorage.setItem(REMEMBERED, JSON.stringify({ resumeToken: chat.ResumeToken, name } satisfies Remembered));
     const connection = await ChatConnection.open(base, chat.ParticipantToken);
-    await enter(connection, { connectionToken: connection.connectionToken, participantToken: chat.ParticipantToken, participantId: chat.ParticipantId, contactId: chat.ContactId, name });
+    await enter(connection, {
+      connectionToken: connection.connectionToken,
+      participantToken: chat.ParticipantToken,
+      participantId: chat.ParticipantId,
+      contactId: chat.ContactId,
+      name,
+    });
   } catch (error) {
     if (request.ResumeToken && error instanceof ServiceError && [400, 403, 404].includes(error.status)) {
       // A token that can never work again: forget it, so the page stops offering it.

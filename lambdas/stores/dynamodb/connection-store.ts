@@ -16,13 +16,18 @@ export class DynamoConnectionStore implements ConnectionStore {
 
   async openConnection(connection: ChatConnection, url: { id: string; expiresAt: number }): Promise<void> {
     const ttl = { [TTL_ATTRIBUTE]: Math.ceil(connection.expiresAt / 1000) };
-    const put = (item: Record<string, unknown>) => ({ Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } });
+    const put = (item: Record<string, unknown>) => ({
+      Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
+    });
     try {
       await this.db.send(
         new TransactWriteCommand({
           TransactItems: [
             // First: its failed condition is the one that means "this URL was used before".
-            put({ ...withKey(keys.websocketUrl(url.id), { connectionId: connection.connectionId }), [TTL_ATTRIBUTE]: Math.ceil(url.expiresAt / 1000) }),
+            put({
+              ...withKey(keys.websocketUrl(url.id), { connectionId: connection.connectionId }),
+              [TTL_ATTRIBUTE]: Math.ceil(url.expiresAt / 1000),
+            }),
             put({ ...withKey(keys.chatConnection(connection.initialContactId, connection.connectionId), connection), ...ttl }),
             put({ ...withKey(keys.connection(connection.connectionId), connection), ...ttl }),
           ],

@@ -98,7 +98,10 @@ export class DynamoContactStore implements ContactStore {
     const { session } = write;
     const steps: Step[] = [
       // The sweep looks at the chat by its `sweepAt` (its expiry, at first).
-      this.put({ ...withKey(keys.session(session.initialContactId), session), ...sweepKeys('CHAT', session.initialContactId, session.sweepAt) }, 'already-exists'),
+      this.put(
+        { ...withKey(keys.session(session.initialContactId), session), ...sweepKeys('CHAT', session.initialContactId, session.sweepAt) },
+        'already-exists',
+      ),
       this.put(withKey(keys.contact(write.contact.contactId), write.contact), 'already-exists'),
       ...write.items.map((item) => this.putItem(write.contact.contactId, item)),
       this.grantStep(write.grant),
@@ -391,7 +394,8 @@ export class DynamoContactStore implements ContactStore {
       };
       for (let attempt = 0; requests && Object.keys(requests).length; attempt++) {
         // Bounded: the contact stays in the sweep index until its items are gone, and the sweep tries again.
-        if (attempt >= BATCH_WRITE_ATTEMPTS) throw new Error(`deleting the items of contact ${contactId}: still unprocessed after ${attempt} attempts`);
+        if (attempt >= BATCH_WRITE_ATTEMPTS)
+          throw new Error(`deleting the items of contact ${contactId}: still unprocessed after ${attempt} attempts`);
         if (attempt > 0) await sleep(20 * 2 ** attempt);
         const result = await this.db.send(new BatchWriteCommand({ RequestItems: requests }));
         requests = result.UnprocessedItems as typeof requests;
@@ -555,7 +559,14 @@ export class DynamoContactStore implements ContactStore {
           UpdateExpression: `SET lastItemAt = :last, contactItems = :items${set ? `, ${set}` : ''}${remove ? ` REMOVE ${remove.join(', ')}` : ''}`,
           ConditionExpression: `#state = :active AND latestContactId = :contact AND (attribute_not_exists(lastItemAt) OR lastItemAt < :first)${condition ? ` AND ${condition}` : ''}`,
           ExpressionAttributeNames: STATE,
-          ExpressionAttributeValues: { ...values, ':active': 'ACTIVE', ':contact': contactId, ':first': clock.first, ':last': clock.last, ':items': clock.contactItems },
+          ExpressionAttributeValues: {
+            ...values,
+            ':active': 'ACTIVE',
+            ':contact': contactId,
+            ':first': clock.first,
+            ':last': clock.last,
+            ':items': clock.contactItems,
+          },
         },
       },
       conflict: 'stale',
@@ -580,8 +591,20 @@ export class DynamoContactStore implements ContactStore {
 
   /** Ends a contact; its archive is due from then on (in the sweep index until `archiveFinished`). */
   private endContact(contactId: string, now: number, how: { next?: ContactRef; reason?: string; participants: unknown[] }): Step {
-    const sets = ['#state = :ended', 'disconnectTimestamp = :now', 'lastUpdateTimestamp = :now', 'participants = :participants', '#shard = :shard', '#at = :now'];
-    const values: Record<string, unknown> = { ':ended': 'ENDED', ':now': now, ':participants': how.participants, ':shard': sweepShard('ARCHIVE', contactId) };
+    const sets = [
+      '#state = :ended',
+      'disconnectTimestamp = :now',
+      'lastUpdateTimestamp = :now',
+      'participants = :participants',
+      '#shard = :shard',
+      '#at = :now',
+    ];
+    const values: Record<string, unknown> = {
+      ':ended': 'ENDED',
+      ':now': now,
+      ':participants': how.participants,
+      ':shard': sweepShard('ARCHIVE', contactId),
+    };
     if (how.next) {
       sets.push('nextContactId = :next', 'lineNext = :lineNext');
       values[':next'] = how.next.contactId;

@@ -10,7 +10,10 @@ export const keys = {
   item: (contactId: string, itemId: string) => ({ pk: `CONTACT#${contactId}`, sk: `${ITEM_PREFIX}${itemId}` }),
   grant: (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'TOKEN' }),
   /** A chat's connections share one partition, so fan-out is one Query. */
-  chatConnection: (initialContactId: string, connectionId: string) => ({ pk: `${CONNECTIONS_PREFIX}${initialContactId}`, sk: `CONNECTION#${connectionId}` }),
+  chatConnection: (initialContactId: string, connectionId: string) => ({
+    pk: `${CONNECTIONS_PREFIX}${initialContactId}`,
+    sk: `CONNECTION#${connectionId}`,
+  }),
   /** The same connection by its id alone, for $disconnect and the deep heartbeat. */
   connection: (connectionId: string) => ({ pk: `CONNECTION#${connectionId}`, sk: 'CONNECTION' }),
   /** Something done once only (a participant told that its chat was rehydrated). */

@@ -25,7 +25,10 @@ export class S3AttachmentFiles implements AttachmentFiles {
   }
 
   async uploadUrl(key: string, file: { contentType: string; sizeInBytes: number }, expiresInSeconds: number) {
-    const request = objectRequest(this.place, 'PUT', key, undefined, { 'content-type': file.contentType, 'content-length': String(file.sizeInBytes) });
+    const request = objectRequest(this.place, 'PUT', key, undefined, {
+      'content-type': file.contentType,
+      'content-length': String(file.sizeInBytes),
+    });
     const url = await this.presign(request, expiresInSeconds, ['content-type', 'content-length']);
     // Content-Length is sent by every HTTP client for a body of known size (browsers do not let a page set it).
     return { url, headers: { 'Content-Type': file.contentType } };
@@ -61,7 +64,13 @@ export class S3AttachmentFiles implements AttachmentFiles {
 }
 
 /** The URL of a pre-signed request: its (already encoded) path, and its query with every value encoded as SigV4 does. */
-export function presignedUrl({ protocol, hostname, port, path, query = {} }: Pick<SignedRequest, 'protocol' | 'hostname' | 'port' | 'path' | 'query'>): string {
+export function presignedUrl({
+  protocol,
+  hostname,
+  port,
+  path,
+  query = {},
+}: Pick<SignedRequest, 'protocol' | 'hostname' | 'port' | 'path' | 'query'>): string {
   const search = Object.entries(query)
     .map(([name, value]) => `${encodeKeySegment(name)}=${encodeKeySegment(String(value))}`)
     .join('&');

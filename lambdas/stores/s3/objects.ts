@@ -125,7 +125,8 @@ export class S3Objects {
       }
       if (answer) {
         if (answer.statusCode < 300) return answer;
-        if (!RETRYABLE_STATUS.has(answer.statusCode) || attempt >= this.maxAttempts) throw s3Error({ statusCode: answer.statusCode, body: answer.body.toString('utf8') });
+        if (!RETRYABLE_STATUS.has(answer.statusCode) || attempt >= this.maxAttempts)
+          throw s3Error({ statusCode: answer.statusCode, body: answer.body.toString('utf8') });
       }
       // Full jitter on an exponential base, as the SDK's standard retry strategy.
       await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(20_000, 100 * 2 ** attempt)));
