@@ -72,10 +72,7 @@ const AUTHORIZATION: Record<Api, string> = {
 };
 
 /**
- * The API: one REST API (not an HTTP API) because a REST API lets us answer the gateway's own
- * errors in Connect's wire shape (gateway responses), accepts a WAF web ACL in front of the public
- * participant routes, and supports resource policies and per-method throttling; it costs more per
- * request ($3.50 against $1.00 per million) and nothing while idle, like an HTTP API.
+ * The API: one REST API, not an HTTP API (why: docs/deploy.md, "What the stack contains, and why").
  *
  * One function per route of ROUTES. Connect routes take IAM (SigV4) authorization. Participant
  * routes take none: their handlers check `X-Amz-Bearer`, and with authorization NONE and no
