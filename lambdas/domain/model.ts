@@ -1,8 +1,22 @@
 /** The records of a chat, in Amazon Connect's words. Times are epoch milliseconds. */
-import type { ParticipantActivity, ParticipantTimers } from './timers';
 
 export const PARTICIPANT_ROLES = ['CUSTOMER', 'AGENT', 'SYSTEM', 'CUSTOM_BOT', 'SUPERVISOR'] as const;
 export type ParticipantRole = (typeof PARTICIPANT_ROLES)[number];
+
+/** Amazon Connect's chat timers (UpdateParticipantRoleConfig; the rules are in timers.ts): who has them, which. */
+export const TIMER_ROLES = ['CUSTOMER', 'AGENT'] as const;
+export const TIMER_TYPES = ['IDLE', 'DISCONNECT_NONCUSTOMER'] as const;
+export type TimerRole = (typeof TIMER_ROLES)[number];
+export type TimerType = (typeof TIMER_TYPES)[number];
+
+/** The chat's timers, in minutes, by role and type. */
+export type ParticipantTimers = Partial<Record<TimerRole, Partial<Record<TimerType, number>>>>;
+
+/** What the timers have seen of a participant: its last message, and since when it is idle. */
+export interface ParticipantActivity {
+  activeAt: number;
+  idleAt?: number;
+}
 
 /** API: started by StartChatContact; TRANSFER and DISCONNECT: started by TransferContact. */
 export type InitiationMethod = 'API' | 'TRANSFER' | 'DISCONNECT';

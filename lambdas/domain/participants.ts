@@ -5,9 +5,9 @@ import { checkMessage, EVENT, eventItem, isoTime, messageItem, newItemId } from 
 import { inCommitOrder } from './item-clock';
 import type { KeyRing } from './keys';
 import { type ChatPush, itemFrames, receiptFrame } from './push';
-import type { ChatSession, Contact, Participant, TokenGrant, TranscriptItem } from './model';
+import type { ChatSession, Contact, Participant, ParticipantActivity, TokenGrant, TranscriptItem } from './model';
 import { type GrantPayload, grantFromPayload, grantPayload, openToken, signToken } from './signed-token';
-import { hasTimers, type ParticipantActivity, timerState } from './timers';
+import { hasTimers, timerState } from './timers';
 import { hashToken } from './tokens';
 import { type AppendItemWrite, type ContactStore, type IdempotencyKey, type IdempotencyRecord, WriteConflict } from './ports';
 

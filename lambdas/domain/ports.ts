@@ -1,5 +1,16 @@
-import type { Attachment, AttachmentStatus, ChatConnection, ChatSession, Contact, Participant, Receipt, TokenGrant, TranscriptItem } from './model';
-import type { ParticipantActivity, ParticipantTimers } from './timers';
+import type {
+  Attachment,
+  AttachmentStatus,
+  ChatConnection,
+  ChatSession,
+  Contact,
+  Participant,
+  ParticipantActivity,
+  ParticipantTimers,
+  Receipt,
+  TokenGrant,
+  TranscriptItem,
+} from './model';
 
 /**
  * The contact store: contact records, chat sessions, token grants and idempotency records.

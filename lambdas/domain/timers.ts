@@ -1,5 +1,5 @@
 import { invalidParameter } from './errors';
-import type { ChatSession, Participant } from './model';
+import { type ChatSession, type Participant, type ParticipantTimers, TIMER_ROLES, type TimerRole, type TimerType } from './model';
 
 /**
  * Amazon Connect's chat timers for human participants (UpdateParticipantRoleConfig): per role, an
@@ -8,27 +8,14 @@ import type { ChatSession, Participant } from './model';
  * ends the chat). A message from an idle participant brings `participant.returned`. Kept on the chat's
  * session, so they hold across transfers. The sweep drives them.
  */
-export const TIMER_ROLES = ['CUSTOMER', 'AGENT'] as const;
-export const TIMER_TYPES = ['IDLE', 'DISCONNECT_NONCUSTOMER'] as const;
-export type TimerRole = (typeof TIMER_ROLES)[number];
-export type TimerType = (typeof TIMER_TYPES)[number];
 /** Minutes, as the Connect API documents them. */
 export const TIMER_MINUTES = { min: 2, max: 480 };
-
-/** The chat's timers, in minutes, by role and type. */
-export type ParticipantTimers = Partial<Record<TimerRole, Partial<Record<TimerType, number>>>>;
 
 /** One entry of ParticipantTimerConfigList: a duration, or `undefined` for `Unset`. */
 export interface TimerChange {
   role: TimerRole;
   type: TimerType;
   minutes: number | undefined;
-}
-
-/** What the timers have seen of a participant: its last message, and since when it is idle. */
-export interface ParticipantActivity {
-  activeAt: number;
-  idleAt?: number;
 }
 
 /** The chat's timers with the changes made; a role and type given twice is refused, as by Amazon Connect. */

@@ -1,6 +1,7 @@
 import { invalidParameter } from '../domain/errors';
 import { Fields } from '../domain/fields';
-import { TIMER_MINUTES, TIMER_ROLES, TIMER_TYPES, type TimerChange } from '../domain/timers';
+import { TIMER_ROLES, TIMER_TYPES } from '../domain/model';
+import { TIMER_MINUTES, type TimerChange } from '../domain/timers';
 import { connectRoute } from '../http/api';
 import { limits } from '../http/wire';
 import { type Deps, depsFromEnvironment } from '../deps';

@@ -22,12 +22,12 @@ const outsideFences = (markdown: string): string => markdown.replace(/^(```|~~~)
 const prose = (markdown: string): string => outsideFences(markdown).replace(/`[^`\n]*`/g, '');
 
 /** Every `[text](target)` and `![alt](target)`, with an optional title after the target. */
-export function links(markdown: string): string[] {
+function links(markdown: string): string[] {
   return [...prose(markdown).matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((match) => match[1]!);
 }
 
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
-export function slug(heading: string): string {
+function slug(heading: string): string {
   return heading
     .trim()
     .toLowerCase()
@@ -37,7 +37,7 @@ export function slug(heading: string): string {
 }
 
 /** The anchors of a markdown file's headings, repeats numbered as GitHub numbers them (`-1`, `-2`, ...). */
-export function anchors(markdown: string): Set<string> {
+function anchors(markdown: string): Set<string> {
   const seen = new Map<string, number>();
   const result = new Set<string>();
   for (const match of outsideFences(markdown).matchAll(/^#{1,6}[ \t]+(.+?)[ \t]*#*[ \t]*$/gm)) {
@@ -50,7 +50,7 @@ export function anchors(markdown: string): Set<string> {
 }
 
 /** What is wrong with one link of `file`, or undefined when it is fine. External links are not checked. */
-export function linkProblem(file: string, target: string): string | undefined {
+function linkProblem(file: string, target: string): string | undefined {
   if (/^[a-z][a-z0-9+.-]*:/i.test(target)) return /^(https?|mailto):/i.test(target) ? undefined : `unexpected scheme in ${target}`;
   const [rawPath, anchor] = target.split('#', 2) as [string, string | undefined];
   const path = decodeURIComponent(rawPath);

@@ -12,7 +12,7 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { Attachment, ChatSession, Contact, ContactRef, Receipt, TokenGrant, TranscriptItem } from '../../domain/model';
-import type { ParticipantTimers } from '../../domain/timers';
+import type { ParticipantTimers } from '../../domain/model';
 import {
   type AddParticipantWrite,
   type AppendItemWrite,
