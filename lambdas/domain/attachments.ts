@@ -5,8 +5,8 @@ import { accessDenied, DomainError, invalidParameter } from './errors';
 import { Idempotency } from './idempotency';
 import { attachmentItem, isoTime, withAttachmentStatus } from './items';
 import type { KeyRing } from './keys';
-import { contactRef, type LineLink, linePrevious } from './line';
-import type { Attachment, AttachmentStatus, ChatSession, ContactRef } from './model';
+import { chatsBefore } from './line';
+import type { Attachment, AttachmentStatus, ChatSession } from './model';
 import { type Appended, participantIdempotencyKey, type Participants, type Reader } from './participants';
 import { type ChatPush, itemFrames } from './push';
 import type { Transcripts } from './transcripts';
@@ -20,13 +20,6 @@ export const DOWNLOAD_URL_SECONDS = { min: 5, max: 300, default: 300 } as const;
 export const ABANDONED_AFTER_MS = 24 * 60 * 60 * 1000;
 /** Its record expires a week after it started (by then the lifecycle rule, or the local sweep, has removed the bytes). */
 export const UPLOAD_RECORD_TTL_MS = 7 * 24 * 60 * 60 * 1000;
-/**
- * How far back along the customer's line GetAttachment looks for the chat an attachment was sent
- * in: one store read per chat (records of ended chats are cached per container). Amazon Connect
- * itself rehydrates at most 100 past contacts.
- */
-export const MAX_CHATS_BACK = 100;
-
 /**
  * Where attachments live in the transcript bucket, under the transcript prefix: uploads in a prefix
  * of their own (the bucket's lifecycle rule empties it of what is never completed), kept files in
@@ -259,30 +252,25 @@ export class Attachments {
   /**
    * Whether the attachment's contact is on the reader's line: the reader's chat itself, or a past
    * chat it continues, up to the contact it was continued from (later segments of that chat are not
-   * on the line, as FROM_SEGMENT drops them). Walks back one chat per read, and stops as soon as the
-   * line is older than the attachment's chat.
+   * on the line, as FROM_SEGMENT drops them). Walks back one chat per read (records of ended chats
+   * are cached per container), and stops as soon as the line is older than the attachment's chat.
    */
   private async onLine(session: ChatSession, attachment: Attachment): Promise<boolean> {
     if (attachment.initialContactId === session.initialContactId) return true;
-    let chat = session.initialContactId;
-    for (let back = 0; back < MAX_CHATS_BACK; back++) {
-      const source = linePrevious(await this.deps.transcripts.record(chat));
-      if (!source) return false;
-      const ref = await this.full(source);
-      if (ref.initialContactId === attachment.initialContactId) {
-        return attachment.contactId === ref.contactId || (attachment.contactStartedAt ?? Infinity) < ref.initiationTimestamp;
+    try {
+      for await (const ref of chatsBefore((id) => this.deps.transcripts.record(id), session.initialContactId)) {
+        if (ref.initialContactId === attachment.initialContactId) {
+          return attachment.contactId === ref.contactId || (attachment.contactStartedAt ?? Infinity) < ref.initiationTimestamp;
+        }
+        // Every chat further back started before this contact: none of them is the attachment's chat.
+        if (ref.initiationTimestamp < attachment.chatStartedAt) return false;
       }
-      // Every chat further back started before this contact: none of them is the attachment's chat.
-      if (ref.initiationTimestamp < attachment.chatStartedAt) return false;
-      chat = ref.initialContactId;
+    } catch (error) {
+      // GetAttachment's model has no quota error: refused, as a file beyond reach, saying why.
+      if (error instanceof DomainError && error.kind === 'QuotaExceeded') throw accessDenied(error.message);
+      throw error;
     }
     return false;
-  }
-
-  /** A line link with its chat and start (links stored before refs were kept name only the contact). */
-  private async full(link: LineLink): Promise<ContactRef> {
-    if (link.initialContactId !== undefined && link.initiationTimestamp !== undefined) return link as ContactRef;
-    return contactRef(await this.deps.transcripts.record(link.contactId));
   }
 
   /** The upload's copy is kept; the upload itself goes (the lifecycle rule would remove it later anyway). */

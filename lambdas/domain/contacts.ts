@@ -5,7 +5,7 @@ import type { KeyRing } from './keys';
 import type { ChatSession, Contact, Participant, ParticipantRole, SegmentAttributeValue, TokenGrant, TranscriptItem } from './model';
 import { inCommitOrder, ItemClock } from './item-clock';
 import { checkMessage, EVENT, eventItem, messageItem } from './items';
-import { contactRef } from './line';
+import { type Continuation, continuation, contactRef, type RehydrationType } from './line';
 import { type ChatPush, itemFrames } from './push';
 import { hashToken, newToken } from './tokens';
 import { changeTimers, type TimerChange, timerState } from './timers';
@@ -27,8 +27,6 @@ function checkAttributesQuota(attributes: Record<string, string>, copiedFrom?: s
   const copied = copiedFrom ? `, with those copied from contact ${copiedFrom},` : '';
   throw new DomainError('QuotaExceeded', `Contact attributes${copied} would exceed ${MAX_ATTRIBUTES_SIZE} bytes in total`);
 }
-
-export type RehydrationType = 'ENTIRE_PAST_SESSION' | 'FROM_SEGMENT';
 
 export interface StartChatInput {
   instanceId: string;
@@ -114,9 +112,9 @@ export class Contacts {
       if (!supported.includes('text/plain')) throw invalidParameter('SupportedMessagingContentTypes must contain text/plain');
       const messageProblem = input.initialMessage && checkMessage(input.initialMessage.contentType, input.initialMessage.content, supported);
       if (messageProblem) throw invalidRequest(`InitialMessage: ${messageProblem}`);
-      const continuation = await this.resolveContinuation(input);
-      const attributes = { ...continuation?.attributes, ...input.attributes };
-      checkAttributesQuota(attributes, continuation?.relatedContactId);
+      const { related, continues } = await this.relation(input);
+      const attributes = { ...related?.attributes, ...input.attributes };
+      checkAttributesQuota(attributes, related?.contactId);
       const contactId = randomUUID();
       const customer: Participant = { participantId: randomUUID(), role: 'CUSTOMER', displayName: input.displayName, joinedAt: now };
       const token = newToken();
@@ -138,9 +136,9 @@ export class Contacts {
         contactId,
         instanceId: input.instanceId,
         initialContactId: contactId,
-        relatedContactId: continuation?.relatedContactId,
-        continuedFromContactId: continuation?.persistent ? continuation.continued.contactId : undefined,
-        linePrevious: continuation?.persistent ? continuation.continued : undefined,
+        relatedContactId: related?.contactId,
+        continuedFromContactId: continues?.continued.contactId,
+        linePrevious: continues?.continued,
         initiationMethod: 'API',
         contactFlowId: input.contactFlowId,
         state: 'ACTIVE',
@@ -152,13 +150,13 @@ export class Contacts {
       };
       const clock = new ItemClock(session, now);
       const items = [eventItem(EVENT.joined, clock.next(), customer)];
-      if (continuation?.persistent) items.push(eventItem(EVENT.chatRehydrated, clock.next()));
+      if (continues) items.push(eventItem(EVENT.chatRehydrated, clock.next()));
       if (input.initialMessage) items.push(messageItem(customer, input.initialMessage.contentType, input.initialMessage.content, clock.next()));
       const claim = clock.claim();
       session.lastItemAt = claim.last;
       session.contactItems = claim.contactItems;
       const result: StartChatResult = { ContactId: contactId, ParticipantId: customer.participantId, ParticipantToken: token };
-      if (continuation?.persistent) result.ContinuedFromContactId = continuation.relatedContactId;
+      if (continues) result.ContinuedFromContactId = continues.continued.contactId;
       try {
         await this.deps.store.startChat({
           session,
@@ -166,12 +164,10 @@ export class Contacts {
           items,
           grant: { tokenHash: hashToken(token), grant: grantFor(session, contact, customer, 'participant', now) },
           idempotency: record?.(result),
-          sourceClaim: continuation?.persistent
-            ? { sourceContactId: continuation.sourceContactId, sourceInitialContactId: continuation.sourceInitialContactId, claimedBy: contactId }
-            : undefined,
+          sourceClaim: continues?.claim(contactId),
         });
       } catch (error) {
-        throw translateConflict(error, input.persistentChat?.sourceContactId);
+        throw continues ? continues.refused(error) : error;
       }
       // Nothing to push: no connection can exist yet for a chat that has just been created.
       return result;
@@ -179,42 +175,24 @@ export class Contacts {
   }
 
   /**
-   * Persistent chat: which past contact the new chat continues from. FROM_SEGMENT continues from the
-   * given contact; ENTIRE_PAST_SESSION takes the session's initial contact and continues from the
-   * session's most recently ended contact. A plain RelatedContactId only relates the contacts.
+   * The past contact the new chat relates to: a plain RelatedContactId only relates the contacts (and
+   * copies the attributes); a persistent chat continues the customer's line from it (line.ts).
    */
-  private async resolveContinuation(input: StartChatInput) {
+  private async relation(
+    input: StartChatInput,
+  ): Promise<{ related?: { contactId: string; attributes: Record<string, string> }; continues?: Continuation }> {
     const { persistentChat, relatedContactId } = input;
     if (persistentChat && relatedContactId) throw invalidRequest('PersistentChat and RelatedContactId cannot both be provided');
     if (relatedContactId) {
-      const related = await this.find(input.instanceId, relatedContactId);
-      const session = await this.session(related);
-      return { persistent: false, relatedContactId, attributes: session.attributes } as const;
+      const session = await this.session(await this.find(input.instanceId, relatedContactId));
+      return { related: { contactId: relatedContactId, attributes: session.attributes } };
     }
-    if (!persistentChat) return undefined;
-    const { rehydrationType, sourceContactId } = persistentChat;
-    if (!rehydrationType || !sourceContactId) {
-      throw invalidRequest('PersistentChat needs both RehydrationType and SourceContactId');
-    }
-    const source = await this.find(input.instanceId, sourceContactId);
-    const session = await this.session(source);
-    if (session.state !== 'ENDED') throw invalidRequest(`Contact ${sourceContactId} belongs to a chat that has not ended`);
-    if (rehydrationType === 'ENTIRE_PAST_SESSION' && source.initialContactId !== source.contactId) {
-      throw invalidRequest(`ENTIRE_PAST_SESSION needs the initial contact of the past chat; ${sourceContactId} is not one`);
-    }
-    // The line goes on from the source segment, or from the past chat's last contact.
-    const continued =
-      rehydrationType === 'FROM_SEGMENT' || session.latestContactId === source.contactId
-        ? source
-        : await this.find(input.instanceId, session.latestContactId);
-    return {
-      persistent: true,
-      relatedContactId: continued.contactId,
-      continued: contactRef(continued),
-      sourceContactId,
-      sourceInitialContactId: source.initialContactId,
-      attributes: session.attributes,
-    } as const;
+    if (!persistentChat) return {};
+    const continues = await continuation(
+      { contact: (id) => this.find(input.instanceId, id), session: (contact) => this.session(contact) },
+      persistentChat,
+    );
+    return { related: { contactId: continues.continued.contactId, attributes: continues.attributes }, continues };
   }
 
   async transfer(input: TransferInput): Promise<{ ContactId: string }> {
@@ -431,17 +409,4 @@ export function grantFor(session: ChatSession, contact: Contact, participant: Pa
     expiresAt: session.expiresAt,
     issuedAt,
   };
-}
-
-/** Turns a refused start of a persistent chat into the error a caller should see. */
-function translateConflict(error: unknown, sourceContactId?: string): unknown {
-  if (!(error instanceof WriteConflict)) return error;
-  switch (error.reason) {
-    case 'source-already-used':
-      return invalidRequest(`Contact ${sourceContactId} has already been used to start a persistent chat`);
-    case 'source-session-active':
-      return invalidRequest(`Contact ${sourceContactId} belongs to a chat that has not ended`);
-    default:
-      return error;
-  }
 }

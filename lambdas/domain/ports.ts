@@ -126,8 +126,21 @@ export interface StartChatWrite {
   items: TranscriptItem[];
   grant: { tokenHash: string; grant: TokenGrant };
   idempotency?: IdempotencyRecord;
-  /** Persistent chat: mark the source contact as used, once and only once, and only if its session ended. */
-  sourceClaim?: { sourceContactId: string; sourceInitialContactId: string; claimedBy: string };
+  /** Persistent chat: the new chat's claim on the contact it continues. */
+  sourceClaim?: SourceClaim;
+}
+
+/**
+ * The write-time half of the line's continuation rule (line.ts, `continuation`): the start holds only
+ * if the source contact has seeded no chat yet (else `source-already-used`) and its chat has ended
+ * (else `source-session-active`), and marks the source as seeding `claimedBy` (its
+ * `persistentChatSourceOf`, which the line follows forward).
+ */
+export interface SourceClaim {
+  sourceContactId: string;
+  sourceInitialContactId: string;
+  /** The new chat's initial contact. */
+  claimedBy: string;
 }
 
 /**

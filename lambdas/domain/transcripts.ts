@@ -1,6 +1,6 @@
 import { DomainError } from './errors';
 import { compareItems } from './items';
-import { type LineLink, lineNext, linePrevious } from './line';
+import { inFull, type LineLink, lineNext, linePrevious } from './line';
 import type { Contact, ContactRef, TranscriptItem } from './model';
 import type { ContactStore, FileContactRef, ItemRange, TranscriptFile, TranscriptFiles } from './ports';
 
@@ -272,9 +272,7 @@ const remember = <T>(cache: Map<string, T>, key: string, value: T, size: number)
 function fileLine(contact: Contact): TranscriptFile['ContactLine'] {
   const previous = linePrevious(contact);
   const next = lineNext(contact);
-  const full = (link: LineLink | undefined): link is ContactRef | undefined =>
-    link === undefined || (link.initialContactId !== undefined && link.initiationTimestamp !== undefined);
-  if (!full(previous) || !full(next)) return undefined;
+  if ((previous && !inFull(previous)) || (next && !inFull(next))) return undefined;
   return { Previous: previous && toFileRef(previous), Next: next && toFileRef(next) };
 }
 

@@ -3,6 +3,7 @@ import { CHAT_DURATION_MINUTES } from './contacts';
 import { accessDenied } from './errors';
 import { EVENT, isoTime } from './items';
 import type { KeyRing } from './keys';
+import { continuesPastChat } from './line';
 import type { ChatConnection } from './model';
 import type { Participants, Reader } from './participants';
 import { CHAT_TOPIC, type ChatPush, itemFrames } from './push';
@@ -164,7 +165,7 @@ export class Websockets {
     const connection = await this.deps.connections.getConnection(connectionId);
     if (connection?.role !== 'CUSTOMER') return;
     const first = await this.deps.store.getContact(connection.initialContactId);
-    if (!first?.continuedFromContactId) return;
+    if (!first || !continuesPastChat(first)) return;
     // Written right after `participant joined`, among the first contact's first items (gone once its transcript is archived).
     const opening = await this.deps.store.queryItems(first.contactId, { direction: 'FORWARD' }, 3);
     const rehydrated = opening.find((item) => item.ContentType === EVENT.chatRehydrated);

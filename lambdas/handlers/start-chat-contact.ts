@@ -1,7 +1,8 @@
 import { connectRoute } from '../http/api';
 import { limits, segmentAttributes } from '../http/wire';
 import { type Deps, depsFromEnvironment } from '../deps';
-import { CHAT_DURATION_MINUTES, type RehydrationType } from '../domain/contacts';
+import { CHAT_DURATION_MINUTES } from '../domain/contacts';
+import type { RehydrationType } from '../domain/line';
 import { MESSAGE_CONTENT_TYPES } from '../domain/items';
 
 /** PUT /contact/chat — StartChatContact, with persistent chat (rehydration). */

@@ -25,6 +25,7 @@ import {
   type ItemClockClaim,
   type ItemRange,
   type ParticipantLeftWrite,
+  type SourceClaim,
   type StartChatWrite,
   type TimersFiredWrite,
   type TransferWrite,
@@ -107,36 +108,38 @@ export class DynamoContactStore implements ContactStore {
       this.grantStep(write.grant),
       ...this.idempotencySteps(write.idempotency),
     ];
-    if (write.sourceClaim) {
-      const { sourceContactId, sourceInitialContactId, claimedBy } = write.sourceClaim;
-      steps.push(
-        {
-          item: {
-            Update: {
-              TableName: this.tableName,
-              Key: keys.contact(sourceContactId),
-              UpdateExpression: 'SET persistentChatSourceOf = :by',
-              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(persistentChatSourceOf)',
-              ExpressionAttributeValues: { ':by': claimedBy },
-            },
-          },
-          conflict: 'source-already-used',
-        },
-        {
-          item: {
-            ConditionCheck: {
-              TableName: this.tableName,
-              Key: keys.session(sourceInitialContactId),
-              ConditionExpression: '#state = :ended',
-              ExpressionAttributeNames: STATE,
-              ExpressionAttributeValues: { ':ended': 'ENDED' },
-            },
-          },
-          conflict: 'source-session-active',
-        },
-      );
-    }
+    if (write.sourceClaim) steps.push(...this.sourceClaimSteps(write.sourceClaim));
     await this.transact(steps);
+  }
+
+  /** The line's SourceClaim (ports.ts) as conditions of the start's transaction: what makes the continuation rule atomic. */
+  private sourceClaimSteps({ sourceContactId, sourceInitialContactId, claimedBy }: SourceClaim): Step[] {
+    return [
+      {
+        item: {
+          Update: {
+            TableName: this.tableName,
+            Key: keys.contact(sourceContactId),
+            UpdateExpression: 'SET persistentChatSourceOf = :by',
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(persistentChatSourceOf)',
+            ExpressionAttributeValues: { ':by': claimedBy },
+          },
+        },
+        conflict: 'source-already-used',
+      },
+      {
+        item: {
+          ConditionCheck: {
+            TableName: this.tableName,
+            Key: keys.session(sourceInitialContactId),
+            ConditionExpression: '#state = :ended',
+            ExpressionAttributeNames: STATE,
+            ExpressionAttributeValues: { ':ended': 'ENDED' },
+          },
+        },
+        conflict: 'source-session-active',
+      },
+    ];
   }
 
   async transfer({ from, to, toItems, clock, idempotency }: TransferWrite): Promise<void> {
