@@ -8,7 +8,7 @@ import { checkMessage, EVENT, eventItem, messageItem } from './items';
 import { type Continuation, continuation, contactRef, type RehydrationType } from './line';
 import { type ChatPush, itemFrames } from './push';
 import { hashToken, newToken } from './tokens';
-import { changeTimers, type TimerChange, timerState } from './timers';
+import { changeTimers, type TimerChange, timerState, timersStartedAt } from './timers';
 import type { Transcripts } from './transcripts';
 import { type ContactStore, WriteConflict } from './ports';
 
@@ -78,8 +78,6 @@ export interface ContactServiceDeps {
 export interface ChatEnding {
   reason?: string;
   customerLeft: boolean;
-  /** The customer leaves because its auto-disconnect timer ran out: `participant.autodisconnection` first. */
-  autoDisconnected?: boolean;
 }
 
 /** The contact lifecycle of a chat: start, transfer, stop, participants and attributes. */
@@ -284,7 +282,6 @@ export class Contacts {
       const now = this.deps.now();
       const { participants, items } = everyoneLeaves(current, clock);
       let customer = session.customer;
-      if (ending.autoDisconnected) items.push(eventItem(EVENT.autoDisconnection, clock.next(), customer));
       if (ending.customerLeft) {
         const left = eventItem(EVENT.left, clock.next(), customer);
         items.push(left);
@@ -328,8 +325,11 @@ export class Contacts {
         };
         const result = { ParticipantId: participantId, ParticipantToken: token, Expiry: new Date(session.expiresAt).toISOString() };
         const items = [eventItem(EVENT.joined, joinedAt, participant)];
-        // An agent's timers start now: the sweep must look at the chat by the time the first runs out.
-        const due = timerState(session, participant, joinedAt).next;
+        // An agent's timers start now, and the customer's with the first agent (or custom participant):
+        // the sweep must look at the chat by the time the first runs out.
+        const startedAt = timersStartedAt([...contact.participants, participant]);
+        const dues = [session.customer, participant].map((p) => timerState(session, p, joinedAt, startedAt).next);
+        const due = dues.reduce<number | undefined>((min, at) => (at === undefined ? min : Math.min(at, min ?? at)), undefined);
         await this.deps.store.addParticipant({
           sweepAt: due === undefined ? undefined : Math.min(due, session.sweepAt ?? due),
           contactId: contact.contactId,

@@ -7,7 +7,7 @@ import type { KeyRing } from './keys';
 import { type ChatPush, itemFrames, receiptFrame } from './push';
 import type { ChatSession, Contact, Participant, ParticipantActivity, TokenGrant, TranscriptItem } from './model';
 import { type GrantPayload, grantFromPayload, grantPayload, openToken, signToken } from './signed-token';
-import { hasTimers, timerState } from './timers';
+import { hasTimers, timerState, timersStartedAt } from './timers';
 import { hashToken } from './tokens';
 import { type AppendItemWrite, type ContactStore, type IdempotencyKey, type IdempotencyRecord, WriteConflict } from './ports';
 
@@ -265,8 +265,9 @@ export class Participants {
 
   /**
    * The sweep's turn at a chat's participant timers: participants idle past their `IDLE` timer get
-   * `participant.idle`; past `DISCONNECT_NONCUSTOMER` too, `participant.autodisconnection`, and they leave
-   * (an agent its contact, with its sockets; the customer the chat, which ends). The chat is then due
+   * `participant.idle`; past `DISCONNECT_NONCUSTOMER` too, `participant.autodisconnection`, and every
+   * participant but the customer leaves the contact (with its sockets), as in Amazon Connect: the
+   * customer stays, the chat goes on, and no timer runs until an agent joins again. The chat is then due
    * again when the next timer runs out (or it expires).
    */
   async runTimers(session: ChatSession): Promise<void> {
@@ -274,15 +275,16 @@ export class Participants {
       if (session.state !== 'ACTIVE') return undefined;
       const now = this.deps.now();
       const contact = await this.contact(session.latestContactId);
-      if (timerState(session, session.customer, now).disconnectDue) return { customerGone: true, contact, session } as const;
+      const startedAt = timersStartedAt(contact.participants);
       const items: TranscriptItem[] = [];
       const activity: Record<string, ParticipantActivity> = { ...session.activity };
-      const gone: string[] = [];
+      const disconnected: Participant[] = [];
       let next = session.expiresAt;
-      const participants = [session.customer, ...contact.participants].map((participant) => {
-        const state = timerState(session, participant, now);
+      for (const participant of [session.customer, ...contact.participants]) {
+        const state = timerState(session, participant, now, startedAt);
         if (state.next !== undefined) next = Math.min(next, state.next);
-        if (state.idleDue && !state.disconnectDue) {
+        if (state.disconnectDue) disconnected.push(participant);
+        else if (state.idleDue) {
           const idle = eventItem(EVENT.idle, clock.next(), participant);
           items.push(idle);
           activity[participant.participantId] = {
@@ -290,31 +292,29 @@ export class Participants {
             idleAt: Date.parse(idle.AbsoluteTime),
           };
         }
-        if (!state.disconnectDue) return participant;
-        // Only agents get here: a customer's auto-disconnection ends the chat (above).
-        items.push(eventItem(EVENT.autoDisconnection, clock.next(), participant));
-        const left = eventItem(EVENT.left, clock.next(), participant);
-        items.push(left);
-        gone.push(participant.participantId);
-        return { ...participant, leftAt: Date.parse(left.AbsoluteTime) };
-      });
+      }
+      const gone: string[] = [];
+      let participants = contact.participants;
+      if (disconnected.length) {
+        for (const participant of disconnected) items.push(eventItem(EVENT.autoDisconnection, clock.next(), participant));
+        participants = contact.participants.map((participant) => {
+          if (participant.leftAt !== undefined) return participant;
+          const left = eventItem(EVENT.left, clock.next(), participant);
+          items.push(left);
+          gone.push(participant.participantId);
+          return { ...participant, leftAt: Date.parse(left.AbsoluteTime) };
+        });
+        next = session.expiresAt; // no one is left to start the timers
+      }
       if (!items.length) {
         await this.deps.store.rescheduleChat(session, next);
         return undefined;
       }
       const write = { contactId: contact.contactId, clock: clock.claim(), items, activity, sweepAt: next, timersSetAt: session.timersSetAt };
-      await this.deps.store.timersFired(gone.length ? { ...write, participants: participants.slice(1) } : write);
-      return { customerGone: false, contact, items, gone } as const;
+      await this.deps.store.timersFired(gone.length ? { ...write, participants } : write);
+      return { contact, items, gone };
     });
     if (!fired) return;
-    if (fired.customerGone) {
-      try {
-        await this.deps.contacts.endChat(fired.contact, fired.session, { reason: 'IDLE_DISCONNECT', customerLeft: true, autoDisconnected: true });
-      } catch (error) {
-        if (!(error instanceof WriteConflict)) throw error; // it ended, or moved on: the next sweep looks again
-      }
-      return;
-    }
     const { initialContactId, contactId } = fired.contact;
     await this.deps.push.toChat(initialContactId, itemFrames(initialContactId, contactId, fired.items), fired.gone);
   }

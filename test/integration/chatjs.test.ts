@@ -106,6 +106,8 @@ describe('amazon-connect-chatjs against the local server', () => {
       s.onParticipantReturned(({ data }) => seen.push(`returned ${data.ParticipantRole}`));
       s.onAutoDisconnection(({ data }) => seen.push(`autodisconnection ${data.ParticipantRole}`));
     });
+    // Amazon Connect runs the timers only while an agent is on the chat.
+    await joinAgent(t, started.ContactId!, 'Bob');
     const timer = (TimerType: 'IDLE' | 'DISCONNECT_NONCUSTOMER', minutes: number) => ({
       ParticipantRole: 'CUSTOMER' as const,
       TimerType,
