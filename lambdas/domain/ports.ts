@@ -36,8 +36,8 @@ export interface ContactStore {
    * reaches it (always when `range` has no bound; BACKWARD, once fewer than `limit` items remain).
    */
   contactWithItems(contactId: string, range: ItemRange, limit: number): Promise<{ contact?: Contact; items: TranscriptItem[] }>;
-  /** Records that the ended contact's transcript file is durable. */
-  markArchived(contactId: string, transcriptKey: string): Promise<void>;
+  /** Records that the ended contact's transcript file is durable since `at`; the sweep frees the table of its items from then on. */
+  markArchived(contactId: string, transcriptKey: string, at: number): Promise<void>;
   /** Removes items whose transcript file is durable. */
   deleteItems(contactId: string, itemIds: string[]): Promise<void>;
   /** The ended contact's archive is complete (file durable, items gone): the sweep has nothing left to do on it. */
@@ -45,10 +45,11 @@ export interface ContactStore {
   /** Active chats whose `sweepAt` has come by `before`, soonest first, up to `limit`: their InitialContactIds. */
   dueChats(before: number, limit: number): Promise<string[]>;
   /**
-   * Contacts that ended by `endedBefore` and whose archive is unfinished (file not written, or items
-   * still in the table after it was), oldest first, up to `limit`: their ContactIds.
+   * Contacts whose archive is unfinished, oldest first, up to `limit`: their ContactIds. Those that
+   * ended by `before` and have no file, and those whose file was durable by `before` (`markArchived`)
+   * and whose items are still in the table.
    */
-  unfinishedArchives(endedBefore: number, limit: number): Promise<string[]>;
+  unfinishedArchives(before: number, limit: number): Promise<string[]>;
   /** Refuses from now on the resume tokens that reach this chat and were issued up to `before`. */
   revokeResumeTokens(initialContactId: string, before: number): Promise<void>;
   /**
@@ -71,8 +72,8 @@ export interface ContactStore {
   startAttachment(attachment: Attachment, expiresAt: number, idempotency?: IdempotencyRecord): Promise<void>;
   /**
    * Records the content check's verdict on a completed attachment, on its record and on its
-   * transcript item; false when the item had already left the table (its contact's transcript file
-   * was written meanwhile): the record holds the verdict then.
+   * transcript item; false when its contact's transcript file was written meanwhile (the item is
+   * then read from the file): the record holds the verdict then.
    */
   attachmentChecked(checked: AttachmentChecked): Promise<boolean>;
   /** Uploads started before `before` and never completed: a full scan, for the local server's sweep. */

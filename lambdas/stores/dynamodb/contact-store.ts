@@ -226,10 +226,10 @@ export class DynamoContactStore implements ContactStore {
       conflict: 'contact-not-active',
     };
     try {
-      await this.transact([record, onItem, this.countCheck(contactId, -1)]);
+      await this.transact([record, onItem, this.countCheck(contactId, -1, 'attribute_not_exists(transcriptKey)')]);
       return true;
     } catch (error) {
-      // The item left the table: its contact's file was written anyway, after waiting its longest for this check.
+      // The contact's file was written anyway, after waiting its longest for this check (its item may still be in the table, for a while).
       if (!(error instanceof WriteConflict && error.reason === 'contact-not-active')) throw error;
       await this.transact([record, this.countCheck(contactId, -1)]);
       return false;
@@ -267,19 +267,19 @@ export class DynamoContactStore implements ContactStore {
     }
   }
 
-  /** The contact's count of attachments in check (its transcript file waits for them). */
-  private countCheck(contactId: string, by: 1 | -1): Step {
+  /** The contact's count of attachments in check (its transcript file waits for them); `unless` refuses it as `contact-not-active`. */
+  private countCheck(contactId: string, by: 1 | -1, unless?: string): Step {
     return {
       item: {
         Update: {
           TableName: this.tableName,
           Key: keys.contact(contactId),
           UpdateExpression: 'ADD attachmentsInCheck :by',
-          ConditionExpression: 'attribute_exists(pk)',
+          ConditionExpression: `attribute_exists(pk)${unless ? ` AND ${unless}` : ''}`,
           ExpressionAttributeValues: { ':by': by },
         },
       },
-      conflict: 'already-exists',
+      conflict: unless ? 'contact-not-active' : 'already-exists',
     };
   }
 
@@ -374,15 +374,16 @@ export class DynamoContactStore implements ContactStore {
     return { contact, items: items.slice(0, limit) };
   }
 
-  async markArchived(contactId: string, transcriptKey: string): Promise<void> {
+  async markArchived(contactId: string, transcriptKey: string, at: number): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.contact(contactId),
-        UpdateExpression: 'SET transcriptKey = :key',
+        // Due for the sweep again from `at`: it deletes the items once the grace after it is over.
+        UpdateExpression: 'SET transcriptKey = :key, archivedAt = :at, #shard = :shard, #at = :at',
         ConditionExpression: '#state = :ended',
-        ExpressionAttributeNames: STATE,
-        ExpressionAttributeValues: { ':key': transcriptKey, ':ended': 'ENDED' },
+        ExpressionAttributeNames: { ...STATE, '#shard': SWEEP_INDEX.partitionKey, '#at': SWEEP_INDEX.sortKey },
+        ExpressionAttributeValues: { ':key': transcriptKey, ':at': at, ':shard': sweepShard('ARCHIVE', contactId), ':ended': 'ENDED' },
       }),
     );
   }
@@ -418,8 +419,8 @@ export class DynamoContactStore implements ContactStore {
     return this.dueInIndex('CHAT', before, limit);
   }
 
-  async unfinishedArchives(endedBefore: number, limit: number): Promise<string[]> {
-    return this.dueInIndex('ARCHIVE', endedBefore, limit);
+  async unfinishedArchives(before: number, limit: number): Promise<string[]> {
+    return this.dueInIndex('ARCHIVE', before, limit);
   }
 
   /** One Query per shard of the kind, in parallel, for records due by `before`; the soonest `limit` of them, as ids. */
