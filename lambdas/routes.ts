@@ -128,7 +128,8 @@ export interface WebsocketRouteSpec {
   /**
    * Frames per second (steady, burst) of a route that gets its own limit rather than the stage's
    * (`websocketRateLimit`). On AWS it is the route's throttling, for all connections together: API
-   * Gateway has no per-connection limit. The local server does not apply it.
+   * Gateway has no per-connection limit (the frame function has: websockets.ts `MAX_FRAMES_PER_WINDOW`).
+   * The local server does not apply it.
    */
   throttle?: { rateLimit: number; burstLimit: number };
 }

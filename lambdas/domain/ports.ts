@@ -223,6 +223,11 @@ export interface ConnectionStore {
   /** Every connection of a chat: one query. */
   chatConnections(initialContactId: string): Promise<ChatConnection[]>;
   removeConnection(connection: Pick<ChatConnection, 'connectionId' | 'initialContactId'>): Promise<void>;
+  /**
+   * Adds one frame to the connection's count for `window` (a count of an older window starts over):
+   * the count, or undefined when the connection is not on record.
+   */
+  countFrame(connectionId: string, window: number): Promise<number | undefined>;
   /** Records that something happened once (kept until `expiresAt`): true the first time, false ever after. */
   claimOnce(key: string, expiresAt: number): Promise<boolean>;
 }
