@@ -12,6 +12,11 @@ import { type ChatPush, itemFrames } from './push';
 import type { Transcripts } from './transcripts';
 import { type AttachmentFiles, type ContactStore, WriteConflict } from './ports';
 
+/**
+ * Uploads one contact may have (StartAttachmentUpload; completed or not): Amazon Connect's "attachments
+ * per chat conversation" feature specification. Past it, ServiceQuotaExceededException.
+ */
+export const MAX_ATTACHMENTS_PER_CONTACT = 35;
 /** How long StartAttachmentUpload's URL accepts the upload. */
 export const UPLOAD_URL_SECONDS = 300;
 /** GetAttachment's UrlExpiryInSeconds: 5 to 300, as the model allows; 300 when not given. */
@@ -111,7 +116,19 @@ export class Attachments {
     };
     const key = participantIdempotencyKey(reader, 'StartAttachmentUpload', clientToken);
     const { AttachmentId } = await this.idempotency.run<{ AttachmentId: string }>(key, file, now, async (record) => {
-      await this.deps.store.startAttachment(fresh, now + UPLOAD_RECORD_TTL_MS, record?.({ AttachmentId: attachmentId }));
+      try {
+        await this.deps.store.startAttachment({
+          attachment: fresh,
+          expiresAt: now + UPLOAD_RECORD_TTL_MS,
+          contactId: session.latestContactId,
+          maxPerContact: MAX_ATTACHMENTS_PER_CONTACT,
+          idempotency: record?.({ AttachmentId: attachmentId }),
+        });
+      } catch (error) {
+        if (error instanceof WriteConflict && error.reason === 'attachment-quota')
+          throw new DomainError('QuotaExceeded', `A contact may have at most ${MAX_ATTACHMENTS_PER_CONTACT} attachments`);
+        throw error;
+      }
       return { AttachmentId: attachmentId };
     });
     // A retry with the same ClientToken gets the first call's attachment, with a URL signed anew.

@@ -68,8 +68,11 @@ export interface ContactStore {
   replaceAttributes(initialContactId: string, attributes: Record<string, string>, expectedVersion: number, now: number): Promise<void>;
 
   getAttachment(attachmentId: string): Promise<Attachment | undefined>;
-  /** Records an upload that StartAttachmentUpload began (kept `expiresAt` unless completed). */
-  startAttachment(attachment: Attachment, expiresAt: number, idempotency?: IdempotencyRecord): Promise<void>;
+  /**
+   * Records an upload that StartAttachmentUpload began (kept `expiresAt` unless completed), and counts it
+   * on its contact: refused with `attachment-quota` when the contact has had `maxPerContact` already.
+   */
+  startAttachment(write: StartAttachmentWrite): Promise<void>;
   /**
    * Records the content check's verdict on a completed attachment, on its record and on its
    * transcript item; false when its contact's transcript file was written meanwhile (the item is
@@ -80,6 +83,15 @@ export interface ContactStore {
   abandonedUploads(before: number): Promise<Attachment[]>;
   /** Forgets an upload that was never completed (only while it is still `UPLOADING`). */
   forgetUpload(attachmentId: string): Promise<void>;
+}
+
+export interface StartAttachmentWrite {
+  attachment: Attachment;
+  expiresAt: number;
+  /** The chat's active contact, which the upload counts against. */
+  contactId: string;
+  maxPerContact: number;
+  idempotency?: IdempotencyRecord;
 }
 
 export interface AttachmentChecked {
@@ -203,6 +215,7 @@ export type ConflictReason =
   | 'source-already-used' // a persistent-chat source can seed only one chat
   | 'source-session-active' // a persistent-chat source whose session has not ended
   | 'attachment-completed' // CompleteAttachmentUpload on an upload already completed
+  | 'attachment-quota' // StartAttachmentUpload on a contact that has had MAX_ATTACHMENTS_PER_CONTACT uploads
   | 'stale'; // an optimistic write lost a race (the chat moved on): read again and retry
 
 export class WriteConflict extends Error {

@@ -94,7 +94,10 @@ export const OPERATIONS = {
   GetTranscript: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, NotFound: 'InternalServerException' } },
   DisconnectParticipant: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY } },
   // A ClientToken reused with other parameters: the model lists no ConflictException.
-  StartAttachmentUpload: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, Idempotency: 'ValidationException' } },
+  StartAttachmentUpload: {
+    api: 'participant',
+    errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, Idempotency: 'ValidationException', QuotaExceeded: 'ServiceQuotaExceededException' },
+  },
   // `Conflict` also names an upload completed already ("an attachment with that identifier is already being uploaded").
   CompleteAttachmentUpload: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY_CONFLICT, Idempotency: 'ConflictException' } },
   // `NotFound`: a past contact of the reader's line is missing from the store while the line is walked, as for GetTranscript.

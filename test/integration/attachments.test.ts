@@ -2,9 +2,11 @@ import {
   AccessDeniedException,
   ConflictException,
   GetAttachmentCommand,
+  ServiceQuotaExceededException,
   StartAttachmentUploadCommand,
   ValidationException,
 } from '@aws-sdk/client-connectparticipant';
+import { MAX_ATTACHMENTS_PER_CONTACT } from '../../lambdas/domain/attachments';
 import { type Connected, INSTANCE, joinAgent, leave, pageBack, startChat, transfer } from '../support/chat';
 import { attachmentItems, complete, download, PDF, PNG, putToUrl, sendFile, startUpload } from '../support/attachments';
 import { startTestServer, type TestServer } from '../support/local-server';
@@ -313,6 +315,22 @@ describe('kept across every continuation of a chat', () => {
     const stranger = await startChat(t);
     for (const id of [onSecond, onBranch, past.files.c1]) await expect(download(t, stranger, id)).rejects.toBeInstanceOf(AccessDeniedException);
   });
+});
+
+test('a contact takes MAX_ATTACHMENTS_PER_CONTACT uploads: one more is a ServiceQuotaExceededException; a transfer starts a new count', async () => {
+  const customer = await startChat(t);
+  const started = await Promise.all(
+    Array.from({ length: MAX_ATTACHMENTS_PER_CONTACT }, (_, i) => startUpload(t, customer, `f${i}.txt`, 'text/plain', 2, `quota-${i}`)),
+  );
+  expect(new Set(started.map((upload) => upload.AttachmentId)).size).toBe(MAX_ATTACHMENTS_PER_CONTACT);
+  const over = startUpload(t, customer, 'one-more.txt', 'text/plain', 2);
+  await expect(over).rejects.toBeInstanceOf(ServiceQuotaExceededException);
+  await expect(over).rejects.toMatchObject({ $metadata: { httpStatusCode: 402 } });
+  // A retry of one counted already is the same upload, not one more.
+  expect((await startUpload(t, customer, 'f0.txt', 'text/plain', 2, 'quota-0')).AttachmentId).toBe(started[0]!.AttachmentId);
+
+  await transfer(t, customer.contactId, 'q');
+  expect((await startUpload(t, customer, 'after-transfer.txt', 'text/plain', 2)).AttachmentId).toBeDefined();
 });
 
 describe('idempotency', () => {

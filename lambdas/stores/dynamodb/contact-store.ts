@@ -25,6 +25,7 @@ import {
   type ItemClockClaim,
   type ItemRange,
   type ParticipantLeftWrite,
+  type StartAttachmentWrite,
   type StartChatWrite,
   type TimersFiredWrite,
   type TransferWrite,
@@ -193,9 +194,22 @@ export class DynamoContactStore implements ContactStore {
     return this.get<Attachment>(keys.attachment(attachmentId));
   }
 
-  async startAttachment(attachment: Attachment, expiresAt: number, idempotency?: IdempotencyRecord): Promise<void> {
+  async startAttachment({ attachment, expiresAt, contactId, maxPerContact, idempotency }: StartAttachmentWrite): Promise<void> {
     const item = { ...withKey(keys.attachment(attachment.attachmentId), attachment), [TTL_ATTRIBUTE]: Math.ceil(expiresAt / 1000) };
-    await this.transact([this.put(item, 'already-exists'), ...this.idempotencySteps(idempotency)]);
+    const counted: Step = {
+      item: {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.contact(contactId),
+          UpdateExpression: 'ADD attachmentUploads :one',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(attachmentUploads) OR attachmentUploads < :max)',
+          ExpressionAttributeValues: { ':one': 1, ':max': maxPerContact },
+        },
+      },
+      conflict: 'attachment-quota',
+    };
+    // The idempotency record first: a retry that lost the race is told so, not that the quota is reached.
+    await this.transact([...this.idempotencySteps(idempotency), counted, this.put(item, 'already-exists')]);
   }
 
   async attachmentChecked({ attachmentId, contactId, itemId, contactStartedAt, status }: AttachmentChecked): Promise<boolean> {
