@@ -85,6 +85,7 @@ export function wire(config: Config, clients: Clients, keyMaterial: KeyMaterial,
     expire: (session) => participants.expire(session),
     runTimers: (session) => participants.runTimers(session),
     archive: (contact) => transcripts.archive(contact),
+    freeTable: (contact) => transcripts.freeTable(contact),
     now,
     warn: log.warn,
   });

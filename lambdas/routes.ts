@@ -30,7 +30,8 @@ export interface RouteAccess {
   table: 'read' | 'readwrite';
   /**
    * What the route deletes from the table, each its own action: `transcript-items` (BatchWriteItem:
-   * a contact's items, once its transcript file is durable, `Transcripts.archive`), `connections`
+   * a contact's items, a grace after its transcript file is durable, `Transcripts.freeTable`: the
+   * sweep alone), `connections`
    * (DeleteItem: a WebSocket connection's records, when it closes or is found gone or expired).
    */
   deletes?: readonly TableDeletion[];
@@ -56,10 +57,10 @@ const WRITE: RouteAccess = { table: 'readwrite' };
 /** Pushing forgets the connections API Gateway reports gone, and closes (and forgets) expired ones. */
 const PUSH = { push: true, deletes: ['connections'] } as const;
 /**
- * Ending a contact writes its transcript file, deletes its items from the table and tells the chat;
- * any participant call may end a chat past its duration, and GetTranscript retries a failed archive.
+ * Ending a contact writes its transcript file and tells the chat (the sweep deletes its items from the
+ * table later); any participant call may end a chat past its duration.
  */
-const TRANSCRIPTS: RouteAccess = { table: 'readwrite', bucket: 'readwrite', ...PUSH, deletes: ['transcript-items', ...PUSH.deletes] };
+const TRANSCRIPTS: RouteAccess = { table: 'readwrite', bucket: 'readwrite', ...PUSH };
 /** Writes transcript items the chat's connections are told about. */
 const WRITE_AND_PUSH: RouteAccess = { table: 'readwrite', ...PUSH };
 
@@ -127,7 +128,8 @@ export interface WebsocketRouteSpec {
   /**
    * Frames per second (steady, burst) of a route that gets its own limit rather than the stage's
    * (`websocketRateLimit`). On AWS it is the route's throttling, for all connections together: API
-   * Gateway has no per-connection limit. The local server does not apply it.
+   * Gateway has no per-connection limit (the frame function has: websockets.ts `MAX_FRAMES_PER_WINDOW`).
+   * The local server does not apply it.
    */
   throttle?: { rateLimit: number; burstLimit: number };
 }
@@ -152,8 +154,13 @@ export interface ScheduledSpec {
 
 /**
  * The sweep: ends chats past their duration (with everything StopContact does: the chat told, the
- * transcript archived, the sockets closed) and finishes transcript archives a failure or a crash left
- * undone, finding both through the table's sweep index. On AWS an EventBridge rule invokes its function
+ * transcript archived, the sockets closed), finishes transcript archives a failure or a crash left
+ * undone, and deletes archived contacts' items from the table once no request can be reading them
+ * there (REQUEST_GRACE_MS), finding all of it through the table's sweep index. On AWS an EventBridge rule invokes its function
  * every minute; the local server runs it on a timer.
  */
-export const SWEEP: ScheduledSpec = { handler: 'sweep', everyMinutes: 1, access: { ...TRANSCRIPTS, indexes: ['sweep'] } };
+export const SWEEP: ScheduledSpec = {
+  handler: 'sweep',
+  everyMinutes: 1,
+  access: { ...TRANSCRIPTS, deletes: ['transcript-items', ...PUSH.deletes], indexes: ['sweep'] },
+};

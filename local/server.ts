@@ -42,6 +42,11 @@ export interface LocalServerOptions {
   attachmentCheck?: Parameters<typeof withAttachments>[2];
   /** How often the sweep runs (ending chats past their duration, finishing archives); default 5 s. */
   sweepIntervalMs?: number;
+  /**
+   * false: no WebSocket API, as the stack deployed with `-c websocket=false` (LocalStack's free plan):
+   * CreateParticipantConnection returns no WEBSOCKET URL, upgrades are refused, and clients poll.
+   */
+  websocket?: boolean;
 }
 
 export interface LocalServer {
@@ -138,7 +143,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     // Sockets close before the HTTP server and the store: their $disconnect handlers still reach DynamoDB.
     stops.unshift(() => websockets.stop());
     const { port } = server.address() as AddressInfo;
-    config.websocketUrl = `ws://127.0.0.1:${port}${WEBSOCKET_PATH}`;
+    const withWebsocket = options.websocket ?? true;
+    if (withWebsocket) config.websocketUrl = `ws://127.0.0.1:${port}${WEBSOCKET_PATH}`;
     const deps = withAttachments(wire(config, clients, keyMaterial, log, { transport: websockets, now: options.now }), s3, options.attachmentCheck);
     // Nothing of this process is archiving yet: every archive an earlier stop left unfinished is done now, before any request.
     const recovered = await deps.sweep.run({ everyUnfinishedArchive: true });
@@ -149,14 +155,16 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     // Before the store's stop: a sweep under way finishes first.
     stops.unshift(sweepEvery(options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS, deps, log));
     const depsReady = Promise.resolve(deps);
-    websockets.attach(
-      server,
-      WEBSOCKET_ROUTES.map((spec) => {
-        const route = WEBSOCKET_HANDLERS[spec.handler];
-        if (!route) throw new Error(`no handler '${spec.handler}' for websocket route ${spec.routeKey}`);
-        return { spec, handler: route(() => depsReady, log) };
-      }),
-    );
+    // Without a WebSocket API no connection is ever recorded, so nothing is pushed through this transport.
+    if (withWebsocket)
+      websockets.attach(
+        server,
+        WEBSOCKET_ROUTES.map((spec) => {
+          const route = WEBSOCKET_HANDLERS[spec.handler];
+          if (!route) throw new Error(`no handler '${spec.handler}' for websocket route ${spec.routeKey}`);
+          return { spec, handler: route(() => depsReady, log) };
+        }),
+      );
     ready({
       router: buildRouter(deps, log),
       credentials,

@@ -12,6 +12,11 @@ import { type ChatPush, itemFrames } from './push';
 import type { Transcripts } from './transcripts';
 import { type AttachmentFiles, type ContactStore, WriteConflict } from './ports';
 
+/**
+ * Uploads one contact may have (StartAttachmentUpload; completed or not): Amazon Connect's "attachments
+ * per chat conversation" feature specification. Past it, ServiceQuotaExceededException.
+ */
+export const MAX_ATTACHMENTS_PER_CONTACT = 35;
 /** How long StartAttachmentUpload's URL accepts the upload. */
 export const UPLOAD_URL_SECONDS = 300;
 /** GetAttachment's UrlExpiryInSeconds: 5 to 300, as the model allows; 300 when not given. */
@@ -104,7 +109,19 @@ export class Attachments {
     };
     const key = participantIdempotencyKey(reader, 'StartAttachmentUpload', clientToken);
     const { AttachmentId } = await this.idempotency.run<{ AttachmentId: string }>(key, file, now, async (record) => {
-      await this.deps.store.startAttachment(fresh, now + UPLOAD_RECORD_TTL_MS, record?.({ AttachmentId: attachmentId }));
+      try {
+        await this.deps.store.startAttachment({
+          attachment: fresh,
+          expiresAt: now + UPLOAD_RECORD_TTL_MS,
+          contactId: session.latestContactId,
+          maxPerContact: MAX_ATTACHMENTS_PER_CONTACT,
+          idempotency: record?.({ AttachmentId: attachmentId }),
+        });
+      } catch (error) {
+        if (error instanceof WriteConflict && error.reason === 'attachment-quota')
+          throw new DomainError('QuotaExceeded', `A contact may have at most ${MAX_ATTACHMENTS_PER_CONTACT} attachments`);
+        throw error;
+      }
       return { AttachmentId: attachmentId };
     });
     // A retry with the same ClientToken gets the first call's attachment, with a URL signed anew.
@@ -114,14 +131,14 @@ export class Attachments {
   }
 
   /**
-   * CompleteAttachmentUpload: the uploaded object must be there with the declared size and type;
-   * it is moved to where attachments are kept, its item is added (`IN_PROGRESS`) and pushed like a
-   * message, then the file is checked and the item, now `APPROVED` or `REJECTED`, pushed again.
+   * CompleteAttachmentUpload: the uploaded object must be there with the declared size and type; its
+   * item is added (`IN_PROGRESS`) and pushed like a message, then the file is moved to where
+   * attachments are kept and checked, and the item, now `APPROVED` or `REJECTED`, pushed again.
    */
   async complete(reader: Reader, attachmentId: string, clientToken: string | undefined): Promise<Record<string, never>> {
     const attachment = await this.own(reader, attachmentId);
     // Completed already: only a retry with the same ClientToken gets through (it replays); any other call is refused below.
-    if (attachment.status === 'UPLOADING') await this.receive(attachment);
+    if (attachment.status === 'UPLOADING') await this.uploaded(attachment);
     let appended: Appended | undefined;
     try {
       ({ appended } = await this.deps.participants.post(reader, {
@@ -137,10 +154,7 @@ export class Attachments {
         throw new DomainError('Conflict', 'This attachment upload has already been completed');
       throw error;
     }
-    if (appended) {
-      await this.forget(attachment.uploadKey);
-      await this.checkContent(reader.session, attachment, appended);
-    }
+    if (appended) await this.checkContent(reader.session, attachment, appended);
     return {};
   }
 
@@ -205,8 +219,8 @@ export class Attachments {
     return attachment;
   }
 
-  /** The upload must be there as declared; then it is copied to where attachments are kept. */
-  private async receive(attachment: Attachment): Promise<void> {
+  /** The upload must be there as declared. */
+  private async uploaded(attachment: Attachment): Promise<void> {
     const uploaded = await this.deps.files.head(attachment.uploadKey);
     if (!uploaded)
       throw invalidParameter('The file has not been uploaded: PUT it to the URL StartAttachmentUpload returned, then complete the upload');
@@ -216,16 +230,21 @@ export class Attachments {
     if (bareContentType(uploaded.contentType ?? '') !== bareContentType(attachment.contentType)) {
       throw invalidParameter(`The uploaded file's type is ${uploaded.contentType ?? 'not given'}, not the ${attachment.contentType} declared`);
     }
-    await this.deps.files.copy(attachment.uploadKey, attachment.key);
   }
 
   private async checkContent(session: ChatSession, attachment: Attachment, { item, contactId }: Appended): Promise<void> {
     let status: Exclude<AttachmentStatus, 'IN_PROGRESS'>;
     try {
+      // Copied only by the one request whose item completed the upload: no kept file is ever without its item.
+      await this.deps.files.copy(attachment.uploadKey, attachment.key);
+      await this.forget(attachment.uploadKey);
       const { attachmentId, instanceId, key, name, contentType, sizeInBytes } = attachment;
       status = await this.deps.check.check({ attachmentId, instanceId, key, name, contentType, sizeInBytes });
     } catch (error) {
-      this.deps.warn('attachment check failed; the file is rejected', { attachmentId: attachment.attachmentId, error: String(error) });
+      this.deps.warn('keeping or checking an attachment failed; the file is rejected', {
+        attachmentId: attachment.attachmentId,
+        error: String(error),
+      });
       status = 'REJECTED';
     }
     // The contact's start: GetAttachment from a later chat tells by it whether the contact is on the reader's line.

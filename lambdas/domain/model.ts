@@ -63,8 +63,13 @@ export interface Contact {
   participants: Participant[];
   segmentAttributes?: Record<string, SegmentAttributeValue>;
   customerId?: string;
-  /** Set once the ended contact's transcript file is durable in S3; its items then live only there. */
+  /**
+   * Set once the ended contact's transcript file is durable in S3: readers read it from then on. Its
+   * items stay in the table REQUEST_GRACE_MS more (sweep.ts), for readers that began before.
+   */
   transcriptKey?: string;
+  /** When the transcript file became durable (epoch ms); the sweep deletes the items from the table after the grace. */
+  archivedAt?: number;
   /**
    * Attachments sent on this contact whose content check has not finished: the transcript file
    * waits for them, so that it carries their verdict (their items stay in the table until then).

@@ -47,8 +47,8 @@ export interface ContactStore {
    * reaches it (always when `range` has no bound; BACKWARD, once fewer than `limit` items remain).
    */
   contactWithItems(contactId: string, range: ItemRange, limit: number): Promise<{ contact?: Contact; items: TranscriptItem[] }>;
-  /** Records that the ended contact's transcript file is durable. */
-  markArchived(contactId: string, transcriptKey: string): Promise<void>;
+  /** Records that the ended contact's transcript file is durable since `at`; the sweep frees the table of its items from then on. */
+  markArchived(contactId: string, transcriptKey: string, at: number): Promise<void>;
   /** Removes items whose transcript file is durable. */
   deleteItems(contactId: string, itemIds: string[]): Promise<void>;
   /** The ended contact's archive is complete (file durable, items gone): the sweep has nothing left to do on it. */
@@ -56,10 +56,11 @@ export interface ContactStore {
   /** Active chats whose `sweepAt` has come by `before`, soonest first, up to `limit`: their InitialContactIds. */
   dueChats(before: number, limit: number): Promise<string[]>;
   /**
-   * Contacts that ended by `endedBefore` and whose archive is unfinished (file not written, or items
-   * still in the table after it was), oldest first, up to `limit`: their ContactIds.
+   * Contacts whose archive is unfinished, oldest first, up to `limit`: their ContactIds. Those that
+   * ended by `before` and have no file, and those whose file was durable by `before` (`markArchived`)
+   * and whose items are still in the table.
    */
-  unfinishedArchives(endedBefore: number, limit: number): Promise<string[]>;
+  unfinishedArchives(before: number, limit: number): Promise<string[]>;
   /** Refuses from now on the resume tokens that reach this chat and were issued up to `before`. */
   revokeResumeTokens(initialContactId: string, before: number): Promise<void>;
   /**
@@ -78,18 +79,30 @@ export interface ContactStore {
   replaceAttributes(initialContactId: string, attributes: Record<string, string>, expectedVersion: number, now: number): Promise<void>;
 
   getAttachment(attachmentId: string): Promise<Attachment | undefined>;
-  /** Records an upload that StartAttachmentUpload began (kept `expiresAt` unless completed). */
-  startAttachment(attachment: Attachment, expiresAt: number, idempotency?: IdempotencyRecord): Promise<void>;
+  /**
+   * Records an upload that StartAttachmentUpload began (kept `expiresAt` unless completed), and counts it
+   * on its contact: refused with `attachment-quota` when the contact has had `maxPerContact` already.
+   */
+  startAttachment(write: StartAttachmentWrite): Promise<void>;
   /**
    * Records the content check's verdict on a completed attachment, on its record and on its
-   * transcript item; false when the item had already left the table (its contact's transcript file
-   * was written meanwhile): the record holds the verdict then.
+   * transcript item; false when its contact's transcript file was written meanwhile (the item is
+   * then read from the file): the record holds the verdict then.
    */
   attachmentChecked(checked: AttachmentChecked): Promise<boolean>;
   /** Uploads started before `before` and never completed: a full scan, for the local server's sweep. */
   abandonedUploads(before: number): Promise<Attachment[]>;
   /** Forgets an upload that was never completed (only while it is still `UPLOADING`). */
   forgetUpload(attachmentId: string): Promise<void>;
+}
+
+export interface StartAttachmentWrite {
+  attachment: Attachment;
+  expiresAt: number;
+  /** The chat's active contact, which the upload counts against. */
+  contactId: string;
+  maxPerContact: number;
+  idempotency?: IdempotencyRecord;
 }
 
 export interface AttachmentChecked {
@@ -226,6 +239,7 @@ export type ConflictReason =
   | 'source-already-used' // a persistent-chat source can seed only one chat
   | 'source-session-active' // a persistent-chat source whose session has not ended
   | 'attachment-completed' // CompleteAttachmentUpload on an upload already completed
+  | 'attachment-quota' // StartAttachmentUpload on a contact that has had MAX_ATTACHMENTS_PER_CONTACT uploads
   | 'stale'; // an optimistic write lost a race (the chat moved on): read again and retry
 
 export class WriteConflict extends Error {
@@ -246,6 +260,11 @@ export interface ConnectionStore {
   /** Every connection of a chat: one query. */
   chatConnections(initialContactId: string): Promise<ChatConnection[]>;
   removeConnection(connection: Pick<ChatConnection, 'connectionId' | 'initialContactId'>): Promise<void>;
+  /**
+   * Adds one frame to the connection's count for `window` (a count of an older window starts over):
+   * the count, or undefined when the connection is not on record.
+   */
+  countFrame(connectionId: string, window: number): Promise<number | undefined>;
   /** Records that something happened once (kept until `expiresAt`): true the first time, false ever after. */
   claimOnce(key: string, expiresAt: number): Promise<boolean>;
 }

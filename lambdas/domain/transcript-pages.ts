@@ -133,7 +133,7 @@ export class TranscriptPages {
   }
 
   private open(session: ChatSession, link: LineLink): ContactTranscript {
-    return this.deps.transcripts.open(session.instanceId, link, link.contactId === session.latestContactId);
+    return this.deps.transcripts.open(session.instanceId, link, link.contactId === session.latestContactId ? session.state : undefined);
   }
 
   /** Where a first call starts: the newest (BACKWARD) or oldest (FORWARD) item, or its StartPosition. */

@@ -19,6 +19,23 @@ export const WEBSOCKET_CONNECTION_TTL_MS = 60 * 60_000;
  * oldest, so a chat's fan-out stays bounded however many sockets a client opens.
  */
 export const MAX_CONNECTIONS_PER_PARTICIPANT = 10;
+/** A connection's frames are counted per window of this length (aligned on the clock). */
+export const FRAME_WINDOW_MS = 10_000;
+/**
+ * Frames one connection may send per window: chatjs sends an `aws/heartbeat` and an `aws/ping` every
+ * 10 s and a subscribe per connection. Past it, frames are refused as API Gateway refuses throttled
+ * ones, and the socket is closed (API Gateway has no limit per connection; chatjs reconnects).
+ */
+export const MAX_FRAMES_PER_WINDOW = 20;
+/**
+ * Frames of a connection per window that one container only counts in memory: chatjs' pace costs no
+ * write. Past them, each frame is also counted on the connection's record, where the counts of every
+ * container (Lambda spreads one socket's frames over many) add up. A connection is thus refused after
+ * at most MAX_FRAMES_PER_WINDOW + FRAMES_COUNTED_IN_MEMORY x (containers that served it) frames in a window.
+ */
+export const FRAMES_COUNTED_IN_MEMORY = 4;
+/** Connections whose window counts one container keeps (those of older windows are dropped first). */
+const FRAME_COUNTS_KEPT = 10_000;
 
 /**
  * What a WebSocket URL says, signed: its own id (a URL serves one connection), the participant it
@@ -47,8 +64,14 @@ interface ClientFrame {
   content?: { topics?: unknown };
 }
 
+/** API Gateway's answer to a throttled frame. */
+const THROTTLED = 'Too Many Requests';
+
 /** The WebSocket side of the participant API: issuing URLs, admitting connections, answering chatjs' frames. */
 export class Websockets {
+  /** This container's frame counts: connection id -> its window and the frames seen in it. */
+  private readonly frameCounts = new Map<string, { window: number; frames: number }>();
+
   constructor(private readonly deps: WebsocketsDeps) {}
 
   /** CreateParticipantConnection's `Websocket`: a single-use URL for the participant, valid for 100 seconds. */
@@ -130,6 +153,7 @@ export class Websockets {
    * API Gateway's answer to an unknown route, which chatjs reports as a topic failure.
    */
   async answer(connectionId: string, text: string | undefined): Promise<object> {
+    if (!(await this.withinFrameLimit(connectionId))) return { message: THROTTLED, connectionId };
     let frame: ClientFrame;
     try {
       frame = JSON.parse(text ?? '') as ClientFrame;
@@ -153,6 +177,25 @@ export class Websockets {
       default:
         return { message: 'Forbidden', connectionId };
     }
+  }
+
+  /**
+   * Counts the frame against its connection's MAX_FRAMES_PER_WINDOW; past it, the socket is closed
+   * (the first container to see the count over closes it; a closed connection is no longer on record).
+   */
+  private async withinFrameLimit(connectionId: string): Promise<boolean> {
+    const window = Math.floor(this.deps.now() / FRAME_WINDOW_MS);
+    const seen = this.frameCounts.get(connectionId);
+    const local = seen?.window === window ? seen.frames + 1 : 1;
+    this.frameCounts.delete(connectionId);
+    this.frameCounts.set(connectionId, { window, frames: local });
+    if (this.frameCounts.size > FRAME_COUNTS_KEPT) this.frameCounts.delete(this.frameCounts.keys().next().value!);
+    if (local <= FRAMES_COUNTED_IN_MEMORY) return true;
+    const counted = await this.deps.connections.countFrame(connectionId, window);
+    if (counted === undefined || counted <= MAX_FRAMES_PER_WINDOW - FRAMES_COUNTED_IN_MEMORY) return true;
+    const connection = await this.deps.connections.getConnection(connectionId);
+    if (connection) await this.deps.push.disconnect([connection]);
+    return false;
   }
 
   /**

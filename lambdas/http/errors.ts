@@ -94,9 +94,16 @@ export const OPERATIONS = {
   GetTranscript: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, NotFound: 'InternalServerException' } },
   DisconnectParticipant: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY } },
   // A ClientToken reused with other parameters: the model lists no ConflictException.
-  StartAttachmentUpload: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, Idempotency: 'ValidationException' } },
+  StartAttachmentUpload: {
+    api: 'participant',
+    errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, Idempotency: 'ValidationException', QuotaExceeded: 'ServiceQuotaExceededException' },
+  },
   // `Conflict` also names an upload completed already ("an attachment with that identifier is already being uploaded").
-  CompleteAttachmentUpload: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY_CONFLICT, Idempotency: 'ConflictException' } },
+  // `QuotaExceeded`: the contact is full (MAX_ITEMS_PER_CONTACT); the model's quota error is the one for attachments per contact.
+  CompleteAttachmentUpload: {
+    api: 'participant',
+    errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY_CONFLICT, Idempotency: 'ConflictException', QuotaExceeded: 'ServiceQuotaExceededException' },
+  },
   // `NotFound`: a past contact of the reader's line is missing from the store while the line is walked, as for GetTranscript.
   GetAttachment: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, NotFound: 'InternalServerException' } },
 

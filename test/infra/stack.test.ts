@@ -451,9 +451,13 @@ describe('table actions per route', () => {
     expect(granted.includes('dynamodb:DeleteItem')).toBe(deletes.includes('connections'));
   });
 
-  // Archiving writes the file before it deletes the items: one never goes without the other.
-  test.each(allRoutes)('$name deletes transcript items exactly when it may write transcript files', (route) => {
-    expect((route.access.deletes ?? []).includes('transcript-items')).toBe(route.access.bucket === 'readwrite');
+  // Archiving writes the file; only the sweep deletes the items, a grace later, once no request can be reading them.
+  test.each(allRoutes)('$name never deletes transcript items (the sweep does)', (route) => {
+    expect(route.access.deletes ?? []).not.toContain('transcript-items');
+  });
+  test('the sweep deletes transcript items, and may write the files they are in', () => {
+    expect(SWEEP.access.deletes).toContain('transcript-items');
+    expect(SWEEP.access.bucket).toBe('readwrite');
   });
 
   // The fan-out forgets connections API Gateway reports gone and closes expired ones.

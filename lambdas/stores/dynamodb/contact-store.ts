@@ -26,6 +26,7 @@ import {
   type ItemRange,
   type ParticipantLeftWrite,
   type SourceClaim,
+  type StartAttachmentWrite,
   type StartChatWrite,
   type TimersFiredWrite,
   type TransferWrite,
@@ -196,9 +197,22 @@ export class DynamoContactStore implements ContactStore {
     return this.get<Attachment>(keys.attachment(attachmentId));
   }
 
-  async startAttachment(attachment: Attachment, expiresAt: number, idempotency?: IdempotencyRecord): Promise<void> {
+  async startAttachment({ attachment, expiresAt, contactId, maxPerContact, idempotency }: StartAttachmentWrite): Promise<void> {
     const item = { ...withKey(keys.attachment(attachment.attachmentId), attachment), [TTL_ATTRIBUTE]: Math.ceil(expiresAt / 1000) };
-    await this.transact([this.put(item, 'already-exists'), ...this.idempotencySteps(idempotency)]);
+    const counted: Step = {
+      item: {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.contact(contactId),
+          UpdateExpression: 'ADD attachmentUploads :one',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(attachmentUploads) OR attachmentUploads < :max)',
+          ExpressionAttributeValues: { ':one': 1, ':max': maxPerContact },
+        },
+      },
+      conflict: 'attachment-quota',
+    };
+    // The idempotency record first: a retry that lost the race is told so, not that the quota is reached.
+    await this.transact([...this.idempotencySteps(idempotency), counted, this.put(item, 'already-exists')]);
   }
 
   async attachmentChecked({ attachmentId, contactId, itemId, contactStartedAt, status }: AttachmentChecked): Promise<boolean> {
@@ -229,10 +243,10 @@ export class DynamoContactStore implements ContactStore {
       conflict: 'contact-not-active',
     };
     try {
-      await this.transact([record, onItem, this.countCheck(contactId, -1)]);
+      await this.transact([record, onItem, this.countCheck(contactId, -1, 'attribute_not_exists(transcriptKey)')]);
       return true;
     } catch (error) {
-      // The item left the table: its contact's file was written anyway, after waiting its longest for this check.
+      // The contact's file was written anyway, after waiting its longest for this check (its item may still be in the table, for a while).
       if (!(error instanceof WriteConflict && error.reason === 'contact-not-active')) throw error;
       await this.transact([record, this.countCheck(contactId, -1)]);
       return false;
@@ -270,19 +284,19 @@ export class DynamoContactStore implements ContactStore {
     }
   }
 
-  /** The contact's count of attachments in check (its transcript file waits for them). */
-  private countCheck(contactId: string, by: 1 | -1): Step {
+  /** The contact's count of attachments in check (its transcript file waits for them); `unless` refuses it as `contact-not-active`. */
+  private countCheck(contactId: string, by: 1 | -1, unless?: string): Step {
     return {
       item: {
         Update: {
           TableName: this.tableName,
           Key: keys.contact(contactId),
           UpdateExpression: 'ADD attachmentsInCheck :by',
-          ConditionExpression: 'attribute_exists(pk)',
+          ConditionExpression: `attribute_exists(pk)${unless ? ` AND ${unless}` : ''}`,
           ExpressionAttributeValues: { ':by': by },
         },
       },
-      conflict: 'already-exists',
+      conflict: unless ? 'contact-not-active' : 'already-exists',
     };
   }
 
@@ -377,15 +391,16 @@ export class DynamoContactStore implements ContactStore {
     return { contact, items: items.slice(0, limit) };
   }
 
-  async markArchived(contactId: string, transcriptKey: string): Promise<void> {
+  async markArchived(contactId: string, transcriptKey: string, at: number): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.contact(contactId),
-        UpdateExpression: 'SET transcriptKey = :key',
+        // Due for the sweep again from `at`: it deletes the items once the grace after it is over.
+        UpdateExpression: 'SET transcriptKey = :key, archivedAt = :at, #shard = :shard, #at = :at',
         ConditionExpression: '#state = :ended',
-        ExpressionAttributeNames: STATE,
-        ExpressionAttributeValues: { ':key': transcriptKey, ':ended': 'ENDED' },
+        ExpressionAttributeNames: { ...STATE, '#shard': SWEEP_INDEX.partitionKey, '#at': SWEEP_INDEX.sortKey },
+        ExpressionAttributeValues: { ':key': transcriptKey, ':at': at, ':shard': sweepShard('ARCHIVE', contactId), ':ended': 'ENDED' },
       }),
     );
   }
@@ -421,8 +436,8 @@ export class DynamoContactStore implements ContactStore {
     return this.dueInIndex('CHAT', before, limit);
   }
 
-  async unfinishedArchives(endedBefore: number, limit: number): Promise<string[]> {
-    return this.dueInIndex('ARCHIVE', endedBefore, limit);
+  async unfinishedArchives(before: number, limit: number): Promise<string[]> {
+    return this.dueInIndex('ARCHIVE', before, limit);
   }
 
   /** One Query per shard of the kind, in parallel, for records due by `before`; the soonest `limit` of them, as ids. */

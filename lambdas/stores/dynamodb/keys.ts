@@ -43,7 +43,7 @@ export const TTL_ATTRIBUTE = 'ttl';
 /**
  * The sweep's sparse index: only records the sweep has work on carry its keys. An active chat's session
  * (`CHAT`, due at its `sweepAt`: its end of duration, or a participant timer) and an ended contact whose
- * archive is unfinished (`ARCHIVE`, since its end), each kind spread over `SWEEP_SHARDS` partitions by a
+ * archive is unfinished (`ARCHIVE`, since its end, then since its file became durable), each kind spread over `SWEEP_SHARDS` partitions by a
  * hash of the id, so no partition key is hot; the sweep queries each shard by time range. KEYS_ONLY:
  * the sweep reads every record it acts on afresh (index reads are eventually consistent).
  */
