@@ -43,6 +43,8 @@ export interface StartChatInput {
   relatedContactId?: string;
   segmentAttributes?: Record<string, SegmentAttributeValue>;
   customerId?: string;
+  /** Not an API member: the chat carries on the line of `customerId` in the customer index (the widget's chats). */
+  customerLine?: { first: boolean };
 }
 
 export interface StartChatResult extends Record<string, string> {
@@ -169,6 +171,7 @@ export class Contacts {
           sourceClaim: continuation?.persistent
             ? { sourceContactId: continuation.sourceContactId, sourceInitialContactId: continuation.sourceInitialContactId, claimedBy: contactId }
             : undefined,
+          customerLine: input.customerId ? input.customerLine : undefined,
         });
       } catch (error) {
         throw translateConflict(error, input.persistentChat?.sourceContactId);
