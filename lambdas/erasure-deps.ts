@@ -17,6 +17,8 @@ export interface ErasureDeps extends Deps {
 export interface BucketPlace {
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** False for a store without versioning (the local server's): each key's one object is all there is to delete. */
+  versioned?: boolean;
 }
 
 export function withErasure(wiring: Wiring, place: BucketPlace): ErasureDeps {
@@ -26,7 +28,7 @@ export function withErasure(wiring: Wiring, place: BucketPlace): ErasureDeps {
     store,
     erasures: new DynamoErasureStore(clients.db, config.tableName),
     contacts: deps.contacts,
-    objects: new S3ObjectVersions(s3, config.transcriptBucket),
+    objects: new S3ObjectVersions(s3, config.transcriptBucket, place.versioned ?? true),
     transcriptKey: (contact) => deps.transcripts.key(contact),
     audit: log.info,
     now,

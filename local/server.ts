@@ -156,7 +156,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const deps: LocalDeps = {
       ...withAttachments(wiring, s3, options.attachmentCheck),
       customers: withCustomers(wiring, customerTokenSettings(config.customerTokens)).customers,
-      erasure: withErasure(wiring, s3).erasure,
+      erasure: withErasure(wiring, { ...s3, versioned: false }).erasure,
     };
     // Nothing of this process is archiving yet: every archive an earlier stop left unfinished is done now, before any request.
     const recovered = await deps.sweep.run({ everyUnfinishedArchive: true });

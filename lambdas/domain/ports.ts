@@ -351,7 +351,7 @@ export interface ErasureStore {
   /** Removes the chat's WebSocket connection records and its customer's once-markers. */
   removeChat(chat: ErasureRecord['chats'][number]): Promise<void>;
   removeCustomerLine(instanceId: string, customerId: string): Promise<void>;
-  /** The erasure is done: its record keeps no customer id. */
+  /** The erasure is done: its record keeps only which contacts went and when (no customer id, chats or keys). */
   erasureFinished(erasureId: string, at: number): Promise<void>;
 }
 

@@ -113,7 +113,8 @@ export class DynamoErasureStore implements ErasureStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.erasure(erasureId),
-        UpdateExpression: 'SET #state = :erased, finishedAt = :at REMOVE customerId',
+        // What stays is the audit: which contacts went, and when.
+        UpdateExpression: 'SET #state = :erased, finishedAt = :at REMOVE customerId, chats, objectKeys',
         ExpressionAttributeNames: { '#state': 'state' },
         ExpressionAttributeValues: { ':erased': 'ERASED', ':at': at },
       }),
