@@ -1,4 +1,5 @@
 import { type AttachmentSettings, attachmentSettings } from './domain/attachment-types';
+import type { CustomerTokenSettings } from './domain/customer-tokens';
 
 /** The handlers' settings, read from the environment once per container and checked then. */
 export interface Config {
@@ -28,7 +29,15 @@ export interface Config {
   widget: WidgetConfig;
   /** Which files chats may carry: allowed extensions and the size limit, Amazon Connect's two settings. */
   attachments: AttachmentSettings;
+  /**
+   * How customer tokens (the host site's JWTs naming its signed-in customer) are verified. The HS256
+   * secret comes from the environment locally, from Secrets Manager on AWS (`secretArn`), never from
+   * the template. None set: customer tokens are refused.
+   */
+  customerTokens: CustomerTokenSource;
 }
+
+export type CustomerTokenSource = Omit<CustomerTokenSettings, 'secret'> & ({ secret?: string } | { secretArn: string });
 
 export interface WidgetConfig {
   instanceId: string;
@@ -48,6 +57,18 @@ export function attachmentSettingsFromEnvironment(env: NodeJS.ProcessEnv): Attac
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
+}
+
+/**
+ * `CUSTOMER_TOKEN_SECRET` (locally) or `CUSTOMER_TOKEN_SECRET_ARN` (the stack), `CUSTOMER_TOKEN_JWKS_URL`,
+ * `CUSTOMER_TOKEN_ISSUER`, `CUSTOMER_TOKEN_AUDIENCE`; unset ones are not checked.
+ */
+export function customerTokensFromEnvironment(env: NodeJS.ProcessEnv): CustomerTokenSource {
+  const jwksUrl = env.CUSTOMER_TOKEN_JWKS_URL || undefined;
+  if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) throw new ConfigError(`CUSTOMER_TOKEN_JWKS_URL must be an http(s) URL, not '${jwksUrl}'`);
+  const checks = { jwksUrl, issuer: env.CUSTOMER_TOKEN_ISSUER || undefined, audience: env.CUSTOMER_TOKEN_AUDIENCE || undefined };
+  if (env.CUSTOMER_TOKEN_SECRET_ARN) return { ...checks, secretArn: env.CUSTOMER_TOKEN_SECRET_ARN };
+  return { ...checks, secret: env.CUSTOMER_TOKEN_SECRET || undefined };
 }
 
 export class ConfigError extends Error {}
@@ -70,6 +91,7 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv): Config {
     keySource: env.SIGNING_KEY_SECRET_ARN ? { secretArn: env.SIGNING_KEY_SECRET_ARN } : { file: required('SIGNING_KEY_FILE') },
     widget: widgetConfigFromEnvironment(env),
     attachments: attachmentSettingsFromEnvironment(env),
+    customerTokens: customerTokensFromEnvironment(env),
     websocketUrl: env.WEBSOCKET_URL ?? '',
   };
   if (missing.length) throw new ConfigError(`missing environment variables: ${missing.join(', ')}`);

@@ -32,7 +32,8 @@ export interface RouteAccess {
    * What the route deletes from the table, each its own action: `transcript-items` (BatchWriteItem:
    * a contact's items, a grace after its transcript file is durable, `Transcripts.freeTable`: the
    * sweep alone), `connections`
-   * (DeleteItem: a WebSocket connection's records, when it closes or is found gone or expired).
+   * (DeleteItem: a WebSocket connection's records, when it closes or is found gone or expired), `line`
+   * (BatchWriteItem: every row of a customer's line, when it is erased).
    */
   deletes?: readonly TableDeletion[];
   bucket?: 'read' | 'readwrite';
@@ -46,11 +47,15 @@ export interface RouteAccess {
   attachments?: 'upload' | 'complete' | 'download';
   /** Indexes of the table it queries (Query on that index only). */
   indexes?: readonly TableIndex[];
+  /** Verifies customer tokens: gets their settings, and reads the HS256 secret (Secrets Manager) when there is one. */
+  customerTokens?: boolean;
+  /** Erases customers' lines: lists and deletes every object version of the line's transcript files and attachments. */
+  erases?: boolean;
 }
 
 export type TableIndex = 'sweep';
 
-export type TableDeletion = 'transcript-items' | 'connections';
+export type TableDeletion = 'transcript-items' | 'connections' | 'line';
 
 const READ: RouteAccess = { table: 'read' };
 const WRITE: RouteAccess = { table: 'readwrite' };
@@ -109,10 +114,36 @@ export const ROUTES: readonly RouteSpec[] = [
     access: { ...TRANSCRIPTS, attachments: 'download' },
   },
   // Public: a browser starts or resumes a chat with no AWS credentials. Continuing a chat reads its past transcripts.
-  { method: 'POST', path: '/widget/chat', handler: 'widget-chat', api: 'widget', access: TRANSCRIPTS, throttle: WIDGET_THROTTLE },
+  // With a CustomerToken, the line of the customer the host site vouches for: it verifies customer tokens.
+  {
+    method: 'POST',
+    path: '/widget/chat',
+    handler: 'widget-chat',
+    api: 'widget',
+    access: { ...TRANSCRIPTS, customerTokens: true },
+    throttle: WIDGET_THROTTLE,
+  },
+  // Public: a read-only credential for the customer's line (GetTranscript) without starting a chat; reads only.
+  {
+    method: 'POST',
+    path: '/widget/history',
+    handler: 'widget-history',
+    api: 'widget',
+    access: { table: 'read', customerTokens: true },
+    throttle: WIDGET_THROTTLE,
+  },
   // Public: a browser forgets its chat (a shared device); its credentials stop working, and a chat of the
   // line still going on ends as the customer leaving: its sockets are closed and its transcript archived.
   { method: 'POST', path: '/widget/forget', handler: 'widget-forget', api: 'widget', access: TRANSCRIPTS, throttle: WIDGET_THROTTLE },
+  // Operator (SigV4): erases a customer's whole line, every version of its files included. An active chat
+  // ends first (as StopContact: told, archived, sockets closed); it deletes any row of the line.
+  {
+    method: 'POST',
+    path: '/persistent-chat/erase-line',
+    handler: 'erase-line',
+    api: 'operator',
+    access: { ...TRANSCRIPTS, deletes: [...TRANSCRIPTS.deletes!, 'line'], erases: true },
+  },
 ];
 
 /**

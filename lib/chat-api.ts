@@ -13,7 +13,7 @@ import {
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_SECONDS } from '../lambdas/http/cors';
-import type { Api } from '../lambdas/http/errors';
+import { type Api, SIGNED_APIS } from '../lambdas/http/errors';
 import { ROUTES, type RouteSpec } from '../lambdas/routes';
 import { PublicRateLimits } from './public-rate-limits';
 import { pascalCase, routeFunction, type RouteFunctionProps } from './route-function';
@@ -67,6 +67,7 @@ const GATEWAY_ERRORS: { types: ResponseType[]; name: string; statusCode?: string
 const AUTHORIZATION: Record<Api, string> = {
   connect: 'Connect API: IAM (SigV4) authorization, as Amazon Connect itself; callers are AWS principals, not Cognito users.',
   participant: 'Participant API: the handler authorizes every call by its X-Amz-Bearer participant or connection token, as Amazon Connect does.',
+  operator: "Operator calls (erasing a customer's line): IAM (SigV4) authorization, as the Connect API; callers are AWS principals.",
   widget:
     'Public by design: a website visitor starts a chat without credentials, as with the Amazon Connect chat widget; the method has its own low throttle and the handler fixes instance and flow.',
 };
@@ -166,8 +167,10 @@ export class ChatApi extends Construct {
   }
 
   private addRoute(route: RouteSpec): void {
-    const fn = routeFunction(this, pascalCase(route.handler), route.handler, route.access, this.props);
-    const authorizationType = route.api === 'connect' ? AuthorizationType.IAM : AuthorizationType.NONE;
+    // Erasure goes on after the gateway's 29 s (the caller then calls again, which finishes or finds it done).
+    const timeout = route.access.erases ? Duration.minutes(5) : undefined;
+    const fn = routeFunction(this, pascalCase(route.handler), route.handler, route.access, this.props, timeout);
+    const authorizationType = SIGNED_APIS.includes(route.api) ? AuthorizationType.IAM : AuthorizationType.NONE;
     const method = this.api.root
       .resourceForPath(route.path)
       .addMethod(route.method, new LambdaIntegration(fn, { allowTestInvoke: false }), { authorizationType });

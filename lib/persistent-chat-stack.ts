@@ -33,6 +33,11 @@ export class PersistentChatStack extends Stack {
         value: websocket.url,
         description: 'What CreateParticipantConnection hands out (with a credential of its own)',
       });
+    if (data.customerTokenSecret)
+      new CfnOutput(this, 'CustomerTokenSecretArn', {
+        value: data.customerTokenSecret.secretArn,
+        description: 'The HS256 secret the host site signs customer tokens with (read it with GetSecretValue)',
+      });
     new CfnOutput(this, 'TranscriptBucketName', { value: data.bucket.bucketName, description: 'Where transcripts are kept' });
   }
 }

@@ -54,6 +54,13 @@ export interface Settings {
   apiGatewayCloudWatchRole: boolean;
   /** Which files chats may carry: Amazon Connect's two settings (allowed extensions, size limit up to 100 MB). */
   attachments: AttachmentSettings;
+  /**
+   * Customer tokens (the host site's JWTs naming its signed-in customer). `customerTokenSecret`: the stack
+   * makes a Secrets Manager secret (a generated value the host site reads to sign HS256 tokens; never in the
+   * template); `customerTokenJwksUrl`: RS256/ES256 tokens checked against the host's JWKS. Issuer and
+   * audience are checked when set. None: customer tokens are refused.
+   */
+  customerTokens: { secret: boolean; jwksUrl?: string; issuer?: string; audience?: string };
 }
 
 export const DEFAULTS = {
@@ -141,7 +148,18 @@ export function settingsFromContext(node: Node): Settings {
     keyRotationDays: integer('keyRotationDays', DEFAULTS.keyRotationDays, MIN_KEY_ROTATION_DAYS),
     apiGatewayCloudWatchRole: oneOf('apiGatewayCloudWatchRole', DEFAULTS.apiGatewayCloudWatchRole, { true: true, false: false }),
     attachments: contextAttachmentSettings(text('attachmentExtensions', ''), text('attachmentMaxSizeInBytes', '')),
+    customerTokens: {
+      secret: oneOf('customerTokenSecret', 'false', { true: true, false: false }),
+      jwksUrl: httpsUrl('customerTokenJwksUrl', text('customerTokenJwksUrl', '')),
+      issuer: text('customerTokenIssuer', '') || undefined,
+      audience: text('customerTokenAudience', '') || undefined,
+    },
   };
+}
+
+function httpsUrl(key: string, value: string): string | undefined {
+  if (value && !value.startsWith('https://')) throw new Error(`context ${key} must be an https:// URL, got ${value}`);
+  return value || undefined;
 }
 
 function contextAttachmentSettings(extensions: string, maxSizeInBytes: string): AttachmentSettings {

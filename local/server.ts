@@ -3,16 +3,26 @@ import { setInterval as every } from 'node:timers/promises';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { type AttachmentDeps, withAttachments } from '../lambdas/attachment-deps';
-import { attachmentSettingsFromEnvironment, type Config, widgetConfigFromEnvironment } from '../lambdas/config';
+import { withAttachments } from '../lambdas/attachment-deps';
+import { withCustomers } from '../lambdas/customer-deps';
+import { withErasure } from '../lambdas/erasure-deps';
+import { attachmentSettingsFromEnvironment, type Config, customerTokensFromEnvironment, widgetConfigFromEnvironment } from '../lambdas/config';
+import type { CustomerTokenSettings } from '../lambdas/domain/customer-tokens';
 import { type Clients, type Deps, wire } from '../lambdas/deps';
 import type { AttachmentSettings } from '../lambdas/domain/attachment-types';
 import { invalidRequest } from '../lambdas/domain/errors';
 import { KeyRing, type KeyMaterial } from '../lambdas/domain/keys';
-import { HANDLERS, WEBSOCKET_HANDLERS } from '../lambdas/handlers';
+import { HANDLERS, type LocalDeps, WEBSOCKET_HANDLERS } from '../lambdas/handlers';
 import { errorResult, type ApiHandler } from '../lambdas/http/api';
 import { CorsPolicy } from '../lambdas/http/cors';
-import { type ErrorResponse, gatewayErrorResponse, internalErrorResponse, type Operation, toErrorResponse } from '../lambdas/http/errors';
+import {
+  type ErrorResponse,
+  gatewayErrorResponse,
+  internalErrorResponse,
+  type Operation,
+  SIGNED_APIS,
+  toErrorResponse,
+} from '../lambdas/http/errors';
 import { Logger, type LogLevel } from '../lambdas/logger';
 import { ROUTES, type RouteSpec, WEBSOCKET_ROUTES } from '../lambdas/routes';
 import { documentClient, s3Objects } from '../lambdas/stores/clients';
@@ -47,6 +57,8 @@ export interface LocalServerOptions {
    * CreateParticipantConnection returns no WEBSOCKET URL, upgrades are refused, and clients poll.
    */
   websocket?: boolean;
+  /** How customer tokens are verified; from CUSTOMER_TOKEN_SECRET, _JWKS_URL, _ISSUER and _AUDIENCE when not given. */
+  customerTokens?: CustomerTokenSettings;
 }
 
 export interface LocalServer {
@@ -94,6 +106,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     keySource: { file: keyFile },
     widget: widgetConfigFromEnvironment(process.env),
     attachments: options.attachments ?? attachmentSettingsFromEnvironment(process.env),
+    customerTokens: options.customerTokens ?? customerTokensFromEnvironment(process.env),
     websocketUrl: '', // known once the server listens: its port is in the URL
   };
 
@@ -145,7 +158,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const { port } = server.address() as AddressInfo;
     const withWebsocket = options.websocket ?? true;
     if (withWebsocket) config.websocketUrl = `ws://127.0.0.1:${port}${WEBSOCKET_PATH}`;
-    const deps = withAttachments(wire(config, clients, keyMaterial, log, { transport: websockets, now: options.now }), s3, options.attachmentCheck);
+    const wiring = wire(config, clients, keyMaterial, log, { transport: websockets, now: options.now });
+    const deps: LocalDeps = {
+      ...withAttachments(wiring, s3, options.attachmentCheck),
+      customers: withCustomers(wiring, customerTokenSettings(config.customerTokens)).customers,
+      erasure: withErasure(wiring, { ...s3, versioned: false }).erasure,
+    };
     // Nothing of this process is archiving yet: every archive an earlier stop left unfinished is done now, before any request.
     const recovered = await deps.sweep.run({ everyUnfinishedArchive: true });
     if (recovered.archives) log.info('finished transcript archives left unfinished by an earlier stop', { contacts: recovered.archives });
@@ -226,7 +244,13 @@ interface Target {
   operation: Operation;
 }
 
-function buildRouter(deps: AttachmentDeps, log: Logger): Router<Target> {
+/** Locally the customer-token secret is the environment's (the stack keeps it in Secrets Manager instead). */
+function customerTokenSettings(source: Config['customerTokens']): CustomerTokenSettings {
+  if ('secretArn' in source) throw new Error('the local server takes CUSTOMER_TOKEN_SECRET, not a Secrets Manager ARN');
+  return source;
+}
+
+function buildRouter(deps: LocalDeps, log: Logger): Router<Target> {
   const router = new Router<Target>();
   const ready = Promise.resolve(deps);
   for (const spec of ROUTES) {
@@ -326,7 +350,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, { router, crede
     );
     return;
   }
-  if (match.spec.api === 'connect') {
+  if (SIGNED_APIS.includes(match.spec.api)) {
     const refusal = await verifySigV4(
       { method, path: rawPath, query: Object.fromEntries(url.searchParams), headers: lowerCase(req.headers), body },
       credentials,

@@ -41,6 +41,8 @@ export interface StartChatInput {
   relatedContactId?: string;
   segmentAttributes?: Record<string, SegmentAttributeValue>;
   customerId?: string;
+  /** Not an API member: the chat carries on the line of `customerId` in the customer index (the widget's chats). */
+  customerLine?: { first: boolean };
 }
 
 export interface StartChatResult extends Record<string, string> {
@@ -163,6 +165,7 @@ export class Contacts {
           grant: { tokenHash: hashToken(token), grant: grantFor(session, contact, customer, 'participant', now) },
           idempotency: record?.(result),
           sourceClaim: continues?.claim(contactId),
+          customerLine: input.customerId ? input.customerLine : undefined,
         });
       } catch (error) {
         throw continues ? continues.refused(error) : error;

@@ -85,6 +85,8 @@ export interface Contact {
    */
   linePrevious?: ContactRef;
   lineNext?: ContactRef;
+  /** Set while the contact's line is being erased (erasure.ts): the erasure's id. No chat continues from it. */
+  erasure?: string;
 }
 
 /** Enough of a contact to find its transcript: the file's key is made from its id, instance and start. */
@@ -141,7 +143,8 @@ export interface ChatSession {
 
 /** What a participant token (stored only as its hash) or a connection token (signed, not stored) grants. */
 export interface TokenGrant {
-  kind: 'participant' | 'connection';
+  /** `history`: a read-only credential for the customer's line (POST /widget/history), signed, not stored. */
+  kind: 'participant' | 'connection' | 'history';
   instanceId: string;
   initialContactId: string;
   /** The contact the participant joined; customers follow the session across contacts. */

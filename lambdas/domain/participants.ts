@@ -9,6 +9,7 @@ import type { ChatSession, Contact, Participant, ParticipantActivity, TokenGrant
 import { type GrantPayload, grantFromPayload, grantPayload, openToken, signToken } from './signed-token';
 import { hasTimers, timerState, timersStartedAt } from './timers';
 import { hashToken } from './tokens';
+import { readHistoryToken } from './history';
 import { type AppendItemWrite, type ContactStore, type IdempotencyKey, type IdempotencyRecord, WriteConflict } from './ports';
 
 /** Amazon Connect: a connection token is valid for one day. */
@@ -19,6 +20,8 @@ export interface Reader {
   grant: TokenGrant;
   participant: Participant;
   session: ChatSession;
+  /** A history credential's reader (/widget/history): reads the line, every item of it as a past item. */
+  history?: boolean;
 }
 
 export interface ParticipantsDeps {
@@ -105,6 +108,33 @@ export class Participants {
       throw accessDenied('The token is invalid or has expired');
     if (options.active && session.state !== 'ACTIVE') throw accessDenied('The chat has ended');
     return { grant, participant, session };
+  }
+
+  /**
+   * The reader of GetTranscript and GetAttachment: a connection token's participant, or the customer a
+   * history credential (history.ts) reads the line for. Undefined: a history credential of a customer
+   * with no chat yet. Only these two operations take history credentials.
+   */
+  async reader(token: string | undefined): Promise<Reader | undefined> {
+    const history = token === undefined ? undefined : readHistoryToken(this.deps.keys, token, this.deps.now());
+    if (!history) return this.authorize(token, 'connection', { active: false });
+    if (history.initialContactId === undefined) return undefined;
+    const session = await this.deps.store.getSession(history.initialContactId);
+    // Erased, or forgotten by a browser since: refused as the line's other customer credentials are.
+    if (!session || session.instanceId !== history.instanceId || (session.resumeTokensRevokedBefore ?? 0) >= history.issuedAt) {
+      throw accessDenied('The token is invalid or has expired');
+    }
+    const grant: TokenGrant = {
+      kind: 'history',
+      instanceId: session.instanceId,
+      initialContactId: session.initialContactId,
+      contactId: session.latestContactId,
+      participantId: session.customer.participantId,
+      role: 'CUSTOMER',
+      expiresAt: session.expiresAt,
+      issuedAt: history.issuedAt,
+    };
+    return { grant, participant: session.customer, session, history: true };
   }
 
   private connectionGrant(token: string, now: number): TokenGrant | undefined {

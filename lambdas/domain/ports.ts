@@ -4,6 +4,7 @@ import type {
   ChatConnection,
   ChatSession,
   Contact,
+  ContactRef,
   Participant,
   ParticipantActivity,
   ParticipantTimers,
@@ -22,6 +23,8 @@ export interface ContactStore {
   getSession(initialContactId: string): Promise<ChatSession | undefined>;
   getGrant(tokenHash: string): Promise<TokenGrant | undefined>;
   getIdempotencyRecord(key: IdempotencyKey): Promise<IdempotencyRecord | undefined>;
+  /** The line of a customer of the host site (instance and `sub`): one read, however long the line. */
+  getCustomerLine(instanceId: string, customerId: string): Promise<CustomerLine | undefined>;
 
   /** Creates the session, its first contact, its first items and the customer's token grant. */
   startChat(write: StartChatWrite): Promise<void>;
@@ -141,12 +144,18 @@ export interface StartChatWrite {
   idempotency?: IdempotencyRecord;
   /** Persistent chat: the new chat's claim on the contact it continues. */
   sourceClaim?: SourceClaim;
+  /**
+   * The chat is the customer's newest on the line of `contact.customerId`: `first` starts the line (refused
+   * with `line-exists` when another device started it meanwhile), else the line moves on to this chat
+   * (refused with `line-erasing` while the line is being erased).
+   */
+  customerLine?: { first: boolean };
 }
 
 /**
  * The write-time half of the line's continuation rule (line.ts, `continuation`): the start holds only
- * if the source contact has seeded no chat yet (else `source-already-used`) and its chat has ended
- * (else `source-session-active`), and marks the source as seeding `claimedBy` (its
+ * if the source contact has seeded no chat yet and is not being erased (else `source-already-used`) and
+ * its chat has ended (else `source-session-active`), and marks the source as seeding `claimedBy` (its
  * `persistentChatSourceOf`, which the line follows forward).
  */
 export interface SourceClaim {
@@ -154,6 +163,18 @@ export interface SourceClaim {
   sourceInitialContactId: string;
   /** The new chat's initial contact. */
   claimedBy: string;
+}
+
+/**
+ * A customer's line, as the index keyed by instance and customer id keeps it: the newest chat of the line
+ * (its InitialContactId), which leads back through every earlier one.
+ */
+export interface CustomerLine {
+  instanceId: string;
+  customerId: string;
+  latestInitialContactId: string;
+  /** Set while the line is being erased: the erasure's id. */
+  erasure?: string;
 }
 
 /**
@@ -240,6 +261,8 @@ export type ConflictReason =
   | 'source-session-active' // a persistent-chat source whose session has not ended
   | 'attachment-completed' // CompleteAttachmentUpload on an upload already completed
   | 'attachment-quota' // StartAttachmentUpload on a contact that has had MAX_ATTACHMENTS_PER_CONTACT uploads
+  | 'line-exists' // a customer's first chat, when another device started the customer's line meanwhile
+  | 'line-erasing' // the customer's line, or the contact a chat would continue, is being erased
   | 'stale'; // an optimistic write lost a race (the chat moved on): read again and retry
 
 export class WriteConflict extends Error {
@@ -318,4 +341,55 @@ export interface FileContactRef {
   ContactId: string;
   InitialContactId: string;
   InitiationTimestamp: string;
+}
+
+/**
+ * An erasure of a customer's line (`POST /persistent-chat/erase-line`): what it removes, written before
+ * anything is removed, so that a run stopped half way is finished by the next. No content: ids, times
+ * and object keys.
+ */
+export interface ErasureRecord {
+  erasureId: string;
+  instanceId: string;
+  /** The customer whose line index entry goes too; dropped from the record once the erasure is done. */
+  customerId?: string;
+  contacts: ContactRef[];
+  /** Each chat of the line, with its customer participant (its once-markers are keyed by it). */
+  chats: { initialContactId: string; customerParticipantId: string }[];
+  /** Transcript files and attachment objects, every version of which goes. */
+  objectKeys: string[];
+  state: 'ERASING' | 'ERASED';
+  startedAt: number;
+  finishedAt?: number;
+}
+
+/** What erasing a line takes of the table, beyond the contact store's reads. */
+export interface ErasureStore {
+  getErasure(erasureId: string): Promise<ErasureRecord | undefined>;
+  /** The erasure that removed (or is removing) this contact, if any. */
+  erasedBy(contactId: string): Promise<string | undefined>;
+  /**
+   * Marks the customer's line index entry as being erased, so the line cannot move on: the id of the
+   * erasure that holds it (this one, or one under way before).
+   */
+  markCustomerLine(instanceId: string, customerId: string, erasureId: string): Promise<string>;
+  /** Marks contacts as being erased: no chat may continue from them any more. */
+  markContacts(contactIds: string[], erasureId: string): Promise<void>;
+  /** The chat's attachments, by the notes beside its session. */
+  chatAttachments(initialContactId: string): Promise<Attachment[]>;
+  /** Writes the erasure's record, then a tombstone (the erasure's id) for each of its contacts. */
+  recordErasure(record: ErasureRecord): Promise<void>;
+  /** Removes every row of the contact's partition (its record, items, session, notes) and every record a note names. */
+  removeContact(contactId: string): Promise<void>;
+  /** Removes the chat's WebSocket connection records and its customer's once-markers. */
+  removeChat(chat: ErasureRecord['chats'][number]): Promise<void>;
+  removeCustomerLine(instanceId: string, customerId: string): Promise<void>;
+  /** The erasure is done: its record keeps only which contacts went and when (no customer id, chats or keys). */
+  erasureFinished(erasureId: string, at: number): Promise<void>;
+}
+
+/** Every version of objects in the (versioned) bucket, for erasure. */
+export interface ObjectVersions {
+  /** Deletes every version and delete marker of the object at `key`; how many it deleted. */
+  deleteAllVersions(key: string): Promise<number>;
 }

@@ -83,8 +83,10 @@ export class TranscriptPages {
 
     // An ended contact whose transcript file could not be written yet is read from the table: the sweep writes it.
     const { items, next } = await this.walk(session, start, direction, request.maxResults, { filter, pastChats: true });
+    // A history reader has no chat of its own: every item of the line is a past item to it.
     const Transcript = items.map(
-      ({ link, current, ...item }): PageItem => (current ? { ...item, ContactId: link.contactId } : { ...item, RelatedContactId: link.contactId }),
+      ({ link, current, ...item }): PageItem =>
+        current && !reader.history ? { ...item, ContactId: link.contactId } : { ...item, RelatedContactId: link.contactId },
     );
     const ascending = request.sortOrder === 'ASCENDING';
     if ((direction === 'BACKWARD') === ascending) Transcript.reverse();

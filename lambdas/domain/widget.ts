@@ -7,6 +7,7 @@ import { chatsFrom } from './line';
 import { hashToken, newToken } from './tokens';
 import { openToken, signToken } from './signed-token';
 import { type ContactStore, WriteConflict } from './ports';
+import { lineErasing } from './erasure';
 
 /**
  * The public web-chat widget: a browser starts a chat without AWS credentials, and comes back to it
@@ -55,6 +56,27 @@ export class Widget {
   }
 
   /**
+   * A customer the host site vouches for (customers.ts): the customer's line, found by instance and
+   * customer id in one read, from any device. A first chat starts the line; another device starting it
+   * at the same moment wins, and this one rejoins that chat.
+   */
+  async startForCustomer(customerId: string, displayName: string | undefined): Promise<WidgetChat> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const line = await this.deps.store.getCustomerLine(this.deps.instanceId, customerId);
+      if (line?.erasure) throw lineErasing();
+      // A verified customer is not a copied token: a browser that forgot the chat does not bar its customer.
+      if (line) return this.resume({ initialContactId: line.latestInitialContactId, issuedAt: Number.POSITIVE_INFINITY }, displayName);
+      if (!displayName) throw invalidParameter('DisplayName is required to start a chat (the customer token has no name)');
+      try {
+        return this.started(await this.startChat(displayName, undefined, { customerId, first: true }));
+      } catch (error) {
+        if (!(error instanceof WriteConflict && error.reason === 'line-exists')) throw error;
+      }
+    }
+    throw new DomainError('Conflict', "The customer's line is changing too fast; try again");
+  }
+
+  /**
    * The browser forgets its chat (a shared device): every customer credential of the line issued until
    * now (resume tokens wherever they enter the line, participant, connection and WebSocket tokens) is
    * refused from here on, so a copy kept elsewhere stops working too; and a chat of the line still going
@@ -76,6 +98,13 @@ export class Widget {
     }
   }
 
+  /** The chats of a line from `initialContactId` on, each continued from the one before, by their initial contacts. */
+  async line(initialContactId: string): Promise<string[]> {
+    const chats: string[] = [];
+    for await (const chat of chatsFrom(this.contact, initialContactId)) chats.push(chat.contactId);
+    return chats;
+  }
+
   /**
    * A source seeds only one persistent chat, so a token naming a chat that was already continued
    * (an older token, or a second tab that clicked at the same moment) is followed to the chat that
@@ -91,7 +120,9 @@ export class Widget {
       if (session.state === 'ACTIVE') return this.rejoin(session);
       if (chat.persistentChatSourceOf) continue;
       try {
-        return this.started(await this.startChat(displayName ?? session.customer.displayName, chat.contactId));
+        // The customer's line (the index) moves on with the chat, when the chat was a customer's.
+        const customer = chat.customerId === undefined ? undefined : { customerId: chat.customerId, first: false };
+        return this.started(await this.startChat(displayName ?? session.customer.displayName, chat.contactId, customer));
       } catch (error) {
         // Lost the race to another tab continuing this chat: the line leads on to the chat it started.
         if (!(error instanceof DomainError)) throw error;
@@ -102,13 +133,20 @@ export class Widget {
     throw refused;
   }
 
-  private startChat(displayName: string, continueFrom?: string): Promise<StartChatResult> {
-    return this.deps.contacts.startChat({
-      instanceId: this.deps.instanceId,
-      contactFlowId: this.deps.contactFlowId,
-      displayName,
-      persistentChat: continueFrom ? { rehydrationType: 'ENTIRE_PAST_SESSION', sourceContactId: continueFrom } : undefined,
-    });
+  private async startChat(displayName: string, continueFrom?: string, customer?: { customerId: string; first: boolean }): Promise<StartChatResult> {
+    try {
+      return await this.deps.contacts.startChat({
+        instanceId: this.deps.instanceId,
+        contactFlowId: this.deps.contactFlowId,
+        displayName,
+        persistentChat: continueFrom ? { rehydrationType: 'ENTIRE_PAST_SESSION', sourceContactId: continueFrom } : undefined,
+        customerId: customer?.customerId,
+        customerLine: customer && { first: customer.first },
+      });
+    } catch (error) {
+      if (error instanceof WriteConflict && error.reason === 'line-erasing') throw lineErasing();
+      throw error;
+    }
   }
 
   /** The same customer participant of the active chat, with a fresh participant token for this browser. */

@@ -1,4 +1,6 @@
 import type { AttachmentDeps } from '../attachment-deps';
+import type { CustomerDeps } from '../customer-deps';
+import type { ErasureDeps } from '../erasure-deps';
 import type { Deps } from '../deps';
 import type { Route } from '../http/api';
 import type { WebsocketRoute } from '../http/websocket';
@@ -7,6 +9,7 @@ import { route as createParticipant } from './create-participant';
 import { route as createParticipantConnection } from './create-participant-connection';
 import { route as describeContact } from './describe-contact';
 import { route as disconnectParticipant } from './disconnect-participant';
+import { route as eraseLine } from './erase-line';
 import { route as getAttachment } from './get-attachment';
 import { route as getContactAttributes } from './get-contact-attributes';
 import { route as getTranscript } from './get-transcript';
@@ -23,14 +26,19 @@ import { route as websocketDisconnect } from './websocket-disconnect';
 import { route as websocketMessage } from './websocket-message';
 import { route as widgetChat } from './widget-chat';
 import { route as widgetForget } from './widget-forget';
+import { route as widgetHistory } from './widget-history';
+
+/** What the local server builds once for every handler: each composition root's additions together. */
+export type LocalDeps = AttachmentDeps & CustomerDeps & ErasureDeps;
 
 /** Every handler by its file name (`RouteSpec.handler`), for the local server. On AWS each file is its own function. */
-export const HANDLERS: Record<string, Route<AttachmentDeps>> = {
+export const HANDLERS: Record<string, Route<LocalDeps>> = {
   'complete-attachment-upload': completeAttachmentUpload,
   'create-participant': createParticipant,
   'create-participant-connection': createParticipantConnection,
   'describe-contact': describeContact,
   'disconnect-participant': disconnectParticipant,
+  'erase-line': eraseLine,
   'get-attachment': getAttachment,
   'get-contact-attributes': getContactAttributes,
   'get-transcript': getTranscript,
@@ -44,6 +52,7 @@ export const HANDLERS: Record<string, Route<AttachmentDeps>> = {
   'update-participant-role-config': updateParticipantRoleConfig,
   'widget-chat': widgetChat,
   'widget-forget': widgetForget,
+  'widget-history': widgetHistory,
 };
 
 /** The WebSocket handlers by file name (`WebsocketRouteSpec.handler`). */

@@ -65,6 +65,7 @@ function defineRoute<D>(operation: Operation, logic: RouteLogic<D>): Route<D> {
 export const connectRoute = <D>(operation: OperationOf<'connect'>, logic: RouteLogic<D>) => defineRoute(operation, logic);
 export const participantRoute = <D>(operation: OperationOf<'participant'>, logic: RouteLogic<D>) => defineRoute(operation, logic);
 export const widgetRoute = <D>(operation: OperationOf<'widget'>, logic: RouteLogic<D>) => defineRoute(operation, logic);
+export const operatorRoute = <D>(operation: OperationOf<'operator'>, logic: RouteLogic<D>) => defineRoute(operation, logic);
 
 function requestContext(operation: Operation, log: Logger): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> {
   return {

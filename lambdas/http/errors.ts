@@ -2,9 +2,13 @@ import { DomainError, type FailureKind } from '../domain/errors';
 
 /**
  * Which API a route belongs to: Connect and participant routes name their errors differently. The
- * widget's public routes (no AWS credentials, called by a browser) name them as the participant API.
+ * widget's public routes (no AWS credentials, called by a browser) name them as the participant API;
+ * our operator routes (SigV4-signed like the Connect API, not in its model) as the Connect API.
  */
-export type Api = 'connect' | 'participant' | 'widget';
+export type Api = 'connect' | 'participant' | 'widget' | 'operator';
+
+/** The APIs whose callers sign with SigV4: IAM authorization on AWS, the local server's own check locally. */
+export const SIGNED_APIS: readonly Api[] = ['connect', 'operator'];
 
 /** Every error name we answer, with its HTTP status as the Connect and participant models give it. */
 export const ERROR_STATUS = {
@@ -116,6 +120,13 @@ export const OPERATIONS = {
     api: 'widget',
     errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND, ...BUSY_CONFLICT, QuotaExceeded: 'ServiceQuotaExceededException' },
   },
+  // A history credential for the customer's line; `QuotaExceeded`: a resume token followed through too many chats.
+  WidgetHistory: {
+    api: 'widget',
+    errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND, ...BUSY_CONFLICT, QuotaExceeded: 'ServiceQuotaExceededException' },
+  },
+  // Erasing a customer's line; `Conflict`: the line is being erased by another call, or grows faster than it is marked.
+  EraseLine: { api: 'operator', errors: { ...CONNECT_INVALID, ...NOT_FOUND, ...BUSY_CONFLICT } },
   // The local agent desk's routes (local/agent-routes.ts), never deployed.
   LocalAgentJoin: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND, ...BUSY_CONFLICT, QuotaExceeded: 'ServiceQuotaExceededException' } },
   LocalAgentTransfer: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND, ...BUSY_CONFLICT } },
@@ -133,6 +144,7 @@ export const INTERNAL_ERROR: Record<Api, ErrorName> = {
   connect: 'InternalServiceException',
   participant: 'InternalServerException',
   widget: 'InternalServerException',
+  operator: 'InternalServiceException',
 };
 
 /**

@@ -5,6 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { Method } from 'aws-cdk-lib/aws-apigateway';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { SIGNED_APIS } from '../../lambdas/http/errors';
 import { type RouteAccess, ROUTES, SWEEP, WEBSOCKET_ROUTES } from '../../lambdas/routes';
 import { SWEEP_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/stores/dynamodb/table';
 import type { ChatApi } from '../../lib/chat-api';
@@ -87,6 +88,7 @@ const statementsOf = (functionId: string): Statement[] => {
     .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 };
 const actions = (statement: Statement) => [statement.Action].flat();
+const isErasureGrant = (statement: Statement) => actions(statement).some((action) => /^s3:(DeleteObjectVersion|ListBucketVersions)$/.test(action));
 const root = join(__dirname, '..', '..');
 /** Every TypeScript file under a folder of the project. */
 const sourceFiles = (folder: string): string[] =>
@@ -97,11 +99,11 @@ const objectsArn = (path: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucke
 const resourcesOf = (statement: Statement) => [statement.Resource].flat();
 
 describe('API', () => {
-  test.each(ROUTES.filter(({ api }) => api === 'connect'))('$method $path (Connect API) requires IAM authorization', (route) => {
+  test.each(ROUTES.filter(({ api }) => SIGNED_APIS.includes(api)))('$method $path ($api, signed) requires IAM authorization', (route) => {
     expect(methodProps(route).AuthorizationType).toBe('AWS_IAM');
   });
 
-  test.each(ROUTES.filter(({ api }) => api !== 'connect'))('$method $path ($api) takes no gateway authorization', (route) => {
+  test.each(ROUTES.filter(({ api }) => !SIGNED_APIS.includes(api)))('$method $path ($api) takes no gateway authorization', (route) => {
     expect(methodProps(route).AuthorizationType).toBe('NONE');
   });
 
@@ -225,12 +227,12 @@ describe('per-client-IP limits (WAF)', () => {
     });
   });
 
-  test.each(ROUTES.filter(({ api }) => api !== 'connect'))("$method $path (public) is counted by its API's rule", ({ api, path }) => {
+  test.each(ROUTES.filter(({ api }) => !SIGNED_APIS.includes(api)))("$method $path (public) is counted by its API's rule", ({ api, path }) => {
     expect(path).toContain(RATE_RULES.find((rule) => rule.api === api)!.pathSegment);
   });
 
-  test('the Connect API (signed callers, often a few servers behind one address) is not limited per IP', () => {
-    for (const route of ROUTES.filter(({ api }) => api === 'connect')) {
+  test('the signed APIs (signed callers, often a few servers behind one address) are not limited per IP', () => {
+    for (const route of ROUTES.filter(({ api }) => SIGNED_APIS.includes(api))) {
       for (const { pathSegment } of RATE_RULES) expect(route.path).not.toContain(pathSegment);
     }
   });
@@ -368,7 +370,8 @@ describe('least privilege', () => {
 
     // Transcript files under the prefix; and listing the bucket, so that a missing file is S3's 404, not its 403.
     // Attachment keys: only the attachment functions, and their own test below.
-    const s3 = granted('s3').filter((statement) => !JSON.stringify(statement.Resource).includes('Attachments/'));
+    // Erasure's own grants: the test after the attachments' below.
+    const s3 = granted('s3').filter((statement) => !JSON.stringify(statement.Resource).includes('Attachments/') && !isErasureGrant(statement));
     expect(s3.length).toBe(route.access.bucket === undefined ? 0 : 2);
     if (route.access.bucket) {
       const [objects, listing] = s3.sort((a, b) => actions(a)[0]!.localeCompare(actions(b)[0]!)) as [Statement, Statement];
@@ -408,8 +411,25 @@ describe('least privilege', () => {
     download: [[['s3:GetObject'], kept]],
   };
   test.each(allRoutes)('$name has exactly the object actions on attachment keys its attachment use needs', (route) => {
-    const onAttachments = statementsOf(route.functionId()).filter((statement) => JSON.stringify(statement.Resource).includes('Attachments/'));
+    const onAttachments = statementsOf(route.functionId()).filter(
+      (statement) => JSON.stringify(statement.Resource).includes('Attachments/') && !isErasureGrant(statement),
+    );
     expect(onAttachments.map((statement) => [actions(statement), statement.Resource])).toEqual(attachmentGrants[route.access.attachments ?? 'none']);
+  });
+
+  // Erasing a line removes every version of its files: version listing and deletion, on the line's keys only.
+  test.each(allRoutes)('$name lists and deletes object versions only if it erases lines', (route) => {
+    const erasure = statementsOf(route.functionId()).filter(isErasureGrant);
+    const expected = route.access.erases
+      ? [
+          [
+            ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+            [objectsArn('/connect/*/ChatTranscripts/*'), kept, uploads],
+          ],
+          [['s3:ListBucketVersions', 's3:ListBucket'], { 'Fn::GetAtt': [bucketId, 'Arn'] }],
+        ]
+      : [];
+    expect(erasure.map((statement) => [actions(statement), statement.Resource])).toEqual(expected);
   });
 
   test('every attachment function knows the attachment settings', () => {
@@ -447,7 +467,7 @@ describe('table actions per route', () => {
   test.each(allRoutes)('$name: BatchWriteItem only if it archives transcripts, DeleteItem only if it forgets connections', (route) => {
     const granted = tableActionsOf(route.functionId());
     const deletes = route.access.deletes ?? [];
-    expect(granted.includes('dynamodb:BatchWriteItem')).toBe(deletes.includes('transcript-items'));
+    expect(granted.includes('dynamodb:BatchWriteItem')).toBe(deletes.includes('transcript-items') || deletes.includes('line'));
     expect(granted.includes('dynamodb:DeleteItem')).toBe(deletes.includes('connections'));
   });
 

@@ -6,6 +6,7 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import fc from 'fast-check';
+import { SIGNED_APIS } from '../../lambdas/http/errors';
 import { ROUTES, type RouteSpec } from '../../lambdas/routes';
 import { PDF, putToUrl, sendFile, startUpload } from '../support/attachments';
 import { INSTANCE, joinAgent, startChat } from '../support/chat';
@@ -115,6 +116,9 @@ beforeAll(async () => {
     'get-attachment': { body: { AttachmentId: attached }, required: [['AttachmentId']], bearer: chat.connectionToken },
     'widget-chat': { body: { DisplayName: 'x' }, required: [['DisplayName']] },
     'widget-forget': { body: { ResumeToken }, required: [['ResumeToken']] },
+    'widget-history': { body: { ResumeToken }, required: [] },
+    // A contact that does not exist: the well-formed request is a 404 too, and erases nothing.
+    'erase-line': { body: { InstanceId: INSTANCE, ContactId: 'no-such-contact' }, required: [['InstanceId']] },
   };
 });
 
@@ -280,7 +284,7 @@ async function send(spec: RouteSpec, template: Template, request: Malformed) {
     const token = template.bearer!;
     headers['x-amz-bearer'] = request.auth === 'forged' ? `${token.slice(0, -4)}AAAA` : request.auth === 'truncated' ? token.slice(0, 10) : token;
   }
-  if (spec.api === 'connect' && request.auth !== 'none') {
+  if (SIGNED_APIS.includes(spec.api) && request.auth !== 'none') {
     const secretAccessKey = request.auth === 'valid' ? 'local' : 'forged';
     const signer = new SignatureV4({
       credentials: { accessKeyId: 'local', secretAccessKey },

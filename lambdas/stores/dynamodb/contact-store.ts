@@ -19,6 +19,7 @@ import {
   type AttachmentChecked,
   type ConflictReason,
   type ContactStore,
+  type CustomerLine,
   type EndSessionWrite,
   type IdempotencyKey,
   type IdempotencyRecord,
@@ -96,6 +97,10 @@ export class DynamoContactStore implements ContactStore {
     return this.get<IdempotencyRecord>(keys.idempotency(key));
   }
 
+  getCustomerLine(instanceId: string, customerId: string) {
+    return this.get<CustomerLine>(keys.customerLine(instanceId, customerId));
+  }
+
   async startChat(write: StartChatWrite): Promise<void> {
     const { session } = write;
     const steps: Step[] = [
@@ -106,9 +111,10 @@ export class DynamoContactStore implements ContactStore {
       ),
       this.put(withKey(keys.contact(write.contact.contactId), write.contact), 'already-exists'),
       ...write.items.map((item) => this.putItem(write.contact.contactId, item)),
-      this.grantStep(write.grant),
-      ...this.idempotencySteps(write.idempotency),
+      ...this.grantSteps(write.grant),
+      ...this.idempotencySteps(write.idempotency, session.initialContactId),
     ];
+    if (write.customerLine) steps.push(this.customerLineStep(write.contact, write.customerLine.first));
     if (write.sourceClaim) steps.push(...this.sourceClaimSteps(write.sourceClaim));
     await this.transact(steps);
   }
@@ -122,7 +128,8 @@ export class DynamoContactStore implements ContactStore {
             TableName: this.tableName,
             Key: keys.contact(sourceContactId),
             UpdateExpression: 'SET persistentChatSourceOf = :by',
-            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(persistentChatSourceOf)',
+            // A contact being erased seeds nothing: its line must not grow past the erasure.
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(persistentChatSourceOf) AND attribute_not_exists(erasure)',
             ExpressionAttributeValues: { ':by': claimedBy },
           },
         },
@@ -151,7 +158,7 @@ export class DynamoContactStore implements ContactStore {
       ...from.items.map((item) => this.putItem(from.contactId, item)),
       this.put(withKey(keys.contact(to.contactId), to), 'already-exists'),
       ...toItems.map((item) => this.putItem(to.contactId, item)),
-      ...this.idempotencySteps(idempotency),
+      ...this.idempotencySteps(idempotency, to.initialContactId),
     ]);
   }
 
@@ -174,13 +181,13 @@ export class DynamoContactStore implements ContactStore {
       this.claimClock(clock, contactId, sweepAt === undefined ? {} : { set: `${SWEEP_INDEX.sortKey} = :sweepAt`, values: { ':sweepAt': sweepAt } }),
       this.updateActiveContact(contactId, 'SET participants = list_append(participants, :participant)', { ':participant': [participant] }),
       ...items.map((item) => this.putItem(contactId, item)),
-      this.grantStep(grant),
-      ...this.idempotencySteps(idempotency),
+      ...this.grantSteps(grant),
+      ...this.idempotencySteps(idempotency, clock.initialContactId),
     ]);
   }
 
   async putGrant(tokenHash: string, grant: TokenGrant): Promise<void> {
-    await this.transact([this.grantStep({ tokenHash, grant })]);
+    await this.transact(this.grantSteps({ tokenHash, grant }));
   }
 
   async appendItem({ contactId, item, returned, activity, clock, idempotency, completes }: AppendItemWrite): Promise<void> {
@@ -188,7 +195,7 @@ export class DynamoContactStore implements ContactStore {
       this.claimClock(clock, contactId, activity ? { set: 'activity = :activity', values: { ':activity': activity } } : {}),
       ...(returned ? [this.putItem(contactId, returned)] : []),
       this.putItem(contactId, item),
-      ...this.idempotencySteps(idempotency),
+      ...this.idempotencySteps(idempotency, clock.initialContactId),
       ...(completes ? [this.completeAttachment(completes.attachmentId, contactId, item.Id), this.countCheck(contactId, 1)] : []),
     ]);
   }
@@ -198,7 +205,8 @@ export class DynamoContactStore implements ContactStore {
   }
 
   async startAttachment({ attachment, expiresAt, contactId, maxPerContact, idempotency }: StartAttachmentWrite): Promise<void> {
-    const item = { ...withKey(keys.attachment(attachment.attachmentId), attachment), [TTL_ATTRIBUTE]: Math.ceil(expiresAt / 1000) };
+    const key = keys.attachment(attachment.attachmentId);
+    const item = { ...withKey(key, attachment), [TTL_ATTRIBUTE]: Math.ceil(expiresAt / 1000) };
     const counted: Step = {
       item: {
         Update: {
@@ -212,7 +220,13 @@ export class DynamoContactStore implements ContactStore {
       conflict: 'attachment-quota',
     };
     // The idempotency record first: a retry that lost the race is told so, not that the quota is reached.
-    await this.transact([...this.idempotencySteps(idempotency), counted, this.put(item, 'already-exists')]);
+    await this.transact([
+      ...this.idempotencySteps(idempotency, attachment.initialContactId),
+      counted,
+      this.put(item, 'already-exists'),
+      // Not expiring: a completed attachment is kept as long as its chat.
+      this.ownedStep(attachment.initialContactId, key),
+    ]);
   }
 
   async attachmentChecked({ attachmentId, contactId, itemId, contactStartedAt, status }: AttachmentChecked): Promise<boolean> {
@@ -548,14 +562,57 @@ export class DynamoContactStore implements ContactStore {
     return this.put(withKey(keys.item(contactId, item.Id), stored), 'already-exists');
   }
 
-  private grantStep({ tokenHash, grant }: { tokenHash: string; grant: TokenGrant }): Step {
-    return this.put({ ...withKey(keys.grant(tokenHash), grant), [TTL_ATTRIBUTE]: Math.ceil(grant.expiresAt / 1000) }, 'already-exists');
+  /** A grant, and its note beside the chat's session (both expire with the grant). */
+  private grantSteps({ tokenHash, grant }: { tokenHash: string; grant: TokenGrant }): Step[] {
+    const key = keys.grant(tokenHash);
+    const expires = Math.ceil(grant.expiresAt / 1000);
+    return [this.put({ ...withKey(key, grant), [TTL_ATTRIBUTE]: expires }, 'already-exists'), this.ownedStep(grant.initialContactId, key, expires)];
   }
 
-  private idempotencySteps(record: IdempotencyRecord | undefined): Step[] {
+  /** An idempotency record of a call on the chat `initialContactId`, and its note beside the chat's session. */
+  private idempotencySteps(record: IdempotencyRecord | undefined, initialContactId: string): Step[] {
     if (!record) return [];
-    const item = { ...withKey(keys.idempotency(record), record), [TTL_ATTRIBUTE]: Math.ceil(record.expiresAt / 1000) };
-    return [this.put(item, 'idempotency-token-used')];
+    const key = keys.idempotency(record);
+    const expires = Math.ceil(record.expiresAt / 1000);
+    return [
+      this.put({ ...withKey(key, record), [TTL_ATTRIBUTE]: expires }, 'idempotency-token-used'),
+      this.ownedStep(initialContactId, key, expires),
+    ];
+  }
+
+  /** Notes in the chat's partition that the record at `key` belongs to the chat (erasure finds it there); expiring with it, if it does. */
+  private ownedStep(initialContactId: string, key: { pk: string; sk: string }, expires?: number): Step {
+    const item = { ...keys.owned(initialContactId, key), owned: key, ...(expires !== undefined && { [TTL_ATTRIBUTE]: expires }) };
+    return { item: { Put: { TableName: this.tableName, Item: item } }, conflict: 'already-exists' };
+  }
+
+  /**
+   * The customer's line moves on to the chat just started: a first chat only while the customer has no
+   * line, a later one only while the line is not being erased.
+   */
+  private customerLineStep(contact: Contact, first: boolean): Step {
+    const key = keys.customerLine(contact.instanceId, contact.customerId!);
+    if (first) {
+      const line: CustomerLine = {
+        instanceId: contact.instanceId,
+        customerId: contact.customerId!,
+        latestInitialContactId: contact.initialContactId,
+      };
+      return this.put(withKey(key, line), 'line-exists');
+    }
+    return {
+      item: {
+        Update: {
+          TableName: this.tableName,
+          Key: key,
+          // Written whole: a line kept from before the index existed joins it here.
+          UpdateExpression: 'SET latestInitialContactId = :chat, instanceId = :instance, customerId = :customer',
+          ConditionExpression: 'attribute_not_exists(erasure)',
+          ExpressionAttributeValues: { ':chat': contact.initialContactId, ':instance': contact.instanceId, ':customer': contact.customerId },
+        },
+      },
+      conflict: 'line-erasing',
+    };
   }
 
   /**
