@@ -1,4 +1,4 @@
-import { Fields } from '../domain/fields';
+import { Fields } from '../http/fields';
 import { connectRoute } from '../http/api';
 import { limits } from '../http/wire';
 import { type Deps, depsFromEnvironment } from '../deps';

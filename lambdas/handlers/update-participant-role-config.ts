@@ -1,5 +1,5 @@
 import { invalidParameter } from '../domain/errors';
-import { Fields } from '../domain/fields';
+import { Fields } from '../http/fields';
 import { TIMER_ROLES, TIMER_TYPES } from '../domain/model';
 import { TIMER_MINUTES, type TimerChange } from '../domain/timers';
 import { connectRoute } from '../http/api';

@@ -2,7 +2,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { DomainError, invalidRequest } from '../domain/errors';
-import { Fields } from '../domain/fields';
+import { Fields } from './fields';
 import { cors } from './cors';
 import { type ErrorResponse, type Operation, type OperationOf, toErrorResponse } from './errors';
 import { errorFields, Logger, logLevelFrom } from '../logger';

@@ -1,5 +1,5 @@
 import { accessDenied, invalidParameter } from '../domain/errors';
-import type { Fields, Length } from '../domain/fields';
+import type { Fields, Length } from './fields';
 import type { SegmentAttributeValue } from '../domain/model';
 
 /** Member limits from the Connect and participant service models, shared by the handlers. */

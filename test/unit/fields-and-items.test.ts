@@ -1,5 +1,5 @@
 import { DomainError } from '../../lambdas/domain/errors';
-import { Fields } from '../../lambdas/domain/fields';
+import { Fields } from '../../lambdas/http/fields';
 import { checkMessage, compareItems, idBoundsAt, newItemId } from '../../lambdas/domain/items';
 import { inCommitOrder, ItemClock, MAX_ITEMS_PER_CONTACT } from '../../lambdas/domain/item-clock';
 import type { ChatSession } from '../../lambdas/domain/model';

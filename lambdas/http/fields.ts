@@ -1,4 +1,4 @@
-import { invalidParameter } from './errors';
+import { invalidParameter } from '../domain/errors';
 
 /** Length limits, counted in UTF-16 code units as the SDK's Smithy model counts them. */
 export interface Length {
