@@ -8,8 +8,6 @@ import { type ChatSession, type Participant, type ParticipantTimers, TIMER_ROLES
  * ends the chat). A message from an idle participant brings `participant.returned`. Kept on the chat's
  * session, so they hold across transfers. The sweep drives them.
  */
-/** Minutes, as the Connect API documents them. */
-export const TIMER_MINUTES = { min: 2, max: 480 };
 
 /** One entry of ParticipantTimerConfigList: a duration, or `undefined` for `Unset`. */
 export interface TimerChange {

@@ -73,7 +73,7 @@ export class Transcripts {
     // The check that finishes last writes the file (Attachments.complete); until then reads serve the table.
     const now = (this.deps.now ?? Date.now)();
     if (!contact.transcriptKey && contact.attachmentsInCheck && now - (contact.disconnectTimestamp ?? 0) < ATTACHMENT_CHECK_WAIT_MS) return;
-    // At most MAX_ITEMS_PER_CONTACT (and a few closing events): a bounded read.
+    // At most QUOTAS.ItemsPerContact (and a few closing events): a bounded read.
     const items = await this.allTableItems(contact.contactId);
     // Another archive of the contact may have marked it and begun deleting while these were read; its
     // file is whole (read before it marked), so this one only deletes. Unmarked now, none has deleted yet.

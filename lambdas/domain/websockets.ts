@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { CHAT_DURATION_MINUTES } from './contacts';
 import { accessDenied } from './errors';
 import { EVENT, isoTime } from './items';
 import type { KeyRing } from './keys';
@@ -9,17 +8,12 @@ import type { Participants, Reader } from './participants';
 import { CHAT_TOPIC, type ChatPush, itemFrames } from './push';
 import { type GrantPayload, grantFromPayload, grantPayload, openToken, signToken } from './signed-token';
 import { type ConnectionStore, type ContactStore, WriteConflict } from './ports';
+import { LIMITS, QUOTAS } from './limits';
 
 /** Amazon Connect: the WebSocket URL must be connected to within 100 seconds of being issued. */
 export const WEBSOCKET_URL_TTL_MS = 100_000;
 /** A connection lives an hour; chatjs opens its next one after 59 minutes. */
 export const WEBSOCKET_CONNECTION_TTL_MS = 60 * 60_000;
-/**
- * Open sockets one participant may hold (tabs, devices, reconnections): opening one more closes its
- * oldest, so a chat's fan-out stays bounded however many sockets a client opens.
- */
-export const MAX_CONNECTIONS_PER_PARTICIPANT = 10;
-
 /**
  * What a WebSocket URL says, signed: its own id (a URL serves one connection), the participant it
  * speaks for, and when it stops being usable. Browsers cannot set headers on a WebSocket, so the
@@ -98,13 +92,13 @@ export class Websockets {
     await this.closeOldest(connection);
     // A newer connection of the participant may have closed this one meanwhile: then it is refused, not left open unheard.
     if (!(await this.deps.connections.getConnection(connectionId))) {
-      throw accessDenied(`A participant keeps at most ${MAX_CONNECTIONS_PER_PARTICIPANT} WebSocket connections; newer ones replaced this one`);
+      throw accessDenied(`A participant keeps at most ${QUOTAS.ConnectionsPerParticipant} WebSocket connections; newer ones replaced this one`);
     }
     return connection;
   }
 
   /**
-   * Keeps the participant's newest MAX_CONNECTIONS_PER_PARTICIPANT connections, this one among them:
+   * Keeps the participant's newest QUOTAS.ConnectionsPerParticipant connections, this one among them:
    * one Query on the chat's connections, read after this one is on record, so of connections opened at
    * once the last to read sees them all.
    */
@@ -112,7 +106,7 @@ export class Websockets {
     const others = (await this.deps.connections.chatConnections(connection.initialContactId)).filter(
       (other) => other.participantId === connection.participantId && other.connectionId !== connection.connectionId,
     );
-    const excess = others.length + 1 - MAX_CONNECTIONS_PER_PARTICIPANT;
+    const excess = others.length + 1 - QUOTAS.ConnectionsPerParticipant;
     if (excess <= 0) return;
     others.sort((a, b) => a.connectedAt - b.connectedAt || (a.connectionId < b.connectionId ? -1 : 1));
     await this.deps.push.disconnect(others.slice(0, excess));
@@ -170,7 +164,7 @@ export class Websockets {
     const opening = await this.deps.store.queryItems(first.contactId, { direction: 'FORWARD' }, 3);
     const rehydrated = opening.find((item) => item.ContentType === EVENT.chatRehydrated);
     if (!rehydrated) return;
-    const longestChat = CHAT_DURATION_MINUTES.max * 60_000;
+    const longestChat = LIMITS.ChatDurationInMinutes.max * 60_000;
     if (
       !(await this.deps.connections.claimOnce(`REHYDRATED#${connection.initialContactId}#${connection.participantId}`, this.deps.now() + longestChat))
     )

@@ -15,7 +15,6 @@ import { type ContactStore, WriteConflict } from './ports';
  * purpose's subkey, so no other signed value (a NextToken) can pass for one.
  */
 export const RESUME_TOKEN_TTL_MS = 30 * 24 * 60 * 60 * 1000;
-export const MAX_RESUME_TOKEN_LENGTH = 1000;
 
 interface ResumePayload {
   v: 1;

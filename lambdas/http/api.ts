@@ -6,6 +6,7 @@ import { Fields } from './fields';
 import { cors } from './cors';
 import { type ErrorResponse, type Operation, type OperationOf, toErrorResponse } from './errors';
 import { errorFields, Logger, logLevelFrom } from '../logger';
+import { QUOTAS } from '../domain/limits';
 
 /** What a route handler gets: the checked pieces of the request, never the raw event. */
 export interface ApiRequest {
@@ -22,9 +23,6 @@ export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Prom
 
 /** A route: its logic, and a factory that wraps it for a source of dependencies; it knows its operation. */
 export type Route<D> = ((deps: () => Promise<D>, log?: Logger) => ApiHandler) & { operation: Operation };
-
-/** Request bodies above this are refused before parsing (API Gateway's own cap is 10 MB). */
-const MAX_BODY_BYTES = 256 * 1024;
 
 interface State {
   requestId: string;
@@ -100,7 +98,7 @@ function jsonBody(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, 
         return;
       }
       const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
-      if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw invalidRequest(`The request body exceeds ${MAX_BODY_BYTES} bytes`);
+      if (Buffer.byteLength(text) > QUOTAS.RequestBodyBytes) throw invalidRequest(`The request body exceeds ${QUOTAS.RequestBodyBytes} bytes`);
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
