@@ -13,9 +13,9 @@ import type { RouteSpec } from '../lambdas/routes';
  */
 const LOCAL_ONLY = { table: 'readwrite', bucket: 'readwrite' } as const;
 
-const spec = (path: string, handler: string): RouteSpec => ({ method: 'POST', path, handler, api: 'widget', access: LOCAL_ONLY });
+const spec = (path: string, handler: string): RouteSpec<string> => ({ method: 'POST', path, handler, api: 'widget', access: LOCAL_ONLY });
 
-export const AGENT_ROUTES: { spec: RouteSpec; route: Route<Deps> }[] = [
+export const AGENT_ROUTES: { spec: RouteSpec<string>; route: Route<Deps> }[] = [
   {
     // CreateParticipant with ParticipantRole AGENT.
     spec: spec('/local/agent/join', 'local-agent-join'),

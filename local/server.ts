@@ -152,9 +152,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     websockets.attach(
       server,
       WEBSOCKET_ROUTES.map((spec) => {
-        const route = WEBSOCKET_HANDLERS[spec.handler];
-        if (!route) throw new Error(`no handler '${spec.handler}' for websocket route ${spec.routeKey}`);
-        return { spec, handler: route(() => depsReady, log) };
+        return { spec, handler: WEBSOCKET_HANDLERS[spec.handler](() => depsReady, log) };
       }),
     );
     ready({
@@ -223,7 +221,6 @@ function buildRouter(deps: AttachmentDeps, log: Logger): Router<Target> {
   const ready = Promise.resolve(deps);
   for (const spec of ROUTES) {
     const route = HANDLERS[spec.handler];
-    if (!route) throw new Error(`no handler '${spec.handler}' for ${spec.method} ${spec.path}`);
     router.add(spec, { handler: route(() => ready, log), operation: route.operation });
   }
   for (const { spec, route } of AGENT_ROUTES) router.add(spec, { handler: route(() => ready, log), operation: route.operation });
@@ -242,7 +239,7 @@ interface RequestContext {
 }
 
 /** Whether a route's throttle (per client IP here) lets the request through. */
-const withinThrottle = (req: IncomingMessage, spec: RouteSpec, throttle: Throttle) =>
+const withinThrottle = (req: IncomingMessage, spec: RouteSpec<string>, throttle: Throttle) =>
   !spec.throttle || throttle.allow(`${spec.method} ${spec.path} ${req.socket.remoteAddress}`, spec.throttle);
 
 /** The names this machine answers to: a DNS-rebinding page reaches 127.0.0.1 under its own host name. */

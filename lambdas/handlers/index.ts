@@ -23,9 +23,13 @@ import { route as websocketDisconnect } from './websocket-disconnect';
 import { route as websocketMessage } from './websocket-message';
 import { route as widgetChat } from './widget-chat';
 import { route as widgetForget } from './widget-forget';
+import type { handler as sweep } from './sweep';
 
-/** Every handler by its file name (`RouteSpec.handler`), for the local server. On AWS each file is its own function. */
-export const HANDLERS: Record<string, Route<AttachmentDeps>> = {
+/**
+ * Every handler by its file name, for the local server (on AWS each file is its own function). The
+ * names are types (`HandlerName`), so a route naming no handler fails the type check.
+ */
+export const HANDLERS = {
   'complete-attachment-upload': completeAttachmentUpload,
   'create-participant': createParticipant,
   'create-participant-connection': createParticipantConnection,
@@ -44,11 +48,20 @@ export const HANDLERS: Record<string, Route<AttachmentDeps>> = {
   'update-participant-role-config': updateParticipantRoleConfig,
   'widget-chat': widgetChat,
   'widget-forget': widgetForget,
-};
+} as const satisfies Record<string, Route<AttachmentDeps>>;
 
-/** The WebSocket handlers by file name (`WebsocketRouteSpec.handler`). */
-export const WEBSOCKET_HANDLERS: Record<string, WebsocketRoute<Deps>> = {
+/** A REST route's handler (`RouteSpec.handler`). */
+export type HandlerName = keyof typeof HANDLERS;
+
+/** The WebSocket handlers by file name. */
+export const WEBSOCKET_HANDLERS = {
   'websocket-connect': websocketConnect,
   'websocket-disconnect': websocketDisconnect,
   'websocket-message': websocketMessage,
-};
+} as const satisfies Record<string, WebsocketRoute<Deps>>;
+
+/** A WebSocket route's handler (`WebsocketRouteSpec.handler`). */
+export type WebsocketHandlerName = keyof typeof WEBSOCKET_HANDLERS;
+
+/** A scheduled handler (`ScheduledSpec.handler`): a name only, as the local server runs the sweep on its own timer. */
+export type ScheduledHandlerName = keyof { sweep: typeof sweep };
