@@ -1,5 +1,5 @@
 import { type AttachmentSettings, attachmentSettings } from './domain/attachment-types';
-import type { CustomerTokenSettings } from './domain/customer-tokens';
+import type { CustomerTokenSettings } from './http/customer-tokens';
 
 /** The handlers' settings, read from the environment once per container and checked then. */
 export interface Config {

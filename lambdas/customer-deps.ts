@@ -1,7 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CustomerTokenSource } from './config';
 import { type Deps, oncePerContainer, type Wiring, wiringFromEnvironment } from './deps';
-import { type CustomerTokenSettings, CustomerTokens } from './domain/customer-tokens';
+import { type CustomerTokenSettings, CustomerTokens } from './http/customer-tokens';
 import { Customers } from './domain/customers';
 import { secretVersions } from './stores/secrets-manager';
 

@@ -1,13 +1,15 @@
+import type { HandlerName, ScheduledHandlerName, WebsocketHandlerName } from './handlers';
 import type { Api } from './http/errors';
 
 /**
  * Every route of the service: the one list that the CDK stack (one function per route) and the
- * local server both read. `handler` names the file under lambdas/handlers/.
+ * local server both read. `handler` names the file under lambdas/handlers/, as a type: the names are
+ * imported as types only, so the CDK app, which reads this list, never loads handler code.
  */
-export interface RouteSpec {
+export interface RouteSpec<Handler extends string = HandlerName> {
   method: 'GET' | 'POST' | 'PUT';
   path: string;
-  handler: string;
+  handler: Handler;
   api: Api;
   /** What the route's function may touch: the stack grants exactly this (least privilege). */
   access: RouteAccess;
@@ -154,12 +156,12 @@ export const ROUTES: readonly RouteSpec[] = [
  */
 export interface WebsocketRouteSpec {
   routeKey: string;
-  handler: string;
+  handler: WebsocketHandlerName;
   access: RouteAccess;
   /**
    * Frames per second (steady, burst) of a route that gets its own limit rather than the stage's
    * (`websocketRateLimit`). On AWS it is the route's throttling, for all connections together: API
-   * Gateway has no per-connection limit (the frame function has: websockets.ts `MAX_FRAMES_PER_WINDOW`).
+   * Gateway has no per-connection limit (the frame function has: `QUOTAS.FramesPerConnectionWindow`).
    * The local server does not apply it.
    */
   throttle?: { rateLimit: number; burstLimit: number };
@@ -172,13 +174,15 @@ export const WEBSOCKET_ROUTES: readonly WebsocketRouteSpec[] = [
   { routeKey: '$connect', handler: 'websocket-connect', access: TRANSCRIPTS },
   // Reads the connection's record and deletes it (and its twin under the chat).
   { routeKey: '$disconnect', handler: 'websocket-disconnect', access: { table: 'read', deletes: ['connections'] } },
-  ...['aws/subscribe', 'aws/heartbeat', 'aws/ping'].map((routeKey) => ({ routeKey, handler: 'websocket-message', access: WRITE_AND_PUSH })),
+  ...['aws/subscribe', 'aws/heartbeat', 'aws/ping'].map(
+    (routeKey): WebsocketRouteSpec => ({ routeKey, handler: 'websocket-message', access: WRITE_AND_PUSH }),
+  ),
   { routeKey: '$default', handler: 'websocket-message', access: WRITE_AND_PUSH, throttle: UNKNOWN_FRAME_THROTTLE },
 ];
 
 /** Work that runs on a schedule rather than on a request. */
 export interface ScheduledSpec {
-  handler: string;
+  handler: ScheduledHandlerName;
   everyMinutes: number;
   access: RouteAccess;
 }

@@ -1,6 +1,6 @@
 import type { Deps } from '../lambdas/deps';
 import { type Route, widgetRoute } from '../lambdas/http/api';
-import { limits } from '../lambdas/http/wire';
+import { LIMITS } from '../lambdas/domain/limits';
 import type { RouteSpec } from '../lambdas/routes';
 
 /**
@@ -13,18 +13,18 @@ import type { RouteSpec } from '../lambdas/routes';
  */
 const LOCAL_ONLY = { table: 'readwrite', bucket: 'readwrite' } as const;
 
-const spec = (path: string, handler: string): RouteSpec => ({ method: 'POST', path, handler, api: 'widget', access: LOCAL_ONLY });
+const spec = (path: string, handler: string): RouteSpec<string> => ({ method: 'POST', path, handler, api: 'widget', access: LOCAL_ONLY });
 
-export const AGENT_ROUTES: { spec: RouteSpec; route: Route<Deps> }[] = [
+export const AGENT_ROUTES: { spec: RouteSpec<string>; route: Route<Deps> }[] = [
   {
     // CreateParticipant with ParticipantRole AGENT.
     spec: spec('/local/agent/join', 'local-agent-join'),
     route: widgetRoute<Deps>('LocalAgentJoin', async ({ body }, { contacts, config }) => {
       const { ParticipantId, ParticipantToken } = await contacts.addParticipant({
         instanceId: config.widget.instanceId,
-        contactId: body.string('ContactId', limits.contactId),
+        contactId: body.string('ContactId', LIMITS.ContactId),
         role: 'AGENT',
-        displayName: body.optionalString('DisplayName', limits.displayName)?.trim() || undefined,
+        displayName: body.optionalString('DisplayName', LIMITS.DisplayName)?.trim() || undefined,
       });
       return { ParticipantId, ParticipantToken };
     }),
@@ -35,9 +35,9 @@ export const AGENT_ROUTES: { spec: RouteSpec; route: Route<Deps> }[] = [
     route: widgetRoute<Deps>('LocalAgentTransfer', async ({ body }, { contacts, config }) =>
       contacts.transfer({
         instanceId: config.widget.instanceId,
-        contactId: body.string('ContactId', limits.contactId),
+        contactId: body.string('ContactId', LIMITS.ContactId),
         contactFlowId: config.widget.contactFlowId,
-        queueId: body.optionalString('QueueId', limits.queueId)?.trim() || undefined,
+        queueId: body.optionalString('QueueId', LIMITS.QueueId)?.trim() || undefined,
       }),
     ),
   },
@@ -45,7 +45,7 @@ export const AGENT_ROUTES: { spec: RouteSpec; route: Route<Deps> }[] = [
     // StopContact: ends the chat for everyone.
     spec: spec('/local/agent/stop', 'local-agent-stop'),
     route: widgetRoute<Deps>('LocalAgentStop', async ({ body }, { contacts, config }) => {
-      await contacts.stop(config.widget.instanceId, body.string('ContactId', limits.contactId));
+      await contacts.stop(config.widget.instanceId, body.string('ContactId', LIMITS.ContactId));
       return {};
     }),
   },

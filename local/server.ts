@@ -7,7 +7,7 @@ import { withAttachments } from '../lambdas/attachment-deps';
 import { withCustomers } from '../lambdas/customer-deps';
 import { withErasure } from '../lambdas/erasure-deps';
 import { attachmentSettingsFromEnvironment, type Config, customerTokensFromEnvironment, widgetConfigFromEnvironment } from '../lambdas/config';
-import type { CustomerTokenSettings } from '../lambdas/domain/customer-tokens';
+import type { CustomerTokenSettings } from '../lambdas/http/customer-tokens';
 import { type Clients, type Deps, wire } from '../lambdas/deps';
 import type { AttachmentSettings } from '../lambdas/domain/attachment-types';
 import { invalidRequest } from '../lambdas/domain/errors';
@@ -177,11 +177,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     if (withWebsocket)
       websockets.attach(
         server,
-        WEBSOCKET_ROUTES.map((spec) => {
-          const route = WEBSOCKET_HANDLERS[spec.handler];
-          if (!route) throw new Error(`no handler '${spec.handler}' for websocket route ${spec.routeKey}`);
-          return { spec, handler: route(() => depsReady, log) };
-        }),
+        WEBSOCKET_ROUTES.map((spec) => ({ spec, handler: WEBSOCKET_HANDLERS[spec.handler](() => depsReady, log) })),
       );
     ready({
       router: buildRouter(deps, log),
@@ -255,7 +251,6 @@ function buildRouter(deps: LocalDeps, log: Logger): Router<Target> {
   const ready = Promise.resolve(deps);
   for (const spec of ROUTES) {
     const route = HANDLERS[spec.handler];
-    if (!route) throw new Error(`no handler '${spec.handler}' for ${spec.method} ${spec.path}`);
     router.add(spec, { handler: route(() => ready, log), operation: route.operation });
   }
   for (const { spec, route } of AGENT_ROUTES) router.add(spec, { handler: route(() => ready, log), operation: route.operation });
@@ -274,7 +269,7 @@ interface RequestContext {
 }
 
 /** Whether a route's throttle (per client IP here) lets the request through. */
-const withinThrottle = (req: IncomingMessage, spec: RouteSpec, throttle: Throttle) =>
+const withinThrottle = (req: IncomingMessage, spec: RouteSpec<string>, throttle: Throttle) =>
   !spec.throttle || throttle.allow(`${spec.method} ${spec.path} ${req.socket.remoteAddress}`, spec.throttle);
 
 /** The names this machine answers to: a DNS-rebinding page reaches 127.0.0.1 under its own host name. */

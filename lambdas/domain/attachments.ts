@@ -11,16 +11,12 @@ import { type Appended, participantIdempotencyKey, type Participants, type Reade
 import { type ChatPush, itemFrames } from './push';
 import type { Transcripts } from './transcripts';
 import { type AttachmentFiles, type ContactStore, WriteConflict } from './ports';
+import { LIMITS, QUOTAS } from './limits';
 
-/**
- * Uploads one contact may have (StartAttachmentUpload; completed or not): Amazon Connect's "attachments
- * per chat conversation" feature specification. Past it, ServiceQuotaExceededException.
- */
-export const MAX_ATTACHMENTS_PER_CONTACT = 35;
 /** How long StartAttachmentUpload's URL accepts the upload. */
 export const UPLOAD_URL_SECONDS = 300;
-/** GetAttachment's UrlExpiryInSeconds: 5 to 300, as the model allows; 300 when not given. */
-export const DOWNLOAD_URL_SECONDS = { min: 5, max: 300, default: 300 } as const;
+/** GetAttachment's UrlExpiryInSeconds when not given: the longest the model allows, as Amazon Connect's default. */
+export const DEFAULT_DOWNLOAD_URL_SECONDS = LIMITS.URLExpiryInSeconds.max;
 /** An upload not completed within a day is abandoned: the bucket's lifecycle rule removes its bytes (pending prefix, 1 day). */
 export const ABANDONED_AFTER_MS = 24 * 60 * 60 * 1000;
 /** Its record expires a week after it started (by then the lifecycle rule, or the local sweep, has removed the bytes). */
@@ -114,12 +110,12 @@ export class Attachments {
           attachment: fresh,
           expiresAt: now + UPLOAD_RECORD_TTL_MS,
           contactId: session.latestContactId,
-          maxPerContact: MAX_ATTACHMENTS_PER_CONTACT,
+          maxPerContact: QUOTAS.AttachmentsPerContact,
           idempotency: record?.({ AttachmentId: attachmentId }),
         });
       } catch (error) {
         if (error instanceof WriteConflict && error.reason === 'attachment-quota')
-          throw new DomainError('QuotaExceeded', `A contact may have at most ${MAX_ATTACHMENTS_PER_CONTACT} attachments`);
+          throw new DomainError('QuotaExceeded', `A contact may have at most ${QUOTAS.AttachmentsPerContact} attachments`);
         throw error;
       }
       return { AttachmentId: attachmentId };

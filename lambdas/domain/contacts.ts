@@ -11,21 +11,19 @@ import { hashToken, newToken } from './tokens';
 import { changeTimers, type TimerChange, timerState, timersStartedAt } from './timers';
 import type { Transcripts } from './transcripts';
 import { type ContactStore, WriteConflict } from './ports';
+import { QUOTAS } from './limits';
 
 export const DEFAULT_CHAT_DURATION_MINUTES = 1500;
-export const CHAT_DURATION_MINUTES = { min: 60, max: 10080 };
 export const DEFAULT_SUPPORTED_CONTENT_TYPES = ['text/plain'];
-/** Amazon Connect's quota: 32,768 UTF-8 bytes of user-defined attributes per contact. */
-export const MAX_ATTRIBUTES_SIZE = 32_768;
 
 export const attributesSize = (attributes: Record<string, string>): number =>
   Object.entries(attributes).reduce((total, [key, value]) => total + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
 
 /** The attribute quota, checked wherever a chat's attributes are set: at its start (copies included) and on every update. */
 function checkAttributesQuota(attributes: Record<string, string>, copiedFrom?: string): void {
-  if (attributesSize(attributes) <= MAX_ATTRIBUTES_SIZE) return;
+  if (attributesSize(attributes) <= QUOTAS.ContactAttributesBytes) return;
   const copied = copiedFrom ? `, with those copied from contact ${copiedFrom},` : '';
-  throw new DomainError('QuotaExceeded', `Contact attributes${copied} would exceed ${MAX_ATTRIBUTES_SIZE} bytes in total`);
+  throw new DomainError('QuotaExceeded', `Contact attributes${copied} would exceed ${QUOTAS.ContactAttributesBytes} bytes in total`);
 }
 
 export interface StartChatInput {

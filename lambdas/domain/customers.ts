@@ -1,5 +1,5 @@
 import { accessDenied } from './errors';
-import type { CustomerTokens } from './customer-tokens';
+import type { CustomerTokenVerifier } from './ports';
 import { issueHistoryToken } from './history';
 import type { KeyRing } from './keys';
 import type { ContactStore } from './ports';
@@ -7,7 +7,7 @@ import { readResumeToken, type Widget, type WidgetChat } from './widget';
 import { lineErasing } from './erasure';
 
 export interface CustomersDeps {
-  tokens: CustomerTokens;
+  tokens: CustomerTokenVerifier;
   store: Pick<ContactStore, 'getCustomerLine' | 'getSession'>;
   widget: Pick<Widget, 'startForCustomer' | 'line'>;
   keys: KeyRing;
@@ -19,7 +19,7 @@ export interface CustomersDeps {
 export type LineCredential = { customerToken: string } | { resumeToken: string };
 
 /**
- * The customer's own line, from the public widget routes: a customer token (customer-tokens.ts) opens
+ * The customer's own line, from the public widget routes: a customer token (http/customer-tokens.ts verifies it) opens
  * the line of that customer (instance and `sub`) from any browser or device; a resume token the line
  * it was issued on.
  */

@@ -260,7 +260,7 @@ export type ConflictReason =
   | 'source-already-used' // a persistent-chat source can seed only one chat
   | 'source-session-active' // a persistent-chat source whose session has not ended
   | 'attachment-completed' // CompleteAttachmentUpload on an upload already completed
-  | 'attachment-quota' // StartAttachmentUpload on a contact that has had MAX_ATTACHMENTS_PER_CONTACT uploads
+  | 'attachment-quota' // StartAttachmentUpload on a contact that has had QUOTAS.AttachmentsPerContact uploads
   | 'line-exists' // a customer's first chat, when another device started the customer's line meanwhile
   | 'line-erasing' // the customer's line, or the contact a chat would continue, is being erased
   | 'stale'; // an optimistic write lost a race (the chat moved on): read again and retry
@@ -392,4 +392,20 @@ export interface ErasureStore {
 export interface ObjectVersions {
   /** Deletes every version and delete marker of the object at `key`; how many it deleted. */
   deleteAllVersions(key: string): Promise<number>;
+}
+
+/** Who a verified customer token speaks for. */
+export interface CustomerClaim {
+  /** The customer's id in the host's system (`sub`): the line is keyed by it and the instance. */
+  customerId: string;
+  /** The `name` claim: the display name when the request names none. */
+  name?: string;
+}
+
+/**
+ * Verifies the host site's customer tokens (JWTs; http/customer-tokens.ts, with jose): the customer a token
+ * speaks for, or InvalidParameter for a string that is no JWS, AccessDenied for one not to be trusted.
+ */
+export interface CustomerTokenVerifier {
+  verify(token: string): Promise<CustomerClaim>;
 }

@@ -10,8 +10,6 @@ import { type ChatSession, type Participant, type ParticipantTimers, TIMER_ROLES
  * `participant.returned`. Kept on the chat's session, so they hold across transfers. The sweep drives
  * them. Sources and what remains assumed: docs/architecture.md, "Idle timers".
  */
-/** Minutes, as the Connect API documents them. */
-export const TIMER_MINUTES = { min: 2, max: 480 };
 
 /** One entry of ParticipantTimerConfigList: a duration, or `undefined` for `Unset`. */
 export interface TimerChange {

@@ -74,7 +74,7 @@ export class Transcripts {
     // The check that finishes last writes the file (Attachments.complete); until then reads serve the table.
     const now = this.now();
     if (contact.attachmentsInCheck && now - (contact.disconnectTimestamp ?? 0) < ATTACHMENT_CHECK_WAIT_MS) return;
-    // At most MAX_ITEMS_PER_CONTACT (and a few closing events): a bounded read.
+    // At most QUOTAS.ItemsPerContact (and a few closing events): a bounded read.
     const items = await this.allTableItems(contact.contactId);
     const key = this.key(contact);
     await this.deps.files.put(key, this.transcriptFile(contact, items));

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { CHAT_DURATION_MINUTES } from './contacts';
 import { accessDenied } from './errors';
 import { EVENT, isoTime } from './items';
 import type { KeyRing } from './keys';
@@ -9,29 +8,22 @@ import type { Participants, Reader } from './participants';
 import { CHAT_TOPIC, type ChatPush, itemFrames } from './push';
 import { type GrantPayload, grantFromPayload, grantPayload, openToken, signToken } from './signed-token';
 import { type ConnectionStore, type ContactStore, WriteConflict } from './ports';
+import { LIMITS, QUOTAS } from './limits';
 
 /** Amazon Connect: the WebSocket URL must be connected to within 100 seconds of being issued. */
 export const WEBSOCKET_URL_TTL_MS = 100_000;
 /** A connection lives an hour; chatjs opens its next one after 59 minutes. */
 export const WEBSOCKET_CONNECTION_TTL_MS = 60 * 60_000;
 /**
- * Open sockets one participant may hold (tabs, devices, reconnections): opening one more closes its
- * oldest, so a chat's fan-out stays bounded however many sockets a client opens.
+ * A connection's frames are counted per window of this length (aligned on the clock); QUOTAS.FramesPerConnectionWindow
+ * bounds how many one connection may send in it.
  */
-export const MAX_CONNECTIONS_PER_PARTICIPANT = 10;
-/** A connection's frames are counted per window of this length (aligned on the clock). */
 export const FRAME_WINDOW_MS = 10_000;
-/**
- * Frames one connection may send per window: chatjs sends an `aws/heartbeat` and an `aws/ping` every
- * 10 s and a subscribe per connection. Past it, frames are refused as API Gateway refuses throttled
- * ones, and the socket is closed (API Gateway has no limit per connection; chatjs reconnects).
- */
-export const MAX_FRAMES_PER_WINDOW = 20;
 /**
  * Frames of a connection per window that one container only counts in memory: chatjs' pace costs no
  * write. Past them, each frame is also counted on the connection's record, where the counts of every
  * container (Lambda spreads one socket's frames over many) add up. A connection is thus refused after
- * at most MAX_FRAMES_PER_WINDOW + FRAMES_COUNTED_IN_MEMORY x (containers that served it) frames in a window.
+ * at most the quota + FRAMES_COUNTED_IN_MEMORY x (containers that served it) frames in a window.
  */
 export const FRAMES_COUNTED_IN_MEMORY = 4;
 /** Connections whose window counts one container keeps (those of older windows are dropped first). */
@@ -121,13 +113,13 @@ export class Websockets {
     await this.closeOldest(connection);
     // A newer connection of the participant may have closed this one meanwhile: then it is refused, not left open unheard.
     if (!(await this.deps.connections.getConnection(connectionId))) {
-      throw accessDenied(`A participant keeps at most ${MAX_CONNECTIONS_PER_PARTICIPANT} WebSocket connections; newer ones replaced this one`);
+      throw accessDenied(`A participant keeps at most ${QUOTAS.ConnectionsPerParticipant} WebSocket connections; newer ones replaced this one`);
     }
     return connection;
   }
 
   /**
-   * Keeps the participant's newest MAX_CONNECTIONS_PER_PARTICIPANT connections, this one among them:
+   * Keeps the participant's newest QUOTAS.ConnectionsPerParticipant connections, this one among them:
    * one Query on the chat's connections, read after this one is on record, so of connections opened at
    * once the last to read sees them all.
    */
@@ -135,7 +127,7 @@ export class Websockets {
     const others = (await this.deps.connections.chatConnections(connection.initialContactId)).filter(
       (other) => other.participantId === connection.participantId && other.connectionId !== connection.connectionId,
     );
-    const excess = others.length + 1 - MAX_CONNECTIONS_PER_PARTICIPANT;
+    const excess = others.length + 1 - QUOTAS.ConnectionsPerParticipant;
     if (excess <= 0) return;
     others.sort((a, b) => a.connectedAt - b.connectedAt || (a.connectionId < b.connectionId ? -1 : 1));
     await this.deps.push.disconnect(others.slice(0, excess));
@@ -180,7 +172,7 @@ export class Websockets {
   }
 
   /**
-   * Counts the frame against its connection's MAX_FRAMES_PER_WINDOW; past it, the socket is closed
+   * Counts the frame against its connection's QUOTAS.FramesPerConnectionWindow; past it, the socket is closed
    * (the first container to see the count over closes it; a closed connection is no longer on record).
    */
   private async withinFrameLimit(connectionId: string): Promise<boolean> {
@@ -192,7 +184,7 @@ export class Websockets {
     if (this.frameCounts.size > FRAME_COUNTS_KEPT) this.frameCounts.delete(this.frameCounts.keys().next().value!);
     if (local <= FRAMES_COUNTED_IN_MEMORY) return true;
     const counted = await this.deps.connections.countFrame(connectionId, window);
-    if (counted === undefined || counted <= MAX_FRAMES_PER_WINDOW - FRAMES_COUNTED_IN_MEMORY) return true;
+    if (counted === undefined || counted <= QUOTAS.FramesPerConnectionWindow - FRAMES_COUNTED_IN_MEMORY) return true;
     const connection = await this.deps.connections.getConnection(connectionId);
     if (connection) await this.deps.push.disconnect([connection]);
     return false;
@@ -213,7 +205,7 @@ export class Websockets {
     const opening = await this.deps.store.queryItems(first.contactId, { direction: 'FORWARD' }, 3);
     const rehydrated = opening.find((item) => item.ContentType === EVENT.chatRehydrated);
     if (!rehydrated) return;
-    const longestChat = CHAT_DURATION_MINUTES.max * 60_000;
+    const longestChat = LIMITS.ChatDurationInMinutes.max * 60_000;
     if (
       !(await this.deps.connections.claimOnce(`REHYDRATED#${connection.initialContactId}#${connection.participantId}`, this.deps.now() + longestChat))
     )

@@ -16,7 +16,6 @@ import { lineErasing } from './erasure';
  * purpose's subkey, so no other signed value (a NextToken) can pass for one.
  */
 export const RESUME_TOKEN_TTL_MS = 30 * 24 * 60 * 60 * 1000;
-export const MAX_RESUME_TOKEN_LENGTH = 1000;
 
 interface ResumePayload {
   v: 1;

@@ -1,7 +1,6 @@
 import { operatorRoute } from '../http/api';
-import { limits } from '../http/wire';
+import { LIMITS } from '../domain/limits';
 import { type ErasureDeps, erasureDepsFromEnvironment } from '../erasure-deps';
-import { MAX_CUSTOMER_ID_LENGTH } from '../domain/customer-tokens';
 import { invalidRequest } from '../domain/errors';
 
 /**
@@ -10,9 +9,9 @@ import { invalidRequest } from '../domain/errors';
  * there was nothing (left) to erase.
  */
 export const route = operatorRoute<ErasureDeps>('EraseLine', async ({ body }, { erasure }) => {
-  const instanceId = body.string('InstanceId', limits.instanceId);
-  const customerId = body.optionalString('CustomerId', { min: 1, max: MAX_CUSTOMER_ID_LENGTH });
-  const contactId = body.optionalString('ContactId', limits.contactId);
+  const instanceId = body.string('InstanceId', LIMITS.InstanceId);
+  const customerId = body.optionalString('CustomerId', LIMITS.CustomerTokenSubject);
+  const contactId = body.optionalString('ContactId', LIMITS.ContactId);
   if ((customerId === undefined) === (contactId === undefined)) throw invalidRequest('Give exactly one of CustomerId and ContactId');
   return erasure.erase(customerId !== undefined ? { instanceId, customerId } : { instanceId, contactId: contactId! });
 });

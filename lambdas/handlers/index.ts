@@ -27,12 +27,16 @@ import { route as websocketMessage } from './websocket-message';
 import { route as widgetChat } from './widget-chat';
 import { route as widgetForget } from './widget-forget';
 import { route as widgetHistory } from './widget-history';
+import type { handler as sweep } from './sweep';
 
 /** What the local server builds once for every handler: each composition root's additions together. */
 export type LocalDeps = AttachmentDeps & CustomerDeps & ErasureDeps;
 
-/** Every handler by its file name (`RouteSpec.handler`), for the local server. On AWS each file is its own function. */
-export const HANDLERS: Record<string, Route<LocalDeps>> = {
+/**
+ * Every handler by its file name, for the local server (on AWS each file is its own function). The
+ * names are types (`HandlerName`), so a route naming no handler fails the type check.
+ */
+export const HANDLERS = {
   'complete-attachment-upload': completeAttachmentUpload,
   'create-participant': createParticipant,
   'create-participant-connection': createParticipantConnection,
@@ -53,11 +57,20 @@ export const HANDLERS: Record<string, Route<LocalDeps>> = {
   'widget-chat': widgetChat,
   'widget-forget': widgetForget,
   'widget-history': widgetHistory,
-};
+} as const satisfies Record<string, Route<LocalDeps>>;
 
-/** The WebSocket handlers by file name (`WebsocketRouteSpec.handler`). */
-export const WEBSOCKET_HANDLERS: Record<string, WebsocketRoute<Deps>> = {
+/** A REST route's handler (`RouteSpec.handler`). */
+export type HandlerName = keyof typeof HANDLERS;
+
+/** The WebSocket handlers by file name. */
+export const WEBSOCKET_HANDLERS = {
   'websocket-connect': websocketConnect,
   'websocket-disconnect': websocketDisconnect,
   'websocket-message': websocketMessage,
-};
+} as const satisfies Record<string, WebsocketRoute<Deps>>;
+
+/** A WebSocket route's handler (`WebsocketRouteSpec.handler`). */
+export type WebsocketHandlerName = keyof typeof WEBSOCKET_HANDLERS;
+
+/** A scheduled handler (`ScheduledSpec.handler`): a name only, as the local server runs the sweep on its own timer. */
+export type ScheduledHandlerName = keyof { sweep: typeof sweep };

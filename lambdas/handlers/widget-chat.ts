@@ -1,8 +1,6 @@
 import { widgetRoute } from '../http/api';
-import { limits } from '../http/wire';
+import { LIMITS } from '../domain/limits';
 import { type CustomerDeps, customerDepsFromEnvironment } from '../customer-deps';
-import { MAX_CUSTOMER_TOKEN_LENGTH } from '../domain/customer-tokens';
-import { MAX_RESUME_TOKEN_LENGTH } from '../domain/widget';
 
 /**
  * POST /widget/chat — public: starts a chat for the configured instance and flow, or resumes one by its
@@ -10,10 +8,10 @@ import { MAX_RESUME_TOKEN_LENGTH } from '../domain/widget';
  * ResumeToken alongside is ignored).
  */
 export const route = widgetRoute<CustomerDeps>('WidgetChat', async ({ body }, { widget, customers }) => {
-  const displayName = body.optionalString('DisplayName', limits.displayName);
-  const customerToken = body.optionalString('CustomerToken', { min: 1, max: MAX_CUSTOMER_TOKEN_LENGTH });
+  const displayName = body.optionalString('DisplayName', LIMITS.DisplayName);
+  const customerToken = body.optionalString('CustomerToken', LIMITS.CustomerToken);
   if (customerToken !== undefined) return customers.chat(customerToken, displayName);
-  return widget.start({ displayName, resumeToken: body.optionalString('ResumeToken', { min: 1, max: MAX_RESUME_TOKEN_LENGTH }) });
+  return widget.start({ displayName, resumeToken: body.optionalString('ResumeToken', LIMITS.ResumeToken) });
 });
 
 export const handler = route(customerDepsFromEnvironment);

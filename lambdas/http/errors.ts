@@ -71,7 +71,7 @@ export const OPERATIONS = {
   },
   TransferContact: { api: 'connect', errors: { ...CONNECT_INVALID_REQUEST, ...NOT_FOUND, ...BUSY, Idempotency: 'IdempotencyException' } },
   DescribeContact: { api: 'connect', errors: { ...CONNECT_INVALID, ...NOT_FOUND } },
-  // `QuotaExceeded`: the contact holds as many transcript items as it may (MAX_ITEMS_PER_CONTACT).
+  // `QuotaExceeded`: the contact holds as many transcript items as it may (QUOTAS.ItemsPerContact).
   CreateParticipant: {
     api: 'connect',
     errors: {
@@ -88,7 +88,7 @@ export const OPERATIONS = {
   UpdateParticipantRoleConfig: { api: 'connect', errors: { ...CONNECT_INVALID, ...NOT_FOUND } },
 
   CreateParticipantConnection: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY } },
-  // A full contact (MAX_ITEMS_PER_CONTACT): the model lists no quota error, and retrying would not help.
+  // A full contact (QUOTAS.ItemsPerContact): the model lists no quota error, and retrying would not help.
   SendMessage: {
     api: 'participant',
     errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, Idempotency: 'ValidationException', QuotaExceeded: 'ValidationException' },
@@ -103,7 +103,7 @@ export const OPERATIONS = {
     errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, Idempotency: 'ValidationException', QuotaExceeded: 'ServiceQuotaExceededException' },
   },
   // `Conflict` also names an upload completed already ("an attachment with that identifier is already being uploaded").
-  // `QuotaExceeded`: the contact is full (MAX_ITEMS_PER_CONTACT); the model's quota error is the one for attachments per contact.
+  // `QuotaExceeded`: the contact is full (QUOTAS.ItemsPerContact); the model's quota error is the one for attachments per contact.
   CompleteAttachmentUpload: {
     api: 'participant',
     errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY_CONFLICT, Idempotency: 'ConflictException', QuotaExceeded: 'ServiceQuotaExceededException' },

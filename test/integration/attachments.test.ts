@@ -1,3 +1,4 @@
+import { QUOTAS } from '../../lambdas/domain/limits';
 import {
   AccessDeniedException,
   ConflictException,
@@ -7,8 +8,6 @@ import {
   ValidationException,
 } from '@aws-sdk/client-connectparticipant';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { MAX_ATTACHMENTS_PER_CONTACT } from '../../lambdas/domain/attachments';
-import { MAX_ITEMS_PER_CONTACT } from '../../lambdas/domain/item-clock';
 import { type Connected, INSTANCE, joinAgent, leave, pageBack, startChat, transfer } from '../support/chat';
 import { attachmentItems, complete, download, PDF, PNG, putToUrl, sendFile, startUpload } from '../support/attachments';
 import { startTestServer, type TestServer } from '../support/local-server';
@@ -319,12 +318,12 @@ describe('kept across every continuation of a chat', () => {
   });
 });
 
-test('a contact takes MAX_ATTACHMENTS_PER_CONTACT uploads: one more is a ServiceQuotaExceededException; a transfer starts a new count', async () => {
+test('a contact takes QUOTAS.AttachmentsPerContact uploads: one more is a ServiceQuotaExceededException; a transfer starts a new count', async () => {
   const customer = await startChat(t);
   const started = await Promise.all(
-    Array.from({ length: MAX_ATTACHMENTS_PER_CONTACT }, (_, i) => startUpload(t, customer, `f${i}.txt`, 'text/plain', 2, `quota-${i}`)),
+    Array.from({ length: QUOTAS.AttachmentsPerContact }, (_, i) => startUpload(t, customer, `f${i}.txt`, 'text/plain', 2, `quota-${i}`)),
   );
-  expect(new Set(started.map((upload) => upload.AttachmentId)).size).toBe(MAX_ATTACHMENTS_PER_CONTACT);
+  expect(new Set(started.map((upload) => upload.AttachmentId)).size).toBe(QUOTAS.AttachmentsPerContact);
   const over = startUpload(t, customer, 'one-more.txt', 'text/plain', 2);
   await expect(over).rejects.toBeInstanceOf(ServiceQuotaExceededException);
   await expect(over).rejects.toMatchObject({ $metadata: { httpStatusCode: 402 } });
@@ -339,13 +338,13 @@ test('a completion refused after the upload was found (the contact is full) leav
   const customer = await startChat(t);
   const upload = await startUpload(t, customer, 'late.pdf', 'application/pdf', PDF.length);
   await putToUrl(upload, PDF);
-  // Full, as after MAX_ITEMS_PER_CONTACT items: the item cannot be added.
+  // Full, as after QUOTAS.ItemsPerContact items: the item cannot be added.
   await t.server.clients.db.send(
     new UpdateCommand({
       TableName: t.server.config.tableName,
       Key: { pk: `CONTACT#${customer.contactId}`, sk: 'SESSION' },
       UpdateExpression: 'SET contactItems = :n',
-      ExpressionAttributeValues: { ':n': MAX_ITEMS_PER_CONTACT },
+      ExpressionAttributeValues: { ':n': QUOTAS.ItemsPerContact },
     }),
   );
   const refused = complete(t, customer, upload.AttachmentId!);

@@ -1,7 +1,8 @@
+import { QUOTAS } from '../../lambdas/domain/limits';
 import { CreateParticipantCommand, StartChatContactCommand, StopContactCommand } from '@aws-sdk/client-connect';
 import { DisconnectParticipantCommand, SendEventCommand, SendMessageCommand } from '@aws-sdk/client-connectparticipant';
 import fc from 'fast-check';
-import { FRAME_WINDOW_MS, MAX_FRAMES_PER_WINDOW } from '../../lambdas/domain/websockets';
+import { FRAME_WINDOW_MS } from '../../lambdas/domain/websockets';
 import { INSTANCE, transfer } from '../support/chat';
 import { startTestServer, type TestServer } from '../support/local-server';
 import { FrameClient, websocketConnection } from '../support/websocket';
@@ -265,7 +266,7 @@ describe('real-time delivery over WebSocket (chatjs frame protocol)', () => {
       )
       .filter((frame) => !/aws\/heartbeat/.test(frame));
     // Within the frame limit: a batch and its marker per window.
-    const batch = MAX_FRAMES_PER_WINDOW - 6;
+    const batch = QUOTAS.FramesPerConnectionWindow - 6;
     for (let start = 0; start < frames.length; start += batch) {
       for (const frame of frames.slice(start, start + batch)) customer.socket.socket.send(frame);
       if (start === 0) customer.socket.socket.send(Buffer.from([0xff, 0x00, 0x80]), { binary: true });
@@ -279,12 +280,12 @@ describe('real-time delivery over WebSocket (chatjs frame protocol)', () => {
     await customer.socket.item((item) => item.Id === sent.Id);
   });
 
-  it('a socket sending more than MAX_FRAMES_PER_WINDOW frames in a window is closed; the chat and its other sockets go on', async () => {
+  it('a socket sending more than QUOTAS.FramesPerConnectionWindow frames in a window is closed; the chat and its other sockets go on', async () => {
     const { customer, agent } = await chatWithSockets();
     skew += FRAME_WINDOW_MS - ((Date.now() + skew) % FRAME_WINDOW_MS) + 100; // at a window's start: the flood is all in it
-    for (let i = 0; i < 3 * MAX_FRAMES_PER_WINDOW; i++) customer.socket.send({ topic: 'aws/heartbeat' });
+    for (let i = 0; i < 3 * QUOTAS.FramesPerConnectionWindow; i++) customer.socket.send({ topic: 'aws/heartbeat' });
     await customer.socket.waitClosed(5000);
-    expect(customer.socket.frames.filter((frame) => frame.topic === 'aws/heartbeat').length).toBeLessThanOrEqual(MAX_FRAMES_PER_WINDOW);
+    expect(customer.socket.frames.filter((frame) => frame.topic === 'aws/heartbeat').length).toBeLessThanOrEqual(QUOTAS.FramesPerConnectionWindow);
 
     agent.socket.send({ topic: 'aws/heartbeat' });
     await agent.socket.next((frame) => frame.topic === 'aws/heartbeat');

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
-import { CLOCK_SKEW_SECONDS, type CustomerTokenSettings, CustomerTokens } from '../../lambdas/domain/customer-tokens';
+import { CLOCK_SKEW_SECONDS, type CustomerTokenSettings, CustomerTokens } from '../../lambdas/http/customer-tokens';
 import { DomainError } from '../../lambdas/domain/errors';
 
 const SECRET = 'a-secret-the-host-and-the-service-share-0123456789';

@@ -1,8 +1,9 @@
+import { QUOTAS } from '../../lambdas/domain/limits';
 import { KeyRing } from '../../lambdas/domain/keys';
 import type { ChatConnection } from '../../lambdas/domain/model';
 import type { ConnectionStore } from '../../lambdas/domain/ports';
 import type { ChatPush } from '../../lambdas/domain/push';
-import { FRAME_WINDOW_MS, FRAMES_COUNTED_IN_MEMORY, MAX_FRAMES_PER_WINDOW, Websockets } from '../../lambdas/domain/websockets';
+import { FRAME_WINDOW_MS, FRAMES_COUNTED_IN_MEMORY, Websockets } from '../../lambdas/domain/websockets';
 
 /**
  * The frame limit holds across containers: Lambda spreads one socket's frames over many, each with its
@@ -69,15 +70,16 @@ test.each([1, 3, 8])('%i containers together refuse a flood within the bound, an
     else expect(answer).toEqual({ message: 'Too Many Requests', connectionId: 'conn-1' });
   }
   expect(record.open).toBe(false);
-  expect(answered).toBeGreaterThanOrEqual(MAX_FRAMES_PER_WINDOW);
-  expect(answered).toBeLessThanOrEqual(MAX_FRAMES_PER_WINDOW + FRAMES_COUNTED_IN_MEMORY * (count - 1));
+  expect(answered).toBeGreaterThanOrEqual(QUOTAS.FramesPerConnectionWindow);
+  expect(answered).toBeLessThanOrEqual(QUOTAS.FramesPerConnectionWindow + FRAMES_COUNTED_IN_MEMORY * (count - 1));
 });
 
 test('the count starts over in each window', async () => {
   const { record, container, tick } = world();
   const websockets = container();
   for (let window = 0; window < 5; window++) {
-    for (let i = 0; i < MAX_FRAMES_PER_WINDOW; i++) expect(await websockets.answer('conn-1', heartbeat)).toEqual({ topic: 'aws/heartbeat' });
+    for (let i = 0; i < QUOTAS.FramesPerConnectionWindow; i++)
+      expect(await websockets.answer('conn-1', heartbeat)).toEqual({ topic: 'aws/heartbeat' });
     tick(FRAME_WINDOW_MS);
   }
   expect(record.open).toBe(true);

@@ -1,4 +1,5 @@
 import { apiBaseUrl, ChatConnection, plainWords, postJson } from './api';
+import { LIMITS } from '../../lambdas/domain/limits';
 import { ChatView } from './chat-view';
 
 /**
@@ -23,6 +24,11 @@ const page = {
   smallprint: byId<HTMLElement>('smallprint'),
   contactId: byId<HTMLSpanElement>('contact-id'),
 };
+
+// What the API takes, so a value the API would refuse cannot be typed.
+page.contact.maxLength = LIMITS.ContactId.max;
+page.name.maxLength = LIMITS.DisplayName.max;
+page.queue.maxLength = LIMITS.QueueId.max;
 
 const base = apiBaseUrl();
 let current: { view: ChatView; contactId: string } | undefined;

@@ -1,5 +1,6 @@
 import { type ChatConnection, type Item, plainWords, TYPING } from './api';
 import { ACCEPT, fileCard, statusOf, Uploads } from './attachments';
+import { QUOTAS } from '../../lambdas/domain/limits';
 import { LiveChannel } from './live';
 
 const EVENT = {
@@ -90,7 +91,7 @@ export class ChatView {
     this.typing = el('p', { className: 'typing' });
     this.typing.setAttribute('role', 'status');
     this.message = document.createElement('textarea');
-    Object.assign(this.message, { id: 'message', name: 'message', rows: 1, maxLength: 1024 });
+    Object.assign(this.message, { id: 'message', name: 'message', rows: 1, maxLength: QUOTAS.MessageContent['text/plain'] });
     this.message.setAttribute('autocomplete', 'off');
     this.message.setAttribute('enterkeyhint', 'send');
     this.sendButton = el('button', { type: 'submit', textContent: 'Send' });

@@ -1,5 +1,7 @@
 import { createRemoteJWKSet, decodeProtectedHeader, errors, type JWTVerifyGetKey, jwtVerify } from 'jose';
-import { accessDenied, invalidParameter } from './errors';
+import { accessDenied, invalidParameter } from '../domain/errors';
+import { LIMITS } from '../domain/limits';
+import type { CustomerClaim, CustomerTokenVerifier } from '../domain/ports';
 
 /**
  * Customer tokens: the site that embeds the chat knows who its signed-in customer is, and says so in a
@@ -18,18 +20,6 @@ export interface CustomerTokenSettings {
   audience?: string;
 }
 
-/** Who a verified customer token speaks for. */
-export interface CustomerClaim {
-  /** The customer's id in the host's system (`sub`): the line is keyed by it and the instance. */
-  customerId: string;
-  /** The `name` claim: the display name when the request names none. */
-  name?: string;
-}
-
-/** A JWT signed with an RSA or EC key with a few claims fits easily; longer is not a customer token. */
-export const MAX_CUSTOMER_TOKEN_LENGTH = 8192;
-/** `sub` is the customer's id: 1 to 256 characters. */
-export const MAX_CUSTOMER_ID_LENGTH = 256;
 /** How far the host's clock may run ahead or behind ours (`exp`, `nbf`, `iat`). */
 export const CLOCK_SKEW_SECONDS = 60;
 
@@ -40,7 +30,7 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/;
 
 const refused = () => accessDenied('The customer token is invalid or has expired');
 
-export class CustomerTokens {
+export class CustomerTokens implements CustomerTokenVerifier {
   private readonly algorithms: string[];
   private readonly secret?: Uint8Array;
   private readonly jwks?: JWTVerifyGetKey;
@@ -62,7 +52,7 @@ export class CustomerTokens {
    * wrong issuer or audience, no `sub`): AccessDenied (403). The JWKS endpoint unreachable: an internal error.
    */
   async verify(token: string): Promise<CustomerClaim> {
-    if (token.length > MAX_CUSTOMER_TOKEN_LENGTH || !COMPACT_JWS.test(token)) throw invalidParameter('CustomerToken is not a JWS');
+    if (token.length > LIMITS.CustomerToken.max || !COMPACT_JWS.test(token)) throw invalidParameter('CustomerToken is not a JWS');
     try {
       decodeProtectedHeader(token);
     } catch {
@@ -86,7 +76,7 @@ export class CustomerTokens {
       throw refused();
     }
     const { sub, name } = payload;
-    if (typeof sub !== 'string' || sub.length < 1 || sub.length > MAX_CUSTOMER_ID_LENGTH) throw refused();
+    if (typeof sub !== 'string' || sub.length < 1 || sub.length > LIMITS.CustomerTokenSubject.max) throw refused();
     return { customerId: sub, name: typeof name === 'string' && name.trim() ? name.trim().slice(0, 256) : undefined };
   }
 }
