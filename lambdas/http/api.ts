@@ -40,7 +40,11 @@ const REST: EventKind<APIGatewayProxyEvent, APIGatewayProxyResult, ApiRequest, o
 };
 
 /** The shared wrapper (invocation.ts), with CORS headers put on last, onto any answer, errors included. */
-const defineRoute = <D>(operation: Operation, logic: RouteLogic<D>): Route<D> => Object.assign(wrap(REST, operation, logic, [cors()]), { operation });
+const defineRoute = <D>(operation: Operation, logic: RouteLogic<D>): Route<D> =>
+  Object.assign(
+    wrap(REST, operation, logic, () => [cors()]),
+    { operation },
+  );
 
 // A route names its operation, of its own API: the operation decides the error names it answers (errors.ts).
 export const connectRoute = <D>(operation: OperationOf<'connect'>, logic: RouteLogic<D>) => defineRoute(operation, logic);

@@ -37,17 +37,18 @@ export type Wrapped<E, R, D> = (deps: () => Promise<D>, log?: Logger) => (event:
  * The wrapper every handler shares, REST or WebSocket: a request id and a log naming the request, the
  * event read, the dependencies loaded, the logic run, the outcome and its time logged, and any failure
  * answered as the operation's error (errors.ts): a DomainError with its status, anything else a logged
- * 500. `outer` middleware wraps all of it, so its `after` and `onError` see the final answer.
+ * 500. `outer` middleware wraps all of it, so its `after` and `onError` see the final answer; it is made
+ * when the handler is, not when its module loads, so it reads the settings of the process serving it.
  */
 export function wrap<E, R extends { statusCode: number }, Q, A, D>(
   kind: EventKind<E, R, Q, A>,
   operation: Operation,
   logic: (request: Q, deps: D) => Promise<A>,
-  outer: MiddlewareObj<E, R, Error, Context>[] = [],
+  outer: () => MiddlewareObj<E, R, Error, Context>[] = () => [],
 ): Wrapped<E, R, D> {
   return (deps, log = new Logger(logLevelFrom(process.env.LOG_LEVEL))) =>
     middy<E, R, Error, Context>()
-      .use(outer)
+      .use(outer())
       .use(invocation(kind, operation, log))
       .handler(async (event, context) => {
         const current = invocationOf(context)!;
