@@ -302,6 +302,7 @@ async function main() {
   // 5. Units per operation, and what they cost.
   const meter = new Meter(server, [connect, participant]);
   const measured = await measureUnits(server, meter, new ChatDriver(connect, participant, meter), quick ? 1 : 5);
+  meter.destroy();
   results.units = measured;
   results.cost = costFigures(measured.operations, measured.dynamodbBytesPerChat);
 

@@ -1,7 +1,9 @@
-import type { LocalServer } from '../local/server';
-import { LOCAL_CREDENTIALS } from '../local/server';
+import { randomUUID } from 'node:crypto';
+import { LOCAL_CREDENTIALS, type LocalServer } from '../local/server';
+import { Idempotency } from '../lambdas/domain/idempotency';
 import { ItemClock } from '../lambdas/domain/item-clock';
 import { messageItem } from '../lambdas/domain/items';
+import { KeyRing } from '../lambdas/domain/keys';
 import { documentClient } from '../lambdas/stores/clients';
 import { DynamoContactStore } from '../lambdas/stores/dynamodb/contact-store';
 import type { ChatDriver, Participant } from './chats';
@@ -93,13 +95,15 @@ export interface Throughput {
 /**
  * SendMessage per second with `concurrency` chats sending at once (each its own chat, no sockets, as
  * before), beside the same transactions issued straight to DynamoDB Local from as many loops: the
- * contact store's own `appendItem` (the item clock's claim on the session and the item's conditional
- * put), without the HTTP adapter, the token check, the session read and the fan-out query. Both run
+ * contact store's own `appendItem` (the item clock's claim on the session, the item's conditional put
+ * and the ClientToken's record, which the SDK sends with every SendMessage), without the HTTP adapter,
+ * the token check, the session read and the fan-out query. Both run
  * `ms` each, twice, alternating, and the means are kept: the machine's other load falls on both alike.
  */
 export async function measureThroughput(server: LocalServer, chats: ChatDriver, concurrency: number, ms: number): Promise<Throughput> {
   const db = documentClient({ region: server.config.region, dynamodbEndpoint: server.dynamodbEndpoint, credentials: LOCAL_CREDENTIALS });
   const store = new DynamoContactStore(db, server.config.tableName);
+  const idempotency = new Idempotency(store, new KeyRing(KeyRing.generate()));
   const viaApi = async () => {
     const senders = await Promise.all(
       Array.from({ length: concurrency }, async () => chats.connection((await chats.start()).participantToken, false)),
@@ -121,7 +125,14 @@ export async function measureThroughput(server: LocalServer, chats: ChatDriver, 
         const clock = new ItemClock(session, Date.now());
         const item = messageItem(session.customer, 'text/plain', 'load', clock.next());
         const claim = clock.claim();
-        if (!(await chatsOf(() => store.appendItem({ contactId: session.latestContactId, item, clock: claim })))) return;
+        const key = { operation: 'SendMessage', instanceId: session.instanceId, clientToken: `${session.customer.participantId}:${randomUUID()}` };
+        const append = () =>
+          idempotency.run(key, { contentType: 'text/plain', content: 'load' }, Date.now(), async (record) => {
+            const response = { Id: item.Id, AbsoluteTime: item.AbsoluteTime };
+            await store.appendItem({ contactId: session.latestContactId, item, clock: claim, idempotency: record?.(response) });
+            return response;
+          });
+        if (!(await chatsOf(append))) return;
         session = { ...session, lastItemAt: claim.last, contactItems: claim.contactItems };
       }
     });
