@@ -53,6 +53,8 @@ export const PRICES = {
   lambdaArmGbSecond: 0.0000133334,
   lambdaRequest: 0.2 / 1e6,
   restRequest: 3.5 / 1e6,
+  /** The stack's WAF web ACL inspects every REST request (on by default; `-c waf=false` leaves it out). */
+  wafRequest: 0.6 / 1e6,
   wsMessage: 1.0 / 1e6,
   wsConnectionMinute: 0.25 / 1e6,
   dynamodbWru: 0.625 / 1e6,
@@ -70,6 +72,7 @@ export const LAMBDA_MEMORY_MB = 512;
 
 export interface Dollars {
   lambda: number;
+  /** REST requests (with the WAF's inspection of each) and WebSocket messages. */
   apiGateway: number;
   dynamodb: number;
   s3: number;
@@ -79,7 +82,7 @@ export interface Dollars {
 /** The request-driven cost of the units (storage and connection minutes are priced by `storageDollars` and `connectionDollars`). */
 export function dollars(units: Units, memoryMb = LAMBDA_MEMORY_MB): Dollars {
   const lambda = units.lambdaInvocations * PRICES.lambdaRequest + (units.lambdaMs / 1000) * (memoryMb / 1024) * PRICES.lambdaArmGbSecond;
-  const apiGateway = units.restRequests * PRICES.restRequest + units.wsMessages * PRICES.wsMessage;
+  const apiGateway = units.restRequests * (PRICES.restRequest + PRICES.wafRequest) + units.wsMessages * PRICES.wsMessage;
   const dynamodb = units.wru * PRICES.dynamodbWru + units.rru * PRICES.dynamodbRru;
   const s3 = units.s3Put * PRICES.s3Put + units.s3Get * PRICES.s3Get;
   return { lambda, apiGateway, dynamodb, s3, total: lambda + apiGateway + dynamodb + s3 };

@@ -38,7 +38,7 @@ describe('the cost model', () => {
     const cost = dollars(units({ rru: 4, wru: 2, s3Get: 1, s3Put: 1, restRequests: 1, wsMessages: 2, lambdaInvocations: 1, lambdaMs: 100 }), 512);
     expect(cost.dynamodb).toBeCloseTo(4 * 0.125e-6 + 2 * 0.625e-6, 15);
     expect(cost.s3).toBeCloseTo(0.005 / 1000 + 0.0004 / 1000, 15);
-    expect(cost.apiGateway).toBeCloseTo(3.5e-6 + 2e-6, 15);
+    expect(cost.apiGateway).toBeCloseTo(3.5e-6 + 0.6e-6 + 2e-6, 15);
     // 100 ms at 0.5 GB is 0.05 GB-s.
     expect(cost.lambda).toBeCloseTo(0.2e-6 + 0.05 * 0.0000133334, 15);
     expect(cost.total).toBeCloseTo(cost.dynamodb + cost.s3 + cost.apiGateway + cost.lambda, 15);
@@ -75,7 +75,7 @@ describe('the cost model', () => {
     expect(counts.heartbeat).toBe(2 * 10 * (60 / HEARTBEAT_SECONDS));
     const cost = chatCost(ops, shape, 0);
     const restCalls = chatOperations(shape).reduce((sum, [name, count]) => sum + (name === 'heartbeat' ? 0 : count), 0);
-    expect(cost.apiGateway).toBeCloseTo(restCalls * PRICES.restRequest + counts.heartbeat * PRICES.wsMessage, 12);
+    expect(cost.apiGateway).toBeCloseTo(restCalls * (PRICES.restRequest + PRICES.wafRequest) + counts.heartbeat * PRICES.wsMessage, 12);
     expect(cost.connectionMinutes).toBeCloseTo(20 * PRICES.wsConnectionMinute, 15);
   });
 
