@@ -460,7 +460,8 @@ function report(results: Record<string, unknown>) {
   console.table(cost.per1000Chats);
   console.log(`At 1M concurrent chats and 10,000 messages/s: AWS's default quotas (ratio > 1: raise it, or spread the key)`);
   console.table(cost.scale.checks.map((check) => ({ ...check, needed: round(check.needed), ratio: round(check.ratio) })));
-  console.log('Per month at that load ($)', roundAll(cost.scale.monthly));
+  const { perMessage, ...monthly } = cost.scale.monthly;
+  console.log(`Per month at that load ($; $${(perMessage * 1000).toFixed(4)} per 1,000 messages, heartbeats and all)`, roundAll(monthly, 0));
   if (results.handlers) {
     console.log(
       `Handlers: minified bundle, module initialisation and the heap it leaves, in a fresh process of node ${machine.node} (the functions run on ${HANDLER_BUNDLING.target})`,
@@ -475,7 +476,8 @@ function report(results: Record<string, unknown>) {
   console.log(`\nwritten to ${join(dir, stamp)}.json and .svg`);
 }
 
-const roundAll = (figures: object) => Object.fromEntries(Object.entries(figures).map(([key, value]) => [key, round(value as number)]));
+const roundAll = (figures: object, digits = 2) =>
+  Object.fromEntries(Object.entries(figures).map(([key, value]) => [key, Number((value as number).toFixed(digits))]));
 
 /** Page latency against line depth, and push latency percentiles against concurrent chats. */
 function chart(paging: Record<string, Record<string, PagingAtDepth>>, push: Record<string, PushFigures>, caption: string): string {
@@ -524,7 +526,7 @@ function costFigures(operations: OperationUnits, dynamodbBytesPerChat: number) {
   const per1000Messages = { aws: dollars(message).total * 1000, connect: PRICES.connectMessage * 1000 };
   const chat = chatCost(operations, TYPICAL_CHAT, dynamodbBytesPerChat);
   const per1000Chats = {
-    ...roundAll(Object.fromEntries(Object.entries(chat).map(([key, value]) => [key, value * 1000]))),
+    ...roundAll(Object.fromEntries(Object.entries(chat).map(([key, value]) => [key, value * 1000])), 4),
     connect: PRICES.connectMessage * TYPICAL_CHAT.messages * 1000,
   };
   const scale = scaleModel(

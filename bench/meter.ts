@@ -186,7 +186,7 @@ function writeUnits(write: Write, before: Item | undefined, after: Item | undefi
 }
 
 /** An item's size as DynamoDB counts it: attribute names and values in UTF-8, numbers about a byte per two digits. */
-export function itemBytes(item: Item | undefined): number {
+function itemBytes(item: Item | undefined): number {
   if (!item) return 0;
   return Object.entries(item).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + valueBytes(value), 0);
 }

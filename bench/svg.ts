@@ -94,8 +94,10 @@ function panelSvg(panel: Panel, offsetX: number): string {
 export function chartSvg(panels: readonly Panel[], caption?: string): string {
   const width = PANEL.width * panels.length;
   const height = PANEL.height + (caption ? 18 : 0);
+  const title = escapeXml(panels.map((panel) => panel.title).join('; '));
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" role="img">`,
+    `<title>${title}</title>`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     ...panels.map((panel, i) => panelSvg(panel, i * PANEL.width)),
     ...(caption ? [`<text x="8" y="${height - 5}" font-size="10" fill="#666">${escapeXml(caption)}</text>`] : []),

@@ -132,7 +132,7 @@ describe('the SVG chart', () => {
     ]);
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trim().endsWith('</svg>')).toBe(true);
-    expect(svg).toContain('Push &lt;latency&gt; &amp; more');
+    expect(svg).toContain('<title>Push &lt;latency&gt; &amp; more</title>');
     expect(svg).not.toContain('NaN');
     const lines = [...svg.matchAll(/<polyline[^>]*points="([^"]*)"/g)].map((m) => m[1]!.split(' ').map((p) => p.split(',').map(Number)));
     expect(lines).toHaveLength(2);
