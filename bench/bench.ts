@@ -1,7 +1,9 @@
 /**
- * `npm run bench`: latency, store reads and throughput against the local server, and each handler's
- * bundle size and cold initialisation. Prints a table and writes JSON under bench/results/.
- * A benchmark, not a test: it asserts nothing, it measures.
+ * `npm run bench`: latency, store reads and throughput against the local server, push latency, the
+ * units each operation uses of the billed services and what they cost on AWS, and each handler's
+ * bundle size and cold initialisation. Prints tables and writes JSON and an SVG chart under bench/results/.
+ * A benchmark, not a test: it asserts nothing, it measures. `--quick`: fewer samples; `--deep`: the long
+ * line to 1,000 chats; `--cost`: only the push, throughput and cost sections (no paging, no bundles).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -17,7 +19,15 @@ import { startLocalServer, type LocalServer } from '../local/server';
 import { countStoreReads } from '../test/support/transcript';
 import { ROUTES, WEBSOCKET_ROUTES } from '../lambdas/routes';
 import { DynamoContactStore } from '../lambdas/stores/dynamodb/contact-store';
+import { SWEEP_SHARDS } from '../lambdas/stores/dynamodb/keys';
 import { S3TranscriptFiles } from '../lambdas/stores/s3/transcript-files';
+import { ChatDriver, PLAIN_SOCKETS } from './chats';
+import { chatCost, dollars, LAMBDA_MEMORY_MB, type OperationUnits, PRICES, scaleModel, TYPICAL_CHAT, type Units } from './cost';
+import { Meter } from './meter';
+import { measurePush, measureThroughput, type PushFigures, type Throughput } from './push';
+import { type Stats, round, stats } from './stats';
+import { chartSvg } from './svg';
+import { measureUnits } from './units';
 
 const INSTANCE = 'bench';
 const root = join(__dirname, '..');
@@ -30,11 +40,10 @@ const DEPTHS = quick ? [1, 10] : [1, 10, 100, 1000];
  */
 const LONG_DEPTHS = process.argv.includes('--deep') ? DEPTHS : DEPTHS.filter((depth) => depth <= 100);
 const SAMPLES = quick ? 10 : 40;
-
-interface Stats {
-  median: number;
-  p95: number;
-}
+const costOnly = process.argv.includes('--cost');
+const CONCURRENCY = quick ? [1, 10] : [1, 10, 100];
+/** The sweep is left to its own section: on AWS it runs once a minute whatever the traffic, and its reads would blur the per-operation units. */
+const SWEEP_INTERVAL_MS = 3_600_000;
 interface PageFigures {
   latency: Stats;
   items: number;
@@ -50,12 +59,6 @@ interface PagingAtDepth {
   naiveWholeLineMs: number;
   naiveStoreReads: number;
 }
-const stats = (values: number[]): Stats => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  return { median: round(at(0.5)), p95: round(at(0.95)) };
-};
-const round = (n: number) => Math.round(n * 100) / 100;
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 
 async function time<T>(run: () => Promise<T>): Promise<[number, T]> {
@@ -66,7 +69,7 @@ async function time<T>(run: () => Promise<T>): Promise<[number, T]> {
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'persistent-chat-bench-'));
-  let server = await startLocalServer({ port: 0, dataDir, logLevel: 'error' });
+  let server = await startLocalServer({ port: 0, dataDir, logLevel: 'error', sweepIntervalMs: SWEEP_INTERVAL_MS });
   const port = Number(new URL(server.url).port);
   const connect = new ConnectClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const participant = new ConnectParticipantClient({
@@ -97,207 +100,211 @@ async function main() {
   const read = (token: string, maxResults: number, nextToken?: string) =>
     participant.send(new GetTranscriptCommand({ ConnectionToken: token, MaxResults: maxResults, ScanDirection: 'BACKWARD', NextToken: nextToken }));
 
-  // Warm the JIT (node's and DynamoDB Local's) first, so depth 1 is not measured cold against the rest.
-  for (let i = 0; i < (quick ? 10 : 50); i++) {
-    const chat = await start();
-    await say(chat.token, 'warm-up');
-    await read(chat.token, 10);
-    await stop(chat.contactId);
-  }
-
-  // 1. Paging at depth, for two shapes of line: many tiny chats (a page of 100 spans dozens of contacts)
-  // and long chats with transfers inside (a page spans one or two). Each depth reads from a new chat
-  // continued from the line's newest past chat, then ended, so the next depth goes on with the same line.
-  // A new container: same data, same port, nothing cached.
-  const restart = async () => {
-    await server.stop();
-    server = await startLocalServer({ port, dataDir, logLevel: 'error' });
-    counter = countStoreReads(server);
-  };
-  const shapes = {
-    tiny: {
-      maxResults: 100,
-      depths: DEPTHS,
-      build: async (previous?: string) => {
-        const chat = await start(previous);
-        await stop(chat.contactId);
-        return chat.contactId;
-      },
-    },
-    long: {
-      maxResults: 10,
-      depths: LONG_DEPTHS,
-      build: async (previous?: string) => {
-        const chat = await start(previous);
-        let contactId = chat.contactId;
-        for (let segment = 0; segment < 3; segment++) {
-          if (segment > 0)
-            contactId = (
-              await connect.send(new TransferContactCommand({ InstanceId: INSTANCE, ContactId: contactId, ContactFlowId: 'flow', QueueId: 'q' }))
-            ).ContactId!;
-          for (let m = 0; m < 33; m++) await say(chat.token, `segment ${segment} message ${m}`);
-        }
-        await stop(contactId);
-        return chat.contactId;
-      },
-    },
-  };
-  /** A page's items and its store reads from a new container (nothing cached) and warm. */
-  const measureReads = async (token: string, maxResults: number, nextToken?: string): Promise<Omit<PageFigures, 'latency'>> => {
-    await restart();
-    const reads: number[] = [];
-    let items: Awaited<ReturnType<typeof read>>['Transcript'] = [];
-    for (let i = 0; i < 3; i++) {
-      counter.take();
-      items = (await read(token, maxResults, nextToken)).Transcript!;
-      reads.push(counter.take());
+  if (!costOnly) {
+    // Warm the JIT (node's and DynamoDB Local's) first, so depth 1 is not measured cold against the rest.
+    for (let i = 0; i < (quick ? 10 : 50); i++) {
+      const chat = await start();
+      await say(chat.token, 'warm-up');
+      await read(chat.token, 10);
+      await stop(chat.contactId);
     }
-    return {
-      items: items.length,
-      full: items.length === maxResults,
-      contacts: new Set(items.map((item) => item.ContactId ?? item.RelatedContactId)).size,
-      readsCold: reads[0]!,
-      readsWarm: reads[2]!,
+
+    // 1. Paging at depth, for two shapes of line: many tiny chats (a page of 100 spans dozens of contacts)
+    // and long chats with transfers inside (a page spans one or two). Each depth reads from a new chat
+    // continued from the line's newest past chat, then ended, so the next depth goes on with the same line.
+    // A new container: same data, same port, nothing cached.
+    const restart = async () => {
+      await server.stop();
+      server = await startLocalServer({ port, dataDir, logLevel: 'error', sweepIntervalMs: SWEEP_INTERVAL_MS });
+      counter = countStoreReads(server);
     };
-  };
-  // Build each line depth by depth, measuring items and reads as each depth is reached; keep every
-  // depth's reader and page tokens for the latencies.
-  const pagesToTime: {
-    shape: string;
-    depth: number;
-    page: 'first' | 'fifth';
-    token: string;
-    maxResults: number;
-    nextToken?: string;
-    samples: number[];
-  }[] = [];
-  const figures: Record<
-    string,
-    Record<number, { first: Omit<PageFigures, 'latency'>; fifth?: Omit<PageFigures, 'latency'>; naive: [number, number] }>
-  > = {};
-  const lines: Record<string, { newest?: string; chats: number }> = {};
-  for (const [shape, { maxResults, depths, build }] of Object.entries(shapes)) {
-    figures[shape] = {};
-    const line: { newest?: string; chats: number } = { chats: 0 };
-    lines[shape] = line;
-    for (const depth of depths) {
-      for (; line.chats < depth; line.chats++) line.newest = await build(line.newest);
-      const reader = await start(line.newest);
-      await say(reader.token, 'reading');
-      const first = await measureReads(reader.token, maxResults);
-      pagesToTime.push({ shape, depth, page: 'first', token: reader.token, maxResults, samples: [] });
-      let token: string | undefined;
-      for (let p = 0; p < 4 && (p === 0 || token); p++) token = (await read(reader.token, maxResults, token)).NextToken;
-      const fifth = token ? await measureReads(reader.token, maxResults, token) : undefined;
-      if (token) pagesToTime.push({ shape, depth, page: 'fifth', token: reader.token, maxResults, nextToken: token, samples: [] });
-      figures[shape][depth] = { first, fifth, naive: await time(() => naivePage(server, reader.contactId, maxResults)) };
-      // The reader's chat ends, so the next depth continues the line from it; its token still reads.
-      await stop(reader.contactId);
-      line.newest = reader.contactId;
-      line.chats++;
-      process.stderr.write(`paging ${shape} at depth ${depth} measured\n`);
-    }
-  }
-  // Latency, warm: every depth's pages in turn, round after round, so that whatever else the machine
-  // is doing falls on all depths alike and the ratios between depths hold.
-  for (const page of pagesToTime) await read(page.token, page.maxResults, page.nextToken);
-  for (let round = 0; round < SAMPLES; round++) {
-    for (const page of pagesToTime) page.samples.push((await time(() => read(page.token, page.maxResults, page.nextToken)))[0]);
-  }
-  const paging: Record<string, Record<number, PagingAtDepth>> = {};
-  for (const [shape, byDepth] of Object.entries(figures)) {
-    paging[shape] = {};
-    for (const [depth, { first, fifth, naive }] of Object.entries(byDepth)) {
-      const latency = (which: 'first' | 'fifth') =>
-        stats(pagesToTime.find((p) => p.shape === shape && p.depth === Number(depth) && p.page === which)!.samples);
-      paging[shape][Number(depth)] = {
-        first: { ...first, latency: latency('first') },
-        fifth: fifth && { ...fifth, latency: latency('fifth') },
-        naiveWholeLineMs: round(naive[0]),
-        naiveStoreReads: naive[1],
+    const shapes = {
+      tiny: {
+        maxResults: 100,
+        depths: DEPTHS,
+        build: async (previous?: string) => {
+          const chat = await start(previous);
+          await stop(chat.contactId);
+          return chat.contactId;
+        },
+      },
+      long: {
+        maxResults: 10,
+        depths: LONG_DEPTHS,
+        build: async (previous?: string) => {
+          const chat = await start(previous);
+          let contactId = chat.contactId;
+          for (let segment = 0; segment < 3; segment++) {
+            if (segment > 0)
+              contactId = (
+                await connect.send(new TransferContactCommand({ InstanceId: INSTANCE, ContactId: contactId, ContactFlowId: 'flow', QueueId: 'q' }))
+              ).ContactId!;
+            for (let m = 0; m < 33; m++) await say(chat.token, `segment ${segment} message ${m}`);
+          }
+          await stop(contactId);
+          return chat.contactId;
+        },
+      },
+    };
+    /** A page's items and its store reads from a new container (nothing cached) and warm. */
+    const measureReads = async (token: string, maxResults: number, nextToken?: string): Promise<Omit<PageFigures, 'latency'>> => {
+      await restart();
+      const reads: number[] = [];
+      let items: Awaited<ReturnType<typeof read>>['Transcript'] = [];
+      for (let i = 0; i < 3; i++) {
+        counter.take();
+        items = (await read(token, maxResults, nextToken)).Transcript!;
+        reads.push(counter.take());
+      }
+      return {
+        items: items.length,
+        full: items.length === maxResults,
+        contacts: new Set(items.map((item) => item.ContactId ?? item.RelatedContactId)).size,
+        readsCold: reads[0]!,
+        readsWarm: reads[2]!,
       };
+    };
+    // Build each line depth by depth, measuring items and reads as each depth is reached; keep every
+    // depth's reader and page tokens for the latencies.
+    const pagesToTime: {
+      shape: string;
+      depth: number;
+      page: 'first' | 'fifth';
+      token: string;
+      maxResults: number;
+      nextToken?: string;
+      samples: number[];
+    }[] = [];
+    const figures: Record<
+      string,
+      Record<number, { first: Omit<PageFigures, 'latency'>; fifth?: Omit<PageFigures, 'latency'>; naive: [number, number] }>
+    > = {};
+    const lines: Record<string, { newest?: string; chats: number }> = {};
+    for (const [shape, { maxResults, depths, build }] of Object.entries(shapes)) {
+      figures[shape] = {};
+      const line: { newest?: string; chats: number } = { chats: 0 };
+      lines[shape] = line;
+      for (const depth of depths) {
+        for (; line.chats < depth; line.chats++) line.newest = await build(line.newest);
+        const reader = await start(line.newest);
+        await say(reader.token, 'reading');
+        const first = await measureReads(reader.token, maxResults);
+        pagesToTime.push({ shape, depth, page: 'first', token: reader.token, maxResults, samples: [] });
+        let token: string | undefined;
+        for (let p = 0; p < 4 && (p === 0 || token); p++) token = (await read(reader.token, maxResults, token)).NextToken;
+        const fifth = token ? await measureReads(reader.token, maxResults, token) : undefined;
+        if (token) pagesToTime.push({ shape, depth, page: 'fifth', token: reader.token, maxResults, nextToken: token, samples: [] });
+        figures[shape][depth] = { first, fifth, naive: await time(() => naivePage(server, reader.contactId, maxResults)) };
+        // The reader's chat ends, so the next depth continues the line from it; its token still reads.
+        await stop(reader.contactId);
+        line.newest = reader.contactId;
+        line.chats++;
+        process.stderr.write(`paging ${shape} at depth ${depth} measured\n`);
+      }
     }
-  }
-  results.paging = paging;
+    // Latency, warm: every depth's pages in turn, round after round, so that whatever else the machine
+    // is doing falls on all depths alike and the ratios between depths hold.
+    for (const page of pagesToTime) await read(page.token, page.maxResults, page.nextToken);
+    for (let round = 0; round < SAMPLES; round++) {
+      for (const page of pagesToTime) page.samples.push((await time(() => read(page.token, page.maxResults, page.nextToken)))[0]);
+    }
+    const paging: Record<string, Record<number, PagingAtDepth>> = {};
+    for (const [shape, byDepth] of Object.entries(figures)) {
+      paging[shape] = {};
+      for (const [depth, { first, fifth, naive }] of Object.entries(byDepth)) {
+        const latency = (which: 'first' | 'fifth') =>
+          stats(pagesToTime.find((p) => p.shape === shape && p.depth === Number(depth) && p.page === which)!.samples);
+        paging[shape][Number(depth)] = {
+          first: { ...first, latency: latency('first') },
+          fifth: fifth && { ...fifth, latency: latency('fifth') },
+          naiveWholeLineMs: round(naive[0]),
+          naiveStoreReads: naive[1],
+        };
+      }
+    }
+    results.paging = paging;
 
-  // 2. Single operations.
-  const plain: number[] = [];
-  for (let i = 0; i < SAMPLES; i++)
-    plain.push(
-      (
-        await time(() =>
-          connect.send(new StartChatContactCommand({ InstanceId: INSTANCE, ContactFlowId: 'f', ParticipantDetails: { DisplayName: 'b' } })),
-        )
-      )[0],
-    );
-  const sources: string[] = [];
-  for (let i = 0; i < SAMPLES; i++) {
-    const chat = await start();
-    await say(chat.token, 'source');
-    await stop(chat.contactId);
-    sources.push(chat.contactId);
-  }
-  const rehydrating: number[] = [];
-  for (const source of sources) {
-    rehydrating.push(
-      (
-        await time(() =>
-          connect.send(
-            new StartChatContactCommand({
-              InstanceId: INSTANCE,
-              ContactFlowId: 'f',
-              ParticipantDetails: { DisplayName: 'b' },
-              PersistentChat: { RehydrationType: 'ENTIRE_PAST_SESSION', SourceContactId: source },
-            }),
-          ),
-        )
-      )[0],
-    );
-  }
-  const talker = await start();
-  const sending: number[] = [];
-  for (let i = 0; i < SAMPLES; i++) sending.push((await time(() => say(talker.token, `m${i}`)))[0]);
-  results.operations = {
-    startChatContact: stats(plain),
-    startChatContactWithRehydration: stats(rehydrating),
-    sendMessage: stats(sending),
-  };
+    // 2. Single operations.
+    const plain: number[] = [];
+    for (let i = 0; i < SAMPLES; i++)
+      plain.push(
+        (
+          await time(() =>
+            connect.send(new StartChatContactCommand({ InstanceId: INSTANCE, ContactFlowId: 'f', ParticipantDetails: { DisplayName: 'b' } })),
+          )
+        )[0],
+      );
+    const sources: string[] = [];
+    for (let i = 0; i < SAMPLES; i++) {
+      const chat = await start();
+      await say(chat.token, 'source');
+      await stop(chat.contactId);
+      sources.push(chat.contactId);
+    }
+    const rehydrating: number[] = [];
+    for (const source of sources) {
+      rehydrating.push(
+        (
+          await time(() =>
+            connect.send(
+              new StartChatContactCommand({
+                InstanceId: INSTANCE,
+                ContactFlowId: 'f',
+                ParticipantDetails: { DisplayName: 'b' },
+                PersistentChat: { RehydrationType: 'ENTIRE_PAST_SESSION', SourceContactId: source },
+              }),
+            ),
+          )
+        )[0],
+      );
+    }
+    const talker = await start();
+    const sending: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) sending.push((await time(() => say(talker.token, `m${i}`)))[0]);
+    results.operations = {
+      startChatContact: stats(plain),
+      startChatContactWithRehydration: stats(rehydrating),
+      sendMessage: stats(sending),
+    };
 
-  // Full paging of the whole line, from the newest reader back to the first chat.
-  const fullReader = await start(lines.tiny!.newest);
-  const [fullMs, pages] = await time(async () => {
-    let count = 0;
-    let token: string | undefined;
-    do {
-      token = (
-        await participant.send(
-          new GetTranscriptCommand({ ConnectionToken: fullReader.token, MaxResults: 100, ScanDirection: 'BACKWARD', NextToken: token }),
-        )
-      ).NextToken;
-      count++;
-    } while (token);
-    return count;
-  });
-  results.fullPaging = { pastChats: lines.tiny!.chats, pages, totalMs: round(fullMs), msPerPage: round(fullMs / pages) };
-
-  // 3. SendMessage throughput with concurrent chats.
-  const throughput: Record<number, number> = {};
-  for (const concurrency of quick ? [1, 10] : [1, 10, 100]) {
-    const chats = await Promise.all(Array.from({ length: concurrency }, () => start()));
-    let sent = 0;
-    const until = Date.now() + (quick ? 1500 : 4000);
-    const startedAt = process.hrtime.bigint();
-    await Promise.all(
-      chats.map(async (chat) => {
-        while (Date.now() < until) {
-          await say(chat.token, 'load');
-          sent++;
-        }
-      }),
-    );
-    throughput[concurrency] = round(sent / (ms(startedAt) / 1000));
+    // Full paging of the whole line, from the newest reader back to the first chat.
+    const fullReader = await start(lines.tiny!.newest);
+    const [fullMs, pages] = await time(async () => {
+      let count = 0;
+      let token: string | undefined;
+      do {
+        token = (
+          await participant.send(
+            new GetTranscriptCommand({ ConnectionToken: fullReader.token, MaxResults: 100, ScanDirection: 'BACKWARD', NextToken: token }),
+          )
+        ).NextToken;
+        count++;
+      } while (token);
+      return count;
+    });
+    results.fullPaging = { pastChats: lines.tiny!.chats, pages, totalMs: round(fullMs), msPerPage: round(fullMs / pages) };
   }
-  results.sendMessagePerSecond = throughput;
+
+  // 3. Push latency: SendMessage to the frame at the other participant's socket, with chats connected.
+  const chats = new ChatDriver(connect, participant, PLAIN_SOCKETS);
+  const push: Record<number, PushFigures> = {};
+  for (const level of CONCURRENCY) {
+    push[level] = await measurePush(chats, level, { windowMs: quick ? 3000 : 20_000, minSamples: quick ? 20 : 100, thinkMs: 1000 });
+    process.stderr.write(`push latency at ${level} chats measured\n`);
+  }
+  results.push = push;
+
+  // 4. SendMessage throughput with concurrent chats, beside DynamoDB Local's own rate for the same writes.
+  const throughput: Record<number, Throughput> = {};
+  for (const concurrency of CONCURRENCY) throughput[concurrency] = await measureThroughput(server, chats, concurrency, quick ? 1500 : 4000);
+  results.throughput = throughput;
+
+  // 5. Units per operation, and what they cost.
+  const meter = new Meter(server, [connect, participant]);
+  const measured = await measureUnits(server, meter, new ChatDriver(connect, participant, meter), quick ? 1 : 5);
+  meter.destroy();
+  results.units = measured;
+  results.cost = costFigures(measured.operations, measured.dynamodbBytesPerChat);
 
   connect.destroy();
   participant.destroy();
@@ -305,7 +312,7 @@ async function main() {
   rmSync(dataDir, { recursive: true, force: true });
 
   // 4. Handlers: bundle size and initialisation in a fresh process (the proxy for a Lambda cold start).
-  results.handlers = await measureHandlers();
+  if (!costOnly) results.handlers = await measureHandlers();
   report(results);
 }
 
@@ -384,7 +391,7 @@ async function measureHandlers() {
 
 function report(results: Record<string, unknown>) {
   const machine = { cpu: cpus()[0]?.model, cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
-  const paging = results.paging as Record<string, Record<string, PagingAtDepth>>;
+  const paging = (results.paging ?? {}) as Record<string, Record<string, PagingAtDepth>>;
   console.log(`\nMachine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}\n`);
   for (const [shape, byDepth] of Object.entries(paging)) {
     const depths = Object.keys(byDepth);
@@ -415,19 +422,119 @@ function report(results: Record<string, unknown>) {
       ),
     );
   }
-  console.log('Operations (ms)');
-  console.table(results.operations);
-  console.log('Full paging of the line', results.fullPaging);
-  console.log('SendMessage per second by concurrent chats', results.sendMessagePerSecond);
-  console.log(
-    `Handlers: minified bundle, module initialisation and the heap it leaves, in a fresh process of node ${machine.node} (the functions run on ${HANDLER_BUNDLING.target})`,
+  if (results.operations) {
+    console.log('Operations (ms)');
+    console.table(results.operations);
+    console.log('Full paging of the line', results.fullPaging);
+  }
+  const push = results.push as Record<string, PushFigures>;
+  console.log(`Push latency (ms): SendMessage to the aws/chat frame at the other participant's socket; each chat sends about once a second`);
+  console.table(
+    Object.fromEntries(
+      Object.entries(push).map(([chats, p]) => [
+        `${chats} chats`,
+        {
+          'messages/s': p.messagesPerSecond,
+          samples: p.sendToFrame.n,
+          'send→frame p50': p.sendToFrame.p50,
+          p95: p.sendToFrame.p95,
+          p99: p.sendToFrame.p99,
+          'ack→frame p50': p.ackToFrame.p50,
+          'ack→frame p99': p.ackToFrame.p99,
+          'SendMessage p99': p.acknowledged.p99,
+        },
+      ]),
+    ),
   );
-  console.table(results.handlers);
+  console.log('SendMessage per second by concurrent chats, beside the same writes issued straight to DynamoDB Local (goal: ratio ≥ 0.7)');
+  console.table(results.throughput);
+  const cost = results.cost as ReturnType<typeof costFigures>;
+  console.log(
+    `Units per operation (means; Lambda ms: the round trip here, an upper bound), and dollars per 1,000 on AWS (us-east-1, ${LAMBDA_MEMORY_MB} MB arm64)`,
+  );
+  console.table(cost.perOperation);
+  console.log(
+    `1,000 messages: $${cost.per1000Messages.aws.toFixed(4)} on AWS (goal ≤ $0.04), $${cost.per1000Messages.connect.toFixed(2)} on Amazon Connect (${round(cost.per1000Messages.connect / cost.per1000Messages.aws)}×)`,
+  );
+  console.log(`1,000 typical chats (${JSON.stringify(TYPICAL_CHAT)}, one transfer, one continuation):`);
+  console.table(cost.per1000Chats);
+  console.log(`At 1M concurrent chats and 10,000 messages/s: AWS's default quotas (ratio > 1: raise it, or spread the key)`);
+  console.table(cost.scale.checks.map((check) => ({ ...check, needed: round(check.needed), ratio: round(check.ratio) })));
+  const { perMessage, ...monthly } = cost.scale.monthly;
+  console.log(`Per month at that load ($; $${(perMessage * 1000).toFixed(4)} per 1,000 messages, heartbeats and all)`, roundAll(monthly, 0));
+  if (results.handlers) {
+    console.log(
+      `Handlers: minified bundle, module initialisation and the heap it leaves, in a fresh process of node ${machine.node} (the functions run on ${HANDLER_BUNDLING.target})`,
+    );
+    console.table(results.handlers);
+  }
   const dir = join(root, 'bench/results');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ machine, ...results }, null, 2));
-  console.log(`\nwritten to ${file}`);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  writeFileSync(join(dir, `${stamp}.json`), JSON.stringify({ machine, ...results }, null, 2));
+  writeFileSync(join(dir, `${stamp}.svg`), chart(paging, push, `${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${stamp}`));
+  console.log(`\nwritten to ${join(dir, stamp)}.json and .svg`);
+}
+
+const roundAll = (figures: object, digits = 2) =>
+  Object.fromEntries(Object.entries(figures).map(([key, value]) => [key, Number((value as number).toFixed(digits))]));
+
+/** Page latency against line depth, and push latency percentiles against concurrent chats. */
+function chart(paging: Record<string, Record<string, PagingAtDepth>>, push: Record<string, PushFigures>, caption: string): string {
+  const byDepth = (shape: string, page: 'first' | 'fifth') =>
+    Object.entries(paging[shape] ?? {}).flatMap(([depth, p]) => (p[page] ? [[Number(depth), p[page].latency.median] as const] : []));
+  const pushSeries = (q: 'p50' | 'p95' | 'p99') => ({
+    name: `send→frame ${q}`,
+    points: Object.entries(push).map(([chats, p]) => [Number(chats), p.sendToFrame[q]] as const),
+  });
+  return chartSvg(
+    [
+      {
+        title: 'GetTranscript page latency by line depth',
+        xLabel: 'past chats in the line',
+        yLabel: 'median ms',
+        logX: true,
+        series: [
+          { name: 'tiny chats, 1st page', points: byDepth('tiny', 'first') },
+          { name: 'tiny chats, 5th page', points: byDepth('tiny', 'fifth') },
+          { name: 'long chats, 1st page', points: byDepth('long', 'first') },
+          { name: 'long chats, 5th page', points: byDepth('long', 'fifth') },
+        ],
+      },
+      {
+        title: 'Push latency by concurrent chats',
+        xLabel: 'concurrent chats (customer and agent connected)',
+        yLabel: 'ms',
+        logX: true,
+        series: [pushSeries('p50'), pushSeries('p95'), pushSeries('p99')],
+        goal: { y: 50, label: 'goal: p99 ≤ 50 ms' },
+      },
+    ],
+    caption,
+  );
+}
+
+/** The units in dollars: per operation, per 1,000 messages and typical chats beside Amazon Connect, and at internet scale. */
+function costFigures(operations: OperationUnits, dynamodbBytesPerChat: number) {
+  const perOperation = Object.fromEntries(
+    Object.entries(operations).map(([name, units]: [string, Units]) => [
+      name,
+      { ...roundAll(units), '$ per 1,000': round(dollars(units).total * 1000 * 1e4) / 1e4 },
+    ]),
+  );
+  const message = operations['SendMessage, 2 recipients'];
+  const per1000Messages = { aws: dollars(message).total * 1000, connect: PRICES.connectMessage * 1000 };
+  const chat = chatCost(operations, TYPICAL_CHAT, dynamodbBytesPerChat);
+  const per1000Chats = {
+    ...roundAll(Object.fromEntries(Object.entries(chat).map(([key, value]) => [key, value * 1000])), 4),
+    connect: PRICES.connectMessage * TYPICAL_CHAT.messages * 1000,
+  };
+  const scale = scaleModel(
+    operations,
+    { concurrentChats: 1_000_000, messagesPerSecond: 10_000, shape: TYPICAL_CHAT, sweepShards: SWEEP_SHARDS },
+    dynamodbBytesPerChat,
+  );
+  return { perOperation, per1000Messages, per1000Chats, scale };
 }
 
 main().catch((error: unknown) => {

@@ -18,6 +18,9 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
+/** The two API clients alone: what helpers that only call the APIs need (the bench drives its own server). */
+export type ApiClients = Pick<TestServer, 'connect' | 'participant'>;
+
 export const connectClient = (endpoint: string, credentials = { accessKeyId: 'local', secretAccessKey: 'local' }, signingName?: string) =>
   // `signingName` is honoured by the SDK's SigV4 config though the client's type does not list it.
   new ConnectClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1, ...(signingName && { signingName }) } as ConnectClientConfig);

@@ -1,7 +1,7 @@
 import { CreateParticipantCommand } from '@aws-sdk/client-connect';
 import { CreateParticipantConnectionCommand } from '@aws-sdk/client-connectparticipant';
 import WebSocket from 'ws';
-import type { TestServer } from './local-server';
+import type { ApiClients, TestServer } from './local-server';
 
 /** An `aws/chat` frame's content: a transcript item with its chat and contact. */
 export interface PushedItem {
@@ -95,7 +95,7 @@ export class FrameClient {
 }
 
 /** CreateParticipantConnection with WEBSOCKET and CONNECTION_CREDENTIALS, as chatjs calls it. */
-export async function websocketConnection(t: TestServer, participantToken: string) {
+export async function websocketConnection(t: ApiClients, participantToken: string) {
   const response = await t.participant.send(
     new CreateParticipantConnectionCommand({ ParticipantToken: participantToken, Type: ['WEBSOCKET', 'CONNECTION_CREDENTIALS'] }),
   );
