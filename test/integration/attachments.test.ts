@@ -405,4 +405,5 @@ test('an upload never completed is removed after a day (the local server sweeps 
   expect(await store.getAttachment(abandoned.AttachmentId!)).toBeUndefined();
   // A completed attachment is not an upload: kept.
   expect(await t.server.clients.s3.head((await store.getAttachment(kept))!.key)).toMatchObject({ contentLength: PDF.length });
-});
+  // It restarts the local server (DynamoDB Local's JVM included): 20 s here, more on a busy machine. A hang guard.
+}, 90_000);
