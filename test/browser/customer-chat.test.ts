@@ -232,3 +232,8 @@ test('on a shared device the earlier chat can be forgotten: no more "Continue ch
   await page.getByRole('heading', { name: 'Hello! How can we help?' }).waitFor();
   await screenshot(page, '12-forgotten');
 });
+
+test('without a customer-token secret there is no demo sign-in page', async () => {
+  const answer = await fetch(`${t().server.url}/demo/sign-in`);
+  expect(answer.status).toBe(404);
+});

@@ -114,11 +114,17 @@ function showWelcome(title: string, { withHistory = false } = {}): void {
   page.forget.hidden = !remembered;
   page.end.hidden = true;
   page.welcome.hidden = false;
+  clearHistory();
+  if (withHistory && (remembered || customer.signedIn)) void showHistory(remembered, historyLoads);
+}
+
+/** Takes the earlier conversations off the page (a chat opens, or the welcome shows anew); a load still out is dropped. */
+function clearHistory(): void {
   history?.close();
   history = undefined;
+  page.earlierLog.replaceChildren();
   page.earlier.hidden = true;
   historyLoads++;
-  if (withHistory && (remembered || customer.signedIn)) void showHistory(remembered, historyLoads);
 }
 
 /**
@@ -170,6 +176,7 @@ async function enter(connection: ChatConnection, connected: Connected): Promise<
   });
   current?.view.close();
   current = { view, connection };
+  clearHistory(); // the chat's own log pages back through the same line
   remember(connected.contactId);
   page.smallprint.hidden = false;
   page.chat.replaceChildren(view.element);
