@@ -1,4 +1,5 @@
 import { MissingJavaError } from '../local/dynamodb-local';
+import { DEMO_SIGN_IN_PATH } from '../local/demo-sign-in';
 import { startLocalServer } from '../local/server';
 import { logLevelFrom } from '../lambdas/logger';
 import { buildWeb } from '../web/build';
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
     websocket: process.env.WEBSOCKET !== 'false',
   });
   process.stdout.write(`persistent-chat listening on ${server.url} (chat page: ${server.url}/, local agent desk: ${server.url}/agent)\n`);
+  if (process.env.CUSTOMER_TOKEN_SECRET) process.stdout.write(`demo sign-in (customer tokens): ${server.url}${DEMO_SIGN_IN_PATH}\n`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -1,6 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { type Deps, oncePerContainer, type Wiring, wiringFromEnvironment } from './deps';
 import { Erasure } from './domain/erasure';
+import type { ErasureStore } from './domain/ports';
 import { DynamoErasureStore } from './stores/dynamodb/erasure-store';
 import { S3ObjectVersions } from './stores/s3/object-versions';
 
@@ -21,12 +22,17 @@ export interface BucketPlace {
   versioned?: boolean;
 }
 
-export function withErasure(wiring: Wiring, place: BucketPlace): ErasureDeps {
-  const { config, clients, deps, store, log, now } = wiring;
+/** `erasures`: the table's erasure rows; tests pass one that fails at a chosen step, to stand for a run stopped half way. */
+export function withErasure(
+  wiring: Wiring,
+  place: BucketPlace,
+  erasures: ErasureStore = new DynamoErasureStore(wiring.clients.db, wiring.config.tableName),
+): ErasureDeps {
+  const { config, deps, store, log, now } = wiring;
   const s3 = new S3Client({ region: config.region, endpoint: place.endpoint, credentials: place.credentials, forcePathStyle: config.forcePathStyle });
   const erasure = new Erasure({
     store,
-    erasures: new DynamoErasureStore(clients.db, config.tableName),
+    erasures,
     contacts: deps.contacts,
     objects: new S3ObjectVersions(s3, config.transcriptBucket, place.versioned ?? true),
     transcriptKey: (contact) => deps.transcripts.key(contact),

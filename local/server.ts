@@ -27,6 +27,7 @@ import { Logger, type LogLevel } from '../lambdas/logger';
 import { ROUTES, type RouteSpec, WEBSOCKET_ROUTES } from '../lambdas/routes';
 import { documentClient, s3Objects } from '../lambdas/stores/clients';
 import { AGENT_ROUTES } from './agent-routes';
+import { DEMO_SIGN_IN_PATH, demoSignIn } from './demo-sign-in';
 import { headerBytes, lambdaContext, MAX_HEADER_BYTES, newRequestId, readBody, Router, toProxyEvent, writeResult } from './api-gateway';
 import { startDynamoDBLocal } from './dynamodb-local';
 import { startS3Local } from './s3-local';
@@ -159,9 +160,10 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     const withWebsocket = options.websocket ?? true;
     if (withWebsocket) config.websocketUrl = `ws://127.0.0.1:${port}${WEBSOCKET_PATH}`;
     const wiring = wire(config, clients, keyMaterial, log, { transport: websockets, now: options.now });
+    const tokenSettings = customerTokenSettings(config.customerTokens);
     const deps: LocalDeps = {
       ...withAttachments(wiring, s3, options.attachmentCheck),
-      customers: withCustomers(wiring, customerTokenSettings(config.customerTokens)).customers,
+      customers: withCustomers(wiring, tokenSettings).customers,
       erasure: withErasure(wiring, { ...s3, versioned: false }).erasure,
     };
     // Nothing of this process is archiving yet: every archive an earlier stop left unfinished is done now, before any request.
@@ -187,6 +189,8 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       cors: new CorsPolicy(),
       webDir: options.webDir,
       fileOrigin: s3.endpoint,
+      // A stand-in for the host site's sign-in, only with the pages and a shared secret to sign with.
+      demoSecret: options.webDir ? tokenSettings.secret : undefined,
     });
     return {
       url: `http://127.0.0.1:${port}`,
@@ -266,6 +270,8 @@ interface RequestContext {
   webDir?: string;
   /** Where the pages PUT and GET attachments (the embedded S3): their CSP allows it. */
   fileOrigin: string;
+  /** CUSTOMER_TOKEN_SECRET, when the demo sign-in page (demo-sign-in.ts) is served; never without one. */
+  demoSecret?: string;
 }
 
 /** Whether a route's throttle (per client IP here) lets the request through. */
@@ -300,7 +306,11 @@ function writeError(
   writeResult(res, { statusCode, headers, body: JSON.stringify({ __type: name, Message: message, message }) }, extraHeaders);
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, { router, credentials, log, throttle, cors, webDir, fileOrigin }: RequestContext) {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  { router, credentials, log, throttle, cors, webDir, fileOrigin, demoSecret }: RequestContext,
+) {
   const requestId = newRequestId();
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const method = req.method ?? 'GET';
@@ -310,6 +320,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, { router, crede
     writeError(res, 403, 'ForbiddenException', refused, requestId);
     return;
   }
+  if (demoSecret && url.pathname === DEMO_SIGN_IN_PATH) return demoSignIn(req, res, demoSecret);
   const match = router.match(method, url.pathname);
   const corsApplies = !isAgentDeskRoute(url.pathname);
   // A page on another origin (a frontend's dev server) asks first, as API Gateway's mock integration answers on AWS.

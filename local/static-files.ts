@@ -18,7 +18,7 @@ const PAGES: Record<string, string> = { '/': 'index.html', '/agent': 'agent.html
  * connections to the bucket `fileOrigin` (attachments are PUT and GET at pre-signed URLs there);
  * images also from `blob:`, the previews of files fetched from the bucket.
  */
-const securityHeaders = (fileOrigin: string | undefined) => ({
+export const securityHeaders = (fileOrigin: string | undefined) => ({
   'Content-Security-Policy': `default-src 'self'; connect-src 'self'${fileOrigin ? ` ${fileOrigin}` : ''}; img-src 'self' data: blob:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`,
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',

@@ -1,5 +1,5 @@
 import { grantFor, type Contacts, type StartChatResult } from './contacts';
-import { accessDenied, DomainError, invalidParameter, notFound } from './errors';
+import { accessDenied, DomainError, invalidParameter } from './errors';
 import type { KeyRing } from './keys';
 import type { ChatSession, Contact } from './model';
 import type { Participants } from './participants';
@@ -170,9 +170,13 @@ export class Widget {
     return issueResumeToken(this.deps.keys, this.deps.instanceId, initialContactId, this.deps.now());
   }
 
+  /**
+   * A genuine token whose chat is gone was erased (erasure.ts): the credential is no longer valid (403),
+   * as every other token of an erased line is refused, rather than a missing resource the caller could look for.
+   */
   private readonly contact = async (contactId: string): Promise<Contact> => {
     const contact = await this.deps.store.getContact(contactId);
-    if (!contact || contact.instanceId !== this.deps.instanceId) throw notFound('The chat this resume token names no longer exists');
+    if (!contact || contact.instanceId !== this.deps.instanceId) throw accessDenied('The resume token is no longer valid: its chat was erased');
     return contact;
   };
 }

@@ -1,5 +1,5 @@
 import type { Page, WebSocketRoute } from 'playwright-core';
-import { agentJoins, browserTestbed, screenshot } from '../support/browser';
+import { agentJoins, browserTestbed, contactId, inLog, log, screenshot, send } from '../support/browser';
 
 /** The customer's page in headless Chromium against the local server, with an agent on the SDK. */
 const bed = browserTestbed();
@@ -20,20 +20,6 @@ const widgetChat = (name: string) =>
 async function remember(page: Page, resumeToken: string, name: string): Promise<void> {
   await page.goto(t().server.url);
   await page.evaluate((remembered) => localStorage.setItem('persistent-chat.remembered', JSON.stringify(remembered)), { resumeToken, name });
-}
-
-const log = (page: Page) => page.getByRole('log');
-const contactId = async (page: Page) => {
-  const shown = page.getByTestId('contact-id');
-  await page.waitForFunction(() => document.querySelector('[data-testid="contact-id"]')?.textContent?.length);
-  return (await shown.textContent())!;
-};
-const inLog = (page: Page, text: string, timeout = 5000) => log(page).getByText(text, { exact: true }).waitFor({ timeout });
-
-async function send(page: Page, text: string): Promise<void> {
-  await page.getByLabel('Message').fill(text);
-  await page.getByLabel('Message').press('Enter');
-  await inLog(page, text);
 }
 
 test('start, talk, end, come back, continue, and page back to the first conversation', async () => {
@@ -245,4 +231,9 @@ test('on a shared device the earlier chat can be forgotten: no more "Continue ch
   await page.reload();
   await page.getByRole('heading', { name: 'Hello! How can we help?' }).waitFor();
   await screenshot(page, '12-forgotten');
+});
+
+test('without a customer-token secret there is no demo sign-in page', async () => {
+  const answer = await fetch(`${t().server.url}/demo/sign-in`);
+  expect(answer.status).toBe(404);
 });

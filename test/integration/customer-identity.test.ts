@@ -9,6 +9,13 @@ import {
 } from '@aws-sdk/client-connectparticipant';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { SignJWT } from 'jose';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { wire } from '../../lambdas/deps';
+import type { KeyMaterial } from '../../lambdas/domain/keys';
+import { withErasure } from '../../lambdas/erasure-deps';
+import { Logger } from '../../lambdas/logger';
+import { DynamoErasureStore } from '../../lambdas/stores/dynamodb/erasure-store';
 import { type Connected, leave, messages, pageBack, say } from '../support/chat';
 import { outcome, signedPost, startTestServer, type TestServer } from '../support/local-server';
 import { type WidgetChat, widgetCalls } from '../support/widget';
@@ -217,7 +224,11 @@ describe('erasure', () => {
       outcome(t.participant.send(new CreateParticipantConnectionCommand({ ParticipantToken: tokens.participant, Type: ['CONNECTION_CREDENTIALS'] }))),
     ];
     for (const answer of await Promise.all(refused)) expect(answer).toMatchObject({ name: 'AccessDeniedException', status: 403 });
-    expect((await widget({ ResumeToken: tokens.resume })).status).toBeGreaterThanOrEqual(400);
+    // A resume token of the erased line is a credential no longer valid, on every route that takes one.
+    for (const path of ['/widget/chat', '/widget/history', '/widget/forget']) {
+      const answer = await post(path, { ResumeToken: tokens.resume });
+      expect([path, answer.status, answer.errorType]).toEqual([path, 403, 'AccessDeniedException']);
+    }
 
     const fresh = await asCustomer(sub);
     expect(fresh.ContinuedFromContactId).toBeUndefined();
@@ -241,6 +252,45 @@ describe('erasure', () => {
     for (const body of [{ InstanceId: INSTANCE }, { InstanceId: INSTANCE, ContactId: ids[0], CustomerId: sub }]) {
       expect((await erase(body)).status).toBe(400);
     }
+  });
+
+  /**
+   * An erasure that stops at `step` (the store throws there, as a function timing out or crashing would),
+   * on the server's own table and bucket: what it leaves is for the server's erase route to finish.
+   */
+  function crashingErasure(step: 'recordErasure' | 'removeChat') {
+    const keyMaterial = JSON.parse(readFileSync(join(t.dataDir, 'signing-keys.json'), 'utf8')) as KeyMaterial;
+    const noSockets = { post: async () => 'gone' as const, close: async () => undefined };
+    const wiring = wire(t.server.config, t.server.clients, keyMaterial, new Logger('silent'), { transport: noSockets });
+    const table = new DynamoErasureStore(t.server.clients.db, t.server.config.tableName);
+    // Every other step is the real store's (its methods found through the prototype, `this` reaching its client).
+    const crashing = Object.assign(Object.create(table) as DynamoErasureStore, {
+      [step]: async () => {
+        throw new Error(`crashed at ${step}`);
+      },
+    });
+    const place = { endpoint: t.server.s3Endpoint, credentials: t.server.s3Credentials, versioned: false };
+    return withErasure(wiring, place, crashing).erasure;
+  }
+
+  test.each([
+    ['after marking the line, before its record is written; called again by CustomerId', 'recordErasure', 'CustomerId'],
+    ['after removing the contacts, before the chats and objects; called again by ContactId', 'removeChat', 'ContactId'],
+  ] as const)('a run stopped %s finishes the job', async (_, step, by) => {
+    const sub = newCustomer();
+    const { ids } = await lineOf(sub, 2);
+    await expect(crashingErasure(step).erase({ instanceId: INSTANCE, customerId: sub })).rejects.toThrow(`crashed at ${step}`);
+    expect(await traces(ids)).not.toEqual([]);
+    // Meanwhile the line is held: it cannot move on.
+    const held = await post('/widget/chat', { CustomerToken: await customerToken(sub) });
+    expect([held.status, held.errorType]).toEqual([409, 'ConflictException']);
+
+    const again = await erase({ InstanceId: INSTANCE, ...(by === 'CustomerId' ? { CustomerId: sub } : { ContactId: ids[1] }) });
+    expect(again.status).toBe(200);
+    expect([...(again.body.ErasedContactIds as string[])].sort()).toEqual([...ids].sort());
+    expect(await traces(ids)).toEqual([]);
+    for (const id of ids) expect(await outcome(describe_(id))).toMatchObject({ name: 'ResourceNotFoundException', status: 404 });
+    expect((await asCustomer(sub)).ContinuedFromContactId).toBeUndefined();
   });
 
   test('an unsigned call is refused', async () => {

@@ -141,8 +141,8 @@ describe('tokens that must not open a chat', () => {
     await refused(NextToken!, 403, 'AccessDeniedException');
   });
 
-  test('genuine but naming no chat of this instance', async () => {
-    await refused(issueResumeToken(keys, 'local', 'no-such-contact', Date.now()), 404, 'ResourceNotFoundException');
+  test('genuine but naming no chat of this instance (an erased line): the credential is no longer valid', async () => {
+    await refused(issueResumeToken(keys, 'local', 'no-such-contact', Date.now()), 403, 'AccessDeniedException');
   });
 
   test('malformed', async () => {

@@ -32,7 +32,7 @@ const FLAGS = [
 export const launchChromium = (): Promise<Browser> => chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
 
 /** A local server on a free port serving freshly built pages, with the pages' build folder removed at stop. */
-export async function startWebServer(options: Pick<LocalServerOptions, 'attachments' | 'websocket'> = {}): Promise<TestServer> {
+export async function startWebServer(options: Pick<LocalServerOptions, 'attachments' | 'websocket' | 'customerTokens'> = {}): Promise<TestServer> {
   const webDir = mkdtempSync(join(tmpdir(), 'persistent-chat-web-'));
   await buildWeb(join(__dirname, '..', '..', 'web'), webDir);
   const t = await startTestServer({ ...options, webDir });
@@ -49,7 +49,7 @@ export async function startWebServer(options: Pick<LocalServerOptions, 'attachme
  * before the file's tests and stopped after them; the contexts (browser profiles) a test opens are closed
  * when that test ends.
  */
-export function browserTestbed(options: Pick<LocalServerOptions, 'attachments' | 'websocket'> = {}) {
+export function browserTestbed(options: Pick<LocalServerOptions, 'attachments' | 'websocket' | 'customerTokens'> = {}) {
   let server: TestServer | undefined;
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];
@@ -72,6 +72,23 @@ export function browserTestbed(options: Pick<LocalServerOptions, 'attachments' |
       return context;
     },
   };
+}
+
+/** The customer page's conversation (the one log in view). */
+export const log = (page: Page) => page.getByRole('log');
+/** The ContactId in the page's small print, once a chat is open. */
+export const contactId = async (page: Page) => {
+  const shown = page.getByTestId('contact-id');
+  await page.waitForFunction(() => document.querySelector('[data-testid="contact-id"]')?.textContent?.length);
+  return (await shown.textContent())!;
+};
+export const inLog = (page: Page, text: string, timeout = 5000) => log(page).getByText(text, { exact: true }).waitFor({ timeout });
+
+/** Types a message and sends it with Enter, as a person does; resolves once it shows in the log. */
+export async function send(page: Page, text: string): Promise<void> {
+  await page.getByLabel('Message').fill(text);
+  await page.getByLabel('Message').press('Enter');
+  await inLog(page, text);
 }
 
 /** Saves what the page shows now as `test/artifacts/browser/<name>.png`, for a person to look at. */

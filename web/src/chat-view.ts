@@ -34,6 +34,11 @@ export interface ChatViewOptions {
   onError: (message: string | undefined) => void;
   /** The chat moved to another contact (a transfer): for the customer's ContactId small print. */
   onContact?: (contactId: string) => void;
+  /**
+   * Past chats only, read with /widget/history's read-only credential: no composer, nothing polled or
+   * pushed, and the first page shown at once (every item is a past one). The log is named by this.
+   */
+  history?: { label: string };
 }
 
 const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]) => {
@@ -87,7 +92,7 @@ export class ChatView {
     // "Message", which labels the text box.
     this.log = el('ol', { className: 'log', tabIndex: 0 });
     this.log.setAttribute('role', 'log');
-    this.log.setAttribute('aria-label', 'Conversation');
+    this.log.setAttribute('aria-label', options.history?.label ?? 'Conversation');
     this.typing = el('p', { className: 'typing' });
     this.typing.setAttribute('role', 'status');
     this.message = document.createElement('textarea');
@@ -166,6 +171,13 @@ export class ChatView {
    */
   async start(): Promise<void> {
     const page = await this.options.connection.transcript({ ScanDirection: 'BACKWARD', MaxResults: PAGE_SIZE });
+    if (this.options.history) {
+      this.close();
+      this.merge(page.items);
+      this.setOlder(page.nextToken);
+      this.scrollToEnd();
+      return;
+    }
     this.heldBack = page.items.filter((item) => item.RelatedContactId);
     this.setOlder(page.nextToken);
     this.merge(page.items.filter((item) => !item.RelatedContactId));
@@ -194,6 +206,11 @@ export class ChatView {
 
   get isOpen(): boolean {
     return this.open;
+  }
+
+  /** Whether anything is shown (a customer with no past chat has an empty history). */
+  get isEmpty(): boolean {
+    return this.shown.length === 0;
   }
 
   focus(): void {

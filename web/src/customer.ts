@@ -1,6 +1,7 @@
 import { apiBaseUrl, ChatConnection, plainWords, postJson, ServiceError } from './api';
 import { LIMITS } from '../../lambdas/domain/limits';
 import { ChatView, isRefused } from './chat-view';
+import { CustomerTokenSource } from './host';
 
 /** What `POST /widget/chat` returns: StartChatContact's fields and the token to come back with. */
 interface WidgetChat {
@@ -8,6 +9,11 @@ interface WidgetChat {
   ParticipantId: string;
   ParticipantToken: string;
   ResumeToken: string;
+}
+
+/** What `POST /widget/history` returns: a read-only credential for the line's transcript. */
+interface History {
+  ConnectionToken: string;
 }
 
 /**
@@ -51,6 +57,8 @@ const page = {
   continue: byId<HTMLButtonElement>('continue'),
   continueHint: byId<HTMLParagraphElement>('continue-hint'),
   forget: byId<HTMLButtonElement>('forget'),
+  earlier: byId<HTMLElement>('earlier'),
+  earlierLog: byId<HTMLDivElement>('earlier-log'),
   chat: byId<HTMLElement>('chat'),
   end: byId<HTMLButtonElement>('end'),
   smallprint: byId<HTMLElement>('smallprint'),
@@ -61,20 +69,91 @@ const page = {
 page.name.maxLength = LIMITS.DisplayName.max;
 
 const base = apiBaseUrl();
+const customer = new CustomerTokenSource();
 let current: { view: ChatView; connection: ChatConnection } | undefined;
+/** The earlier conversations shown on the welcome screen, and which load of them is the latest. */
+let history: ChatView | undefined;
+let historyLoads = 0;
+
+/** Signed out, or the host's customer token lapsed with no fresh one: the page goes on with resume tokens. */
+class SignedOut extends Error {}
+
+/**
+ * One of the widget routes with the customer token; after a 403 (expired, or the host rotated its
+ * secret) the host is asked for a fresh token once, and the call made again with it.
+ */
+async function asCustomer<T>(path: string, body: object): Promise<T> {
+  for (const fresh of [false, true]) {
+    const token = await customer.token({ fresh });
+    if (!token) throw new SignedOut();
+    try {
+      return await postJson<T>(base, path, { ...body, CustomerToken: token });
+    } catch (error) {
+      if (fresh || !(error instanceof ServiceError && error.status === 403)) throw error;
+    }
+  }
+  throw new SignedOut(); // not reached: the second pass returns or throws
+}
 
 function showError(message: string | undefined): void {
   page.error.textContent = message ?? '';
   page.error.hidden = !message;
 }
 
-function showWelcome(title: string): void {
-  const remembered = read<Remembered>(localStorage, REMEMBERED);
+/**
+ * The welcome form. Signed in, the customer's line is the host's to name: one button to it, and nothing
+ * kept in this browser to forget. `withHistory`: the earlier conversations above the form (not after a
+ * chat ends here, whose log is still in view).
+ */
+function showWelcome(title: string, { withHistory = false } = {}): void {
+  const remembered = customer.signedIn ? undefined : read<Remembered>(localStorage, REMEMBERED);
   page.welcomeTitle.textContent = title;
-  if (!page.name.value && remembered) page.name.value = remembered.name;
-  page.continue.hidden = page.continueHint.hidden = page.forget.hidden = !remembered;
+  if (!page.name.value) page.name.value = (customer.signedIn ? customer.name : remembered?.name) ?? '';
+  page.continue.hidden = page.continueHint.hidden = !remembered && !customer.signedIn;
+  page.start.hidden = customer.signedIn;
+  page.forget.hidden = !remembered;
   page.end.hidden = true;
   page.welcome.hidden = false;
+  clearHistory();
+  if (withHistory && (remembered || customer.signedIn)) void showHistory(remembered, historyLoads);
+}
+
+/** Takes the earlier conversations off the page (a chat opens, or the welcome shows anew); a load still out is dropped. */
+function clearHistory(): void {
+  history?.close();
+  history = undefined;
+  page.earlierLog.replaceChildren();
+  page.earlier.hidden = true;
+  historyLoads++;
+}
+
+/**
+ * "Earlier conversations": /widget/history's read-only credential, paged BACKWARD through the whole line
+ * with GetTranscript, before the customer chooses to continue. Nothing is started or written.
+ */
+async function showHistory(remembered: Remembered | undefined, load: number): Promise<void> {
+  try {
+    const credential = remembered
+      ? await postJson<History>(base, '/widget/history', { ResumeToken: remembered.resumeToken })
+      : await asCustomer<History>('/widget/history', {});
+    const view = new ChatView({
+      connection: ChatConnection.resume(base, credential.ConnectionToken),
+      viewer: { role: 'CUSTOMER', participantId: '', displayName: '' },
+      onEnded: () => undefined,
+      onError: showError,
+      history: { label: 'Earlier conversations' },
+    });
+    await view.start();
+    if (load !== historyLoads || page.welcome.hidden) return; // the page moved on meanwhile
+    history = view;
+    page.earlierLog.replaceChildren(view.element);
+    page.earlier.hidden = view.isEmpty;
+    // A signed-in customer with no chat yet has nothing to continue.
+    if (customer.signedIn && view.isEmpty) [page.start.hidden, page.continue.hidden, page.continueHint.hidden] = [false, true, true];
+  } catch (error) {
+    // The welcome works without them; a dead resume token is said when "Continue chat" is chosen.
+    console.warn('earlier conversations not shown', error);
+  }
 }
 
 function busy(on: boolean): void {
@@ -97,6 +176,7 @@ async function enter(connection: ChatConnection, connected: Connected): Promise<
   });
   current?.view.close();
   current = { view, connection };
+  clearHistory(); // the chat's own log pages back through the same line
   remember(connected.contactId);
   page.smallprint.hidden = false;
   page.chat.replaceChildren(view.element);
@@ -123,13 +203,20 @@ function ended(title: string): void {
   page.continue.focus();
 }
 
-/** Starts a chat, or with a resume token rejoins or continues the remembered one. */
+/**
+ * Signed in: the customer's line, with the customer token (rejoined, continued or started). Else starts a
+ * chat, or with a resume token rejoins or continues the remembered one.
+ */
 async function begin(request: { DisplayName?: string; ResumeToken?: string }, what: string): Promise<void> {
   busy(true);
   try {
-    const chat = await postJson<WidgetChat>(base, '/widget/chat', request);
-    const name = request.DisplayName ?? read<Remembered>(localStorage, REMEMBERED)?.name ?? '';
-    localStorage.setItem(REMEMBERED, JSON.stringify({ resumeToken: chat.ResumeToken, name } satisfies Remembered));
+    const signedIn = customer.signedIn;
+    const chat = signedIn
+      ? await asCustomer<WidgetChat>('/widget/chat', { ...(request.DisplayName && { DisplayName: request.DisplayName }) })
+      : await postJson<WidgetChat>(base, '/widget/chat', request);
+    const name = request.DisplayName ?? (signedIn ? customer.name : read<Remembered>(localStorage, REMEMBERED)?.name) ?? '';
+    // Signed in, the host's token finds the line again from any device: no resume token is left behind for the next person here.
+    if (!signedIn) localStorage.setItem(REMEMBERED, JSON.stringify({ resumeToken: chat.ResumeToken, name } satisfies Remembered));
     const connection = await ChatConnection.open(base, chat.ParticipantToken);
     await enter(connection, {
       connectionToken: connection.connectionToken,
@@ -139,7 +226,10 @@ async function begin(request: { DisplayName?: string; ResumeToken?: string }, wh
       name,
     });
   } catch (error) {
-    if (request.ResumeToken && error instanceof ServiceError && [400, 403, 404].includes(error.status)) {
+    if (error instanceof SignedOut) {
+      showWelcome('Hello! How can we help?', { withHistory: true });
+      showError('Your sign-in has expired. Sign in again on the site to continue your conversations, or start a new chat here.');
+    } else if (request.ResumeToken && error instanceof ServiceError && [400, 403, 404].includes(error.status)) {
       // A token that can never work again: forget it, so the page stops offering it.
       localStorage.removeItem(REMEMBERED);
       showWelcome('Start a new chat');
@@ -166,9 +256,9 @@ page.form.addEventListener('submit', (event) => {
 
 page.continue.addEventListener('click', () => {
   const remembered = read<Remembered>(localStorage, REMEMBERED);
-  if (!remembered) return;
   const name = page.name.value.trim();
-  void begin({ ResumeToken: remembered.resumeToken, ...(name && { DisplayName: name }) }, 'continue your chat');
+  if (customer.signedIn) void begin({ ...(name && { DisplayName: name }) }, 'continue your chat');
+  else if (remembered) void begin({ ResumeToken: remembered.resumeToken, ...(name && { DisplayName: name }) }, 'continue your chat');
 });
 
 /**
@@ -216,8 +306,12 @@ async function main(): Promise<void> {
       if (!isRefused(error)) showError(plainWords(error, 'reopen your chat'));
     }
   }
+  // Embedded without a token in the address: the host may hand one over on request (within 5 s).
+  if (!customer.signedIn) await customer.token();
   const remembered = read<Remembered>(localStorage, REMEMBERED);
-  showWelcome(remembered ? `Welcome back${remembered.name ? `, ${remembered.name}` : ''}` : 'Hello! How can we help?');
+  const name = customer.signedIn ? customer.name : remembered?.name;
+  const returning = customer.signedIn || remembered;
+  showWelcome(returning ? `Welcome${remembered ? ' back' : ''}${name ? `, ${name}` : ''}` : 'Hello! How can we help?', { withHistory: true });
 }
 
 void main();
