@@ -11,7 +11,11 @@ import { type Percentiles, percentiles, round } from './stats';
 
 export interface PushFigures {
   chats: number;
-  /** Messages per second offered by all chats together. */
+  /** Messages per second all chats together were paced to offer (see measurePush). */
+  offeredPerSecond: number;
+  /** The store's ceiling at this concurrency the pace was set against (SendMessage/s measured without sockets), if any. */
+  ceilingPerSecond?: number;
+  /** Messages per second that arrived. */
   messagesPerSecond: number;
   /** From the SendMessage call to the `aws/chat` frame at the other participant's socket. */
   sendToFrame: Percentiles;
@@ -36,17 +40,24 @@ async function connectedChat(chats: ChatDriver) {
   return { chat, customer, agent, arrived };
 }
 
+/** The share of the store's measured ceiling the push section offers: below it, latency is latency, not a queue. */
+export const PUSH_SHARE_OF_CEILING = 0.5;
+
 /**
  * Push latency at `level` concurrent chats: each chat's customer sends, and the time to the frame at
  * its agent's socket is taken; a chat sends its next message a think time (uniform, mean `thinkMs`)
  * after the last one arrived, so an overloaded server slows the load rather than queueing it without
- * end. Runs `windowMs`, and on until `minSamples` messages have arrived.
+ * end. Given the ceiling measured at this concurrency (`ceilingPerSecond`), the think time is
+ * lengthened so that all chats together offer at most PUSH_SHARE_OF_CEILING of it: past the ceiling the
+ * figure would measure the store's queue. Runs `windowMs`, and on until `minSamples` messages have arrived.
  */
 export async function measurePush(
   chats: ChatDriver,
   level: number,
-  options: { windowMs: number; minSamples: number; thinkMs: number },
+  options: { windowMs: number; minSamples: number; thinkMs: number; ceilingPerSecond?: number },
 ): Promise<PushFigures> {
+  const offeredPerSecond = Math.min((level * 1000) / options.thinkMs, (options.ceilingPerSecond ?? Infinity) * PUSH_SHARE_OF_CEILING);
+  const thinkMs = (level * 1000) / offeredPerSecond;
   const conversations = await Promise.all(Array.from({ length: level }, () => connectedChat(chats)));
   const sendToFrame: number[] = [];
   const ackToFrame: number[] = [];
@@ -56,7 +67,7 @@ export async function measurePush(
   await Promise.all(
     conversations.map(async ({ customer, agent, arrived }, c) => {
       // Spread the first messages over one think time, as chats that began at different moments.
-      await sleep(Math.random() * options.thinkMs);
+      await sleep(Math.random() * thinkMs);
       for (let i = 0; running(); i++) {
         const content = `push ${level} ${c} ${i}`;
         const sent = performance.now();
@@ -67,7 +78,7 @@ export async function measurePush(
         sendToFrame.push(at - sent);
         ackToFrame.push(at - acked);
         acknowledged.push(acked - sent);
-        await sleep(Math.random() * 2 * options.thinkMs);
+        await sleep(Math.random() * 2 * thinkMs);
       }
     }),
   );
@@ -76,6 +87,8 @@ export async function measurePush(
   await Promise.all(conversations.flatMap(({ customer, agent }) => [customer, agent]).map((p: Participant) => p.socket!.waitClosed(10_000)));
   return {
     chats: level,
+    offeredPerSecond: round(offeredPerSecond),
+    ...(options.ceilingPerSecond !== undefined && { ceilingPerSecond: round(options.ceilingPerSecond) }),
     messagesPerSecond: round(sendToFrame.length / seconds),
     sendToFrame: percentiles(sendToFrame),
     ackToFrame: percentiles(ackToFrame),

@@ -279,7 +279,11 @@ export interface ConnectionStore {
    * `urlExpiresAt`). Throws WriteConflict `already-exists` when the URL was used before.
    */
   openConnection(connection: ChatConnection, url: { id: string; expiresAt: number }): Promise<void>;
-  getConnection(connectionId: string): Promise<ChatConnection | undefined>;
+  /**
+   * The connection's record; `eventual`: an eventually consistent read (half the read units), which may
+   * still return a connection removed a moment ago.
+   */
+  getConnection(connectionId: string, read?: { eventual?: boolean }): Promise<ChatConnection | undefined>;
   /** Every connection of a chat: one query. */
   chatConnections(initialContactId: string): Promise<ChatConnection[]>;
   removeConnection(connection: Pick<ChatConnection, 'connectionId' | 'initialContactId'>): Promise<void>;

@@ -162,7 +162,10 @@ export class Websockets {
       case 'aws/heartbeat':
         return { topic: 'aws/heartbeat' };
       case 'aws/ping': {
-        const connection = await this.deps.connections.getConnection(connectionId);
+        // Eventually consistent (0.5 RRU, every 10 s a socket: most of the stack's reads at scale). A stale
+        // read can only answer 200 for a connection removed a moment ago, whose socket is already closing
+        // ($disconnect, or the server closing it); expiry is the record's own time, which never changes.
+        const connection = await this.deps.connections.getConnection(connectionId, { eventual: true });
         const alive = connection !== undefined && connection.expiresAt > this.deps.now();
         return alive ? { topic: 'aws/ping', statusCode: 200 } : { topic: 'aws/ping', statusCode: 410, statusContent: 'The connection has expired' };
       }

@@ -1,9 +1,10 @@
 import { DescribeContactCommand, StartChatContactCommand, StopContactCommand } from '@aws-sdk/client-connect';
 import { GetTranscriptCommand } from '@aws-sdk/client-connectparticipant';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { EVENT, eventItem } from '../../lambdas/domain/items';
 import { Transcripts } from '../../lambdas/domain/transcripts';
 import { DynamoContactStore } from '../../lambdas/stores/dynamodb/contact-store';
+import { keys, SWEEP_INDEX, sweepShard, sweepShards } from '../../lambdas/stores/dynamodb/keys';
 import { S3TranscriptFiles } from '../../lambdas/stores/s3/transcript-files';
 import { INSTANCE, messages, say, startChat } from '../support/chat';
 import { eventually, startTestServer, type TestServer } from '../support/local-server';
@@ -122,6 +123,33 @@ test('a contact left ended but unarchived (a failed write, a crash) is archived 
   skew = 4 * MINUTE; // a grace after the file
   await eventually(async () => ((await tableItems(customer.contactId)).length === 0 ? true : undefined));
   await eventually(async () => (!(await store().unfinishedArchives(Number.MAX_SAFE_INTEGER, 1000)).includes(customer.contactId) ? true : undefined));
+});
+
+test('a contact indexed when the sweep index had 8 shards (before 32) is still found and archived', async () => {
+  const customer = await startChat(t);
+  await say(t, customer, 'said under 8 shards');
+  await endedByACrash(customer.contactId);
+  // Its index record as a store with 8 shards wrote it: hash % 8, which 32 shards keep among those queried.
+  const shardOf32 = sweepShard('ARCHIVE', customer.contactId);
+  const shardOf8 = `SWEEP#ARCHIVE#${Number(shardOf32.split('#')[2]) % 8}`;
+  await t.server.clients.db.send(
+    new UpdateCommand({
+      TableName: t.server.config.tableName,
+      Key: keys.contact(customer.contactId),
+      UpdateExpression: 'SET #shard = :shard',
+      ConditionExpression: 'attribute_exists(#shard)',
+      ExpressionAttributeNames: { '#shard': SWEEP_INDEX.partitionKey },
+      ExpressionAttributeValues: { ':shard': shardOf8 },
+    }),
+  );
+  expect(sweepShards('ARCHIVE')).toContain(shardOf8);
+  expect(await store().unfinishedArchives(Number.MAX_SAFE_INTEGER, 1000)).toContain(customer.contactId);
+  skew = 2 * MINUTE;
+  const record = await eventually(async () => {
+    const found = await store().getContact(customer.contactId);
+    return found?.transcriptKey ? found : undefined;
+  });
+  expect(await t.server.clients.s3.get(record.transcriptKey!)).toContain('said under 8 shards');
 });
 
 test('items left in the table after the file became durable are deleted by the sweep, the file kept', async () => {

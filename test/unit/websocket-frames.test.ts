@@ -20,9 +20,12 @@ const connection: ChatConnection = {
 
 function world() {
   let now = 5 * FRAME_WINDOW_MS;
-  const record = { window: -1, frames: 0, open: true, writes: 0 };
+  const record = { window: -1, frames: 0, open: true, writes: 0, reads: [] as ({ eventual?: boolean } | undefined)[] };
   const connections = {
-    getConnection: async () => (record.open ? connection : undefined),
+    getConnection: async (_id: string, read?: { eventual?: boolean }) => {
+      record.reads.push(read);
+      return record.open ? connection : undefined;
+    },
     countFrame: async (_id: string, window: number) => {
       if (!record.open) return undefined;
       record.writes++;
@@ -49,6 +52,16 @@ function world() {
 }
 
 const heartbeat = JSON.stringify({ topic: 'aws/heartbeat' });
+const ping = JSON.stringify({ topic: 'aws/ping' });
+
+test('the deep heartbeat reads its connection eventually consistently: half a read unit, every 10 s a socket', async () => {
+  const { record, container } = world();
+  const websockets = container();
+  expect(await websockets.answer('conn-1', ping)).toEqual({ topic: 'aws/ping', statusCode: 200 });
+  expect(record.reads).toEqual([{ eventual: true }]);
+  record.open = false;
+  expect(await websockets.answer('conn-1', ping)).toEqual({ topic: 'aws/ping', statusCode: 410, statusContent: 'The connection has expired' });
+});
 
 test("chatjs' pace is answered and costs no write", async () => {
   const { record, container, tick } = world();
@@ -70,6 +83,7 @@ test.each([1, 3, 8])('%i containers together refuse a flood within the bound, an
     else expect(answer).toEqual({ message: 'Too Many Requests', connectionId: 'conn-1' });
   }
   expect(record.open).toBe(false);
+  expect(record.reads).not.toContainEqual({ eventual: true }); // the socket it closes is read consistently
   expect(answered).toBeGreaterThanOrEqual(QUOTAS.FramesPerConnectionWindow);
   expect(answered).toBeLessThanOrEqual(QUOTAS.FramesPerConnectionWindow + FRAMES_COUNTED_IN_MEMORY * (count - 1));
 });

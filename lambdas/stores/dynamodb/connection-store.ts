@@ -50,8 +50,10 @@ export class DynamoConnectionStore implements ConnectionStore {
     }
   }
 
-  async getConnection(connectionId: string): Promise<ChatConnection | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.connection(connectionId), ConsistentRead: true }));
+  async getConnection(connectionId: string, read?: { eventual?: boolean }): Promise<ChatConnection | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.connection(connectionId), ConsistentRead: !read?.eventual }),
+    );
     return Item ? toRecord<ChatConnection>(Item) : undefined;
   }
 
