@@ -62,7 +62,8 @@ afterAll(async () => {
   // Leaving ends each chat, and the server closes the sockets: chatjs keeps no timers running.
   await Promise.allSettled(sessions.map((session) => session.disconnectParticipant()));
   await t.stop();
-});
+  // Seconds here; on a busy machine, with six chats ending and their archives written, more. A hang guard.
+}, 90_000);
 
 async function customerSession(
   contactId: string,
