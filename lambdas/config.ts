@@ -1,4 +1,5 @@
 import { type AttachmentSettings, attachmentSettings } from './domain/attachment-types';
+import { DEFAULT_AGENT_CHAT_LIMIT, DEFAULT_QUEUE_ID, DEFAULT_RESUME_TO_AGENT_MS, type RoutingSettings } from './domain/routing';
 
 /** The handlers' settings, read from the environment once per container and checked then. */
 export interface Config {
@@ -28,6 +29,8 @@ export interface Config {
   widget: WidgetConfig;
   /** Which files chats may carry: allowed extensions and the size limit, Amazon Connect's two settings. */
   attachments: AttachmentSettings;
+  /** Queues, the agents' chat limit and the resume-to-last-agent window. */
+  routing: RoutingSettings;
 }
 
 export interface WidgetConfig {
@@ -50,6 +53,31 @@ export function attachmentSettingsFromEnvironment(env: NodeJS.ProcessEnv): Attac
   }
 }
 
+/**
+ * Routing: `DEFAULT_QUEUE_ID`; `CONTACT_FLOW_QUEUES` (`flow=queue,...`: the queue each ContactFlowId
+ * routes to); `WIDGET_QUEUE_ID`, the widget flow's queue; `AGENT_CHAT_LIMIT`; `RESUME_TO_AGENT_SECONDS`.
+ */
+export function routingSettingsFromEnvironment(env: NodeJS.ProcessEnv, widget: WidgetConfig): RoutingSettings {
+  const flowQueues: Record<string, string> = {};
+  for (const pair of (env.CONTACT_FLOW_QUEUES ?? '').split(',').filter((entry) => entry.trim())) {
+    const [flow, queue, ...rest] = pair.split('=').map((part) => part.trim());
+    if (!flow || !queue || rest.length) throw new ConfigError(`CONTACT_FLOW_QUEUES: "${pair}" is not flow=queue`);
+    flowQueues[flow] = queue;
+  }
+  flowQueues[widget.contactFlowId] ??= env.WIDGET_QUEUE_ID || DEFAULT_QUEUE_ID;
+  const count = (name: string, fallback: number, min: number) => {
+    const value = env[name] ? Number(env[name]) : fallback;
+    if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer >= ${min}`);
+    return value;
+  };
+  return {
+    defaultQueueId: env.DEFAULT_QUEUE_ID || DEFAULT_QUEUE_ID,
+    flowQueues,
+    agentChatLimit: count('AGENT_CHAT_LIMIT', DEFAULT_AGENT_CHAT_LIMIT, 1),
+    resumeToAgentMs: count('RESUME_TO_AGENT_SECONDS', DEFAULT_RESUME_TO_AGENT_MS / 1000, 0) * 1000,
+  };
+}
+
 export class ConfigError extends Error {}
 
 export function configFromEnvironment(env: NodeJS.ProcessEnv): Config {
@@ -70,6 +98,7 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv): Config {
     keySource: env.SIGNING_KEY_SECRET_ARN ? { secretArn: env.SIGNING_KEY_SECRET_ARN } : { file: required('SIGNING_KEY_FILE') },
     widget: widgetConfigFromEnvironment(env),
     attachments: attachmentSettingsFromEnvironment(env),
+    routing: routingSettingsFromEnvironment(env, widgetConfigFromEnvironment(env)),
     websocketUrl: env.WEBSOCKET_URL ?? '',
   };
   if (missing.length) throw new ConfigError(`missing environment variables: ${missing.join(', ')}`);

@@ -6,6 +6,7 @@ import { type Config, configFromEnvironment } from './config';
 import { Contacts } from './domain/contacts';
 import { KeyRing, type KeyMaterial } from './domain/keys';
 import { Participants } from './domain/participants';
+import { AgentRouting, RoutingRules } from './domain/routing';
 import { type ChatPush, ConnectionFanout, type ConnectionTransport } from './domain/push';
 import { TranscriptPages } from './domain/transcript-pages';
 import { Sweep } from './domain/sweep';
@@ -33,6 +34,8 @@ export interface Deps {
   widget: Widget;
   websockets: Websockets;
   sweep: Sweep;
+  /** The agents' side of routing: the agent API. */
+  agents: AgentRouting;
 }
 
 export interface Clients {
@@ -78,7 +81,7 @@ export function wire(config: Config, clients: Clients, keyMaterial: KeyMaterial,
     warn: log.warn,
     now,
   });
-  const contacts = new Contacts({ store, keys, transcripts, push, now });
+  const contacts = new Contacts({ store, keys, transcripts, push, now, routing: new RoutingRules({ store, settings: config.routing }) });
   const participants = new Participants({ store, keys, contacts, push, now });
   const sweep = new Sweep({
     store,
@@ -98,6 +101,7 @@ export function wire(config: Config, clients: Clients, keyMaterial: KeyMaterial,
     widget: new Widget({ store, contacts, participants, keys, now, ...config.widget }),
     websockets: new Websockets({ participants, connections, store, push, keys, now, baseUrl: config.websocketUrl }),
     sweep,
+    agents: new AgentRouting({ store, contacts, settings: config.routing, instanceId: config.widget.instanceId, now }),
   };
   return { config, clients, deps, store, push, log, now };
 }

@@ -3,6 +3,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { type AttachmentSettings, attachmentSettings } from '../lambdas/domain/attachment-types';
 import { IDEMPOTENCY_TTL_MS } from '../lambdas/domain/idempotency';
+import { DEFAULT_AGENT_CHAT_LIMIT, DEFAULT_QUEUE_ID, DEFAULT_RESUME_TO_AGENT_MS } from '../lambdas/domain/routing';
 import { RESUME_TOKEN_TTL_MS } from '../lambdas/domain/widget';
 import { WAF_MIN_LIMIT } from './public-rate-limits';
 
@@ -44,6 +45,16 @@ export interface Settings {
   /** The InstanceId and ContactFlowId of chats started by the public widget route. */
   widgetInstanceId: string;
   widgetContactFlowId: string;
+  /**
+   * Routing (lambdas/domain/routing.ts): the instance's default queue; the widget flow's queue; other
+   * flows' queues (`flow=queue,...`); chats an agent handles at once; how long a continued chat is
+   * offered only to the agent who last served the line.
+   */
+  defaultQueueId: string;
+  widgetQueueId: string;
+  contactFlowQueues: string;
+  agentChatLimit: number;
+  resumeToAgentSeconds: number;
   /** Path-style S3 addressing, for S3-compatible endpoints such as LocalStack. */
   s3ForcePathStyle: boolean;
   keyRotationDays: number;
@@ -78,6 +89,11 @@ export const DEFAULTS = {
   transcriptPrefix: 'connect',
   widgetInstanceId: 'widget',
   widgetContactFlowId: 'widget-flow',
+  defaultQueueId: DEFAULT_QUEUE_ID,
+  widgetQueueId: DEFAULT_QUEUE_ID,
+  contactFlowQueues: '',
+  agentChatLimit: DEFAULT_AGENT_CHAT_LIMIT,
+  resumeToAgentSeconds: DEFAULT_RESUME_TO_AGENT_MS / 1000,
   s3ForcePathStyle: 'false',
   keyRotationDays: 45,
   apiGatewayCloudWatchRole: 'true',
@@ -137,6 +153,11 @@ export function settingsFromContext(node: Node): Settings {
     transcriptPrefix: text('transcriptPrefix', DEFAULTS.transcriptPrefix).replace(/^\/+|\/+$/g, ''),
     widgetInstanceId: text('widgetInstanceId', DEFAULTS.widgetInstanceId),
     widgetContactFlowId: text('widgetContactFlowId', DEFAULTS.widgetContactFlowId),
+    defaultQueueId: text('defaultQueueId', DEFAULTS.defaultQueueId),
+    widgetQueueId: text('widgetQueueId', DEFAULTS.widgetQueueId),
+    contactFlowQueues: text('contactFlowQueues', DEFAULTS.contactFlowQueues),
+    agentChatLimit: integer('agentChatLimit', DEFAULTS.agentChatLimit, 1),
+    resumeToAgentSeconds: integer('resumeToAgentSeconds', DEFAULTS.resumeToAgentSeconds, 0),
     s3ForcePathStyle: oneOf('s3ForcePathStyle', DEFAULTS.s3ForcePathStyle, { true: true, false: false }),
     keyRotationDays: integer('keyRotationDays', DEFAULTS.keyRotationDays, MIN_KEY_ROTATION_DAYS),
     apiGatewayCloudWatchRole: oneOf('apiGatewayCloudWatchRole', DEFAULTS.apiGatewayCloudWatchRole, { true: true, false: false }),

@@ -4,9 +4,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { type AttachmentDeps, withAttachments } from '../lambdas/attachment-deps';
-import { attachmentSettingsFromEnvironment, type Config, widgetConfigFromEnvironment } from '../lambdas/config';
+import { attachmentSettingsFromEnvironment, type Config, routingSettingsFromEnvironment, widgetConfigFromEnvironment } from '../lambdas/config';
 import { type Clients, type Deps, wire } from '../lambdas/deps';
 import type { AttachmentSettings } from '../lambdas/domain/attachment-types';
+import type { RoutingSettings } from '../lambdas/domain/routing';
 import { invalidRequest } from '../lambdas/domain/errors';
 import { KeyRing, type KeyMaterial } from '../lambdas/domain/keys';
 import { HANDLERS, WEBSOCKET_HANDLERS } from '../lambdas/handlers';
@@ -40,6 +41,8 @@ export interface LocalServerOptions {
   attachments?: AttachmentSettings;
   /** What decides whether a file may be downloaded (a malware scanner); the content sniffing of SniffingCheck when not given. */
   attachmentCheck?: Parameters<typeof withAttachments>[2];
+  /** Routing settings over those of the environment (DEFAULT_QUEUE_ID, WIDGET_QUEUE_ID, AGENT_CHAT_LIMIT, ...). */
+  routing?: Partial<RoutingSettings>;
   /** How often the sweep runs (ending chats past their duration, finishing archives); default 5 s. */
   sweepIntervalMs?: number;
 }
@@ -79,6 +82,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const log = new Logger(options.logLevel ?? 'info', { service: 'persistent-chat-local' });
   const keyFile = join(dataDir, 'signing-keys.json');
   const keyMaterial = loadOrCreateKeys(keyFile);
+  const widget = widgetConfigFromEnvironment(process.env);
   const config: Config = {
     region: 'us-east-1',
     accountId: '000000000000',
@@ -87,8 +91,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     transcriptPrefix: 'connect',
     forcePathStyle: true,
     keySource: { file: keyFile },
-    widget: widgetConfigFromEnvironment(process.env),
+    widget,
     attachments: options.attachments ?? attachmentSettingsFromEnvironment(process.env),
+    routing: { ...routingSettingsFromEnvironment(process.env, widget), ...options.routing },
     websocketUrl: '', // known once the server listens: its port is in the URL
   };
 

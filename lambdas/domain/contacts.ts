@@ -10,7 +10,8 @@ import { type ChatPush, itemFrames } from './push';
 import { hashToken, newToken } from './tokens';
 import { changeTimers, type TimerChange, timerState } from './timers';
 import type { Transcripts } from './transcripts';
-import { type ContactStore, WriteConflict } from './ports';
+import { type AcceptWrite, type ContactStore, WriteConflict } from './ports';
+import type { RoutingRules } from './routing';
 
 export const DEFAULT_CHAT_DURATION_MINUTES = 1500;
 export const CHAT_DURATION_MINUTES = { min: 60, max: 10080 };
@@ -66,6 +67,8 @@ export interface AddParticipantInput {
   role: Exclude<ParticipantRole, 'CUSTOMER' | 'SYSTEM'>;
   displayName?: string;
   clientToken?: string;
+  /** An agent accepting the contact from its queue (domain/routing.ts): the join happens only if it wins. */
+  accept?: AcceptWrite;
 }
 
 export interface ContactServiceDeps {
@@ -73,6 +76,8 @@ export interface ContactServiceDeps {
   keys: KeyRing;
   transcripts: Transcripts;
   push: ChatPush;
+  /** Where each new contact waits for an agent. */
+  routing: RoutingRules;
   now: () => number;
 }
 
@@ -131,9 +136,18 @@ export class Contacts {
         supportedMessagingContentTypes: supported,
         expiresAt: now + (input.chatDurationInMinutes ?? DEFAULT_CHAT_DURATION_MINUTES) * 60_000,
         startedAt: now,
+        // Carried along the line, so the agent who last served it is known to the chats that continue it.
+        lastAgentId: continuation?.persistent ? continuation.lastAgentId : undefined,
       };
       // Nobody may ever touch the chat again: the sweep ends it on time.
       session.sweepAt = session.expiresAt;
+      const placement = await this.deps.routing.newChat({
+        instanceId: input.instanceId,
+        contactFlowId: input.contactFlowId,
+        customerName: input.displayName,
+        continued: continuation?.persistent ? { lastAgentId: continuation.lastAgentId } : undefined,
+        now,
+      });
       const contact: Contact = {
         contactId,
         instanceId: input.instanceId,
@@ -149,6 +163,7 @@ export class Contacts {
         participants: [],
         segmentAttributes: input.segmentAttributes,
         customerId: input.customerId,
+        ...placement,
       };
       const clock = new ItemClock(session, now);
       const items = [eventItem(EVENT.joined, clock.next(), customer)];
@@ -214,6 +229,7 @@ export class Contacts {
       sourceContactId,
       sourceInitialContactId: source.initialContactId,
       attributes: session.attributes,
+      lastAgentId: session.lastAgentId,
     } as const;
   }
 
@@ -249,6 +265,14 @@ export class Contacts {
           participants: [],
           segmentAttributes: from.segmentAttributes,
           customerId: from.customerId,
+          ...this.deps.routing.transfer({
+            contactFlowId: input.contactFlowId,
+            queueId: input.queueId,
+            userId: input.userId,
+            customerName: session.customer.displayName,
+            returningCustomer: from.returningCustomer,
+            now,
+          }),
         };
         const ended: Contact = {
           ...from,
@@ -360,6 +384,7 @@ export class Contacts {
           grant: { tokenHash: hashToken(token), grant: grantFor(session, contact, participant, 'participant', now) },
           clock: clock.claim(),
           idempotency: record?.(result),
+          accept: input.accept,
         });
         return { result, items };
       });

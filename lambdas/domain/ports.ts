@@ -1,4 +1,15 @@
-import type { Attachment, AttachmentStatus, ChatConnection, ChatSession, Contact, Participant, Receipt, TokenGrant, TranscriptItem } from './model';
+import type {
+  AgentRecord,
+  Attachment,
+  AttachmentStatus,
+  ChatConnection,
+  ChatSession,
+  Contact,
+  Participant,
+  Receipt,
+  TokenGrant,
+  TranscriptItem,
+} from './model';
 import type { ParticipantActivity, ParticipantTimers } from './timers';
 
 /**
@@ -79,7 +90,25 @@ export interface ContactStore {
   abandonedUploads(before: number): Promise<Attachment[]>;
   /** Forgets an upload that was never completed (only while it is still `UPLOADING`). */
   forgetUpload(attachmentId: string): Promise<void>;
+
+  /**
+   * Contacts waiting in a queue (or for one agent), oldest first, up to `limit`: one query of the queue
+   * index, which is eventually consistent (accepting is what decides, atomically).
+   */
+  queuedContacts(queue: QueueRef, limit: number): Promise<QueuedContact[]>;
+  getAgent(instanceId: string, username: string): Promise<AgentRecord | undefined>;
+  /** Records that the agent is signed in at `at`, or (undefined) that it signed out. */
+  agentSeen(instanceId: string, username: string, at: number | undefined): Promise<void>;
 }
+
+/** A queue of an instance, or the contacts transferred to one agent (TransferContact with UserId). */
+export type QueueRef = { instanceId: string; queueId: string } | { instanceId: string; agentId: string };
+
+/** What a queue's index holds of a waiting contact. */
+export type QueuedContact = Pick<
+  Contact,
+  'contactId' | 'initialContactId' | 'queueId' | 'enqueueTimestamp' | 'customerName' | 'returningCustomer' | 'reservedFor' | 'reservedUntil'
+>;
 
 export interface AttachmentChecked {
   attachmentId: string;
@@ -192,6 +221,16 @@ export interface AddParticipantWrite {
   items: TranscriptItem[];
   grant: { tokenHash: string; grant: TokenGrant };
   idempotency?: IdempotencyRecord;
+  /** An agent accepting the queued contact: it must still be queued and not reserved for another (else `already-accepted`). */
+  accept?: AcceptWrite;
+}
+
+export interface AcceptWrite {
+  at: number;
+  /** The agent's record with this contact added; written only if nobody changed it since it was read (else `agent-changed`). */
+  agent: AgentRecord;
+  /** The version read; none when the agent had no record. */
+  seenVersion?: number;
 }
 
 /** Why an atomic write was refused. */
@@ -202,6 +241,8 @@ export type ConflictReason =
   | 'source-already-used' // a persistent-chat source can seed only one chat
   | 'source-session-active' // a persistent-chat source whose session has not ended
   | 'attachment-completed' // CompleteAttachmentUpload on an upload already completed
+  | 'already-accepted' // another agent accepted the contact first (or it left its queue)
+  | 'agent-changed' // the agent's record changed since it was read (another accept of the same agent)
   | 'stale'; // an optimistic write lost a race (the chat moved on): read again and retry
 
 export class WriteConflict extends Error {

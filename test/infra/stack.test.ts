@@ -6,7 +6,7 @@ import type { Method } from 'aws-cdk-lib/aws-apigateway';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { type RouteAccess, ROUTES, SWEEP, WEBSOCKET_ROUTES } from '../../lambdas/routes';
-import { SWEEP_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/stores/dynamodb/table';
+import { QUEUE_INDEX, SWEEP_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/stores/dynamodb/table';
 import type { ChatApi } from '../../lib/chat-api';
 import { nodeRuntime } from '../../lib/chat-function';
 import { FUNCTIONS_NODE_MAJOR, HANDLER_BUNDLING } from '../../lib/handler-bundling';
@@ -556,7 +556,7 @@ describe('the sweep', () => {
 
   test('the table has its sparse index of due records: sharded partition key, due time as sort key, keys only', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
-      GlobalSecondaryIndexes: [
+      GlobalSecondaryIndexes: Match.arrayWith([
         {
           IndexName: SWEEP_INDEX.name,
           KeySchema: [
@@ -565,10 +565,29 @@ describe('the sweep', () => {
           ],
           Projection: { ProjectionType: 'KEYS_ONLY' },
         },
-      ],
+      ]),
       AttributeDefinitions: Match.arrayWith([
         { AttributeName: SWEEP_INDEX.partitionKey, AttributeType: 'S' },
         { AttributeName: SWEEP_INDEX.sortKey, AttributeType: 'N' },
+      ]),
+    });
+  });
+
+  test("the table has its queues' sparse index: a queue's partition, the enqueue time as sort key, what the waiting list shows", () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: Match.arrayWith([
+        {
+          IndexName: QUEUE_INDEX.name,
+          KeySchema: [
+            { AttributeName: QUEUE_INDEX.partitionKey, KeyType: 'HASH' },
+            { AttributeName: QUEUE_INDEX.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...QUEUE_INDEX.projected] },
+        },
+      ]),
+      AttributeDefinitions: Match.arrayWith([
+        { AttributeName: QUEUE_INDEX.partitionKey, AttributeType: 'S' },
+        { AttributeName: QUEUE_INDEX.sortKey, AttributeType: 'N' },
       ]),
     });
   });

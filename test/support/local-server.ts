@@ -29,7 +29,7 @@ export const participantClient = (endpoint: string) =>
   });
 
 export async function startTestServer(
-  options: Pick<LocalServerOptions, 'webDir' | 'now' | 'attachments' | 'attachmentCheck' | 'sweepIntervalMs'> = {},
+  options: Pick<LocalServerOptions, 'webDir' | 'now' | 'attachments' | 'attachmentCheck' | 'sweepIntervalMs' | 'routing'> = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'persistent-chat-test-'));
   const harness = {} as TestServer;
