@@ -47,7 +47,7 @@ export interface RouteAccess {
   indexes?: readonly TableIndex[];
 }
 
-export type TableIndex = 'sweep';
+export type TableIndex = 'sweep' | 'queue';
 
 export type TableDeletion = 'transcript-items' | 'connections';
 
@@ -112,6 +112,16 @@ export const ROUTES: readonly RouteSpec[] = [
   // Public: a browser forgets its chat (a shared device); its credentials stop working, and a chat of the
   // line still going on ends as the customer leaving: its sockets are closed and its transcript archived.
   { method: 'POST', path: '/widget/forget', handler: 'widget-forget', api: 'widget', access: TRANSCRIPTS, throttle: WIDGET_THROTTLE },
+  // The agent API (docs/agents.md): authorized by an agent's access token (API Gateway's Cognito
+  // authorizer on AWS, the local server's check of its own provider's tokens locally); bounded by the
+  // stage's throttle, each call by the agent's queues (a query each) and chat limit.
+  { method: 'GET', path: '/agent-api/waiting', handler: 'agent-waiting', api: 'agent', access: { ...WRITE, indexes: ['queue'] } },
+  { method: 'POST', path: '/agent-api/accept', handler: 'agent-accept', api: 'agent', access: WRITE_AND_PUSH },
+  { method: 'GET', path: '/agent-api/chats', handler: 'agent-chats', api: 'agent', access: READ },
+  { method: 'POST', path: '/agent-api/rejoin', handler: 'agent-rejoin', api: 'agent', access: WRITE },
+  { method: 'POST', path: '/agent-api/transfer', handler: 'agent-transfer', api: 'agent', access: TRANSCRIPTS },
+  { method: 'POST', path: '/agent-api/end', handler: 'agent-end', api: 'agent', access: TRANSCRIPTS },
+  { method: 'POST', path: '/agent-api/sign-out', handler: 'agent-sign-out', api: 'agent', access: WRITE },
 ];
 
 /**

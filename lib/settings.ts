@@ -55,6 +55,12 @@ export interface Settings {
   contactFlowQueues: string;
   agentChatLimit: number;
   resumeToAgentSeconds: number;
+  /** Agents' sign-in (lib/agent-sign-in.ts): an existing user pool and app client, else the stack makes them. */
+  userPoolId?: string;
+  userPoolClientId?: string;
+  userPoolDomainPrefix?: string;
+  /** The desk's URLs (`.../agent`) the sign-in may redirect to. */
+  agentDeskUrls: string[];
   /** Path-style S3 addressing, for S3-compatible endpoints such as LocalStack. */
   s3ForcePathStyle: boolean;
   keyRotationDays: number;
@@ -94,6 +100,8 @@ export const DEFAULTS = {
   contactFlowQueues: '',
   agentChatLimit: DEFAULT_AGENT_CHAT_LIMIT,
   resumeToAgentSeconds: DEFAULT_RESUME_TO_AGENT_MS / 1000,
+  // The local desk (`npm start` on its usual port) until the stack hosts one.
+  agentDeskUrls: 'http://localhost:8080/agent',
   s3ForcePathStyle: 'false',
   keyRotationDays: 45,
   apiGatewayCloudWatchRole: 'true',
@@ -158,6 +166,13 @@ export function settingsFromContext(node: Node): Settings {
     contactFlowQueues: text('contactFlowQueues', DEFAULTS.contactFlowQueues),
     agentChatLimit: integer('agentChatLimit', DEFAULTS.agentChatLimit, 1),
     resumeToAgentSeconds: integer('resumeToAgentSeconds', DEFAULTS.resumeToAgentSeconds, 0),
+    userPoolId: text('userPoolId', '') || undefined,
+    userPoolClientId: text('userPoolClientId', '') || undefined,
+    userPoolDomainPrefix: text('userPoolDomainPrefix', '') || undefined,
+    agentDeskUrls: text('agentDeskUrls', DEFAULTS.agentDeskUrls)
+      .split(',')
+      .map((url) => url.trim())
+      .filter(Boolean),
     s3ForcePathStyle: oneOf('s3ForcePathStyle', DEFAULTS.s3ForcePathStyle, { true: true, false: false }),
     keyRotationDays: integer('keyRotationDays', DEFAULTS.keyRotationDays, MIN_KEY_ROTATION_DAYS),
     apiGatewayCloudWatchRole: oneOf('apiGatewayCloudWatchRole', DEFAULTS.apiGatewayCloudWatchRole, { true: true, false: false }),

@@ -18,6 +18,7 @@ import { Logger, type LogLevel } from '../lambdas/logger';
 import { ROUTES, type RouteSpec, WEBSOCKET_ROUTES } from '../lambdas/routes';
 import { documentClient, s3Objects } from '../lambdas/stores/clients';
 import { AGENT_ROUTES } from './agent-routes';
+import { type LocalOidc, startLocalOidc } from './oidc';
 import { headerBytes, lambdaContext, MAX_HEADER_BYTES, newRequestId, readBody, Router, toProxyEvent, writeResult } from './api-gateway';
 import { startDynamoDBLocal } from './dynamodb-local';
 import { startS3Local } from './s3-local';
@@ -162,7 +163,14 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         return { spec, handler: route(() => depsReady, log) };
       }),
     );
+    const origin = `http://127.0.0.1:${port}`;
+    const oidc = await startLocalOidc({
+      origin,
+      keyFile: join(dataDir, 'oidc-key.json'),
+      redirectUris: [`${origin}/agent`, `http://localhost:${port}/agent`],
+    });
     ready({
+      oidc,
       router: buildRouter(deps, log),
       credentials,
       log,
@@ -236,6 +244,8 @@ function buildRouter(deps: AttachmentDeps, log: Logger): Router<Target> {
 }
 
 interface RequestContext {
+  /** The local sign-in for agents, whose access tokens the agent routes take. */
+  oidc: LocalOidc;
   router: Router<Target>;
   credentials: LocalCredentials;
   log: Logger;
@@ -278,7 +288,11 @@ function writeError(
   writeResult(res, { statusCode, headers, body: JSON.stringify({ __type: name, Message: message, message }) }, extraHeaders);
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, { router, credentials, log, throttle, cors, webDir, fileOrigin }: RequestContext) {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  { oidc, router, credentials, log, throttle, cors, webDir, fileOrigin }: RequestContext,
+) {
   const requestId = newRequestId();
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const method = req.method ?? 'GET';
@@ -288,6 +302,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, { router, crede
     writeError(res, 403, 'ForbiddenException', refused, requestId);
     return;
   }
+  if (await oidc.handle(req, res)) return;
   const match = router.match(method, url.pathname);
   const corsApplies = !isAgentDeskRoute(url.pathname);
   // A page on another origin (a frontend's dev server) asks first, as API Gateway's mock integration answers on AWS.
@@ -334,7 +349,19 @@ async function handle(req: IncomingMessage, res: ServerResponse, { router, crede
       return;
     }
   }
-  const result = await match.target.handler(toProxyEvent(req, url, body, match, requestId), lambdaContext(match.spec.handler, requestId));
+  const event = toProxyEvent(req, url, body, match, requestId);
+  if (match.spec.api === 'agent') {
+    // What API Gateway's Cognito authorizer does on AWS: a valid access token, its claims to the handler.
+    const token = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const verified = token ? await oidc.verify(token) : { refused: 'no access token' };
+    if ('refused' in verified) {
+      log.info('agent token refused', { requestId, route: match.spec.path, reason: verified.refused });
+      refuse({ ...gatewayErrorResponse('Unauthorized', 'Unauthorized'), statusCode: 401 });
+      return;
+    }
+    event.requestContext.authorizer = { claims: verified };
+  }
+  const result = await match.target.handler(event, lambdaContext(match.spec.handler, requestId));
   writeResult(res, result);
 }
 

@@ -2,6 +2,13 @@ import type { AttachmentDeps } from '../attachment-deps';
 import type { Deps } from '../deps';
 import type { Route } from '../http/api';
 import type { WebsocketRoute } from '../http/websocket';
+import { route as agentAccept } from './agent-accept';
+import { route as agentChats } from './agent-chats';
+import { route as agentEnd } from './agent-end';
+import { route as agentRejoin } from './agent-rejoin';
+import { route as agentSignOut } from './agent-sign-out';
+import { route as agentTransfer } from './agent-transfer';
+import { route as agentWaiting } from './agent-waiting';
 import { route as completeAttachmentUpload } from './complete-attachment-upload';
 import { route as createParticipant } from './create-participant';
 import { route as createParticipantConnection } from './create-participant-connection';
@@ -26,6 +33,13 @@ import { route as widgetForget } from './widget-forget';
 
 /** Every handler by its file name (`RouteSpec.handler`), for the local server. On AWS each file is its own function. */
 export const HANDLERS: Record<string, Route<AttachmentDeps>> = {
+  'agent-accept': agentAccept,
+  'agent-chats': agentChats,
+  'agent-end': agentEnd,
+  'agent-rejoin': agentRejoin,
+  'agent-sign-out': agentSignOut,
+  'agent-transfer': agentTransfer,
+  'agent-waiting': agentWaiting,
   'complete-attachment-upload': completeAttachmentUpload,
   'create-participant': createParticipant,
   'create-participant-connection': createParticipantConnection,

@@ -3,6 +3,8 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { randomUUID } from 'node:crypto';
 import { DomainError, invalidRequest } from '../domain/errors';
 import { Fields } from '../domain/fields';
+import type { SignedInAgent } from '../domain/routing';
+import { signedInAgent } from './agent';
 import { cors } from './cors';
 import { type ErrorResponse, type Operation, type OperationOf, toErrorResponse } from './errors';
 import { errorFields, Logger, logLevelFrom } from '../logger';
@@ -15,6 +17,8 @@ export interface ApiRequest {
   headers: Record<string, string>;
   requestId: string;
   log: Logger;
+  /** The authorizer's claims (the agent routes: API Gateway's Cognito authorizer, or the local server's check). */
+  claims?: Record<string, unknown>;
 }
 
 export type RouteLogic<D> = (request: ApiRequest, deps: D) => Promise<object>;
@@ -53,6 +57,7 @@ function defineRoute<D>(operation: Operation, logic: RouteLogic<D>): Route<D> {
             headers: lowerCaseHeaders(event.headers),
             requestId: state.requestId,
             log: state.log,
+            claims: event.requestContext?.authorizer?.claims as Record<string, unknown> | undefined,
           },
           await deps(),
         );
@@ -65,6 +70,9 @@ function defineRoute<D>(operation: Operation, logic: RouteLogic<D>): Route<D> {
 export const connectRoute = <D>(operation: OperationOf<'connect'>, logic: RouteLogic<D>) => defineRoute(operation, logic);
 export const participantRoute = <D>(operation: OperationOf<'participant'>, logic: RouteLogic<D>) => defineRoute(operation, logic);
 export const widgetRoute = <D>(operation: OperationOf<'widget'>, logic: RouteLogic<D>) => defineRoute(operation, logic);
+/** An agent API route: its logic gets the signed-in agent from the authorizer's claims. */
+export const agentRoute = <D>(operation: OperationOf<'agent'>, logic: (request: ApiRequest, deps: D, agent: SignedInAgent) => Promise<object>) =>
+  defineRoute<D>(operation, (request, deps) => logic(request, deps, signedInAgent(request.claims)));
 
 function requestContext(operation: Operation, log: Logger): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> {
   return {

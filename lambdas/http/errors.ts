@@ -2,9 +2,10 @@ import { DomainError, type FailureKind } from '../domain/errors';
 
 /**
  * Which API a route belongs to: Connect and participant routes name their errors differently. The
- * widget's public routes (no AWS credentials, called by a browser) name them as the participant API.
+ * widget's public routes (no AWS credentials, called by a browser) and the agent API (`/agent-api/`,
+ * authorized by a Cognito access token) name them as the participant API.
  */
-export type Api = 'connect' | 'participant' | 'widget';
+export type Api = 'connect' | 'participant' | 'widget' | 'agent';
 
 /** Every error name we answer, with its HTTP status as the Connect and participant models give it. */
 export const ERROR_STATUS = {
@@ -113,6 +114,24 @@ export const OPERATIONS = {
   LocalAgentJoin: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND, ...BUSY_CONFLICT, QuotaExceeded: 'ServiceQuotaExceededException' } },
   LocalAgentTransfer: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND, ...BUSY_CONFLICT } },
   LocalAgentStop: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND, ...BUSY_CONFLICT, ContactNotActive: 'AccessDeniedException' } },
+  // The agent API (docs/agents.md). `Taken`: another agent accepted the contact first; `QuotaExceeded`: the agent's chat limit.
+  AgentWaiting: { api: 'agent', errors: { ...VALIDATION, ...ACCESS_DENIED } },
+  AgentAccept: {
+    api: 'agent',
+    errors: {
+      ...VALIDATION,
+      ...ACCESS_DENIED,
+      ...NOT_FOUND,
+      ...BUSY_CONFLICT,
+      Taken: 'ConflictException',
+      QuotaExceeded: 'ServiceQuotaExceededException',
+    },
+  },
+  AgentChats: { api: 'agent', errors: { ...VALIDATION, ...ACCESS_DENIED } },
+  AgentRejoin: { api: 'agent', errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND } },
+  AgentTransfer: { api: 'agent', errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND, ...BUSY_CONFLICT } },
+  AgentEnd: { api: 'agent', errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND, ...BUSY_CONFLICT, ContactNotActive: 'ConflictException' } },
+  AgentSignOut: { api: 'agent', errors: { ...VALIDATION, ...ACCESS_DENIED } },
   // WebSocket events: only the status reaches the client (a refused upgrade, or nothing on a frame).
   WebsocketEvent: { api: 'participant', errors: { ...ACCESS_DENIED, ...BUSY_CONFLICT } },
 } as const satisfies Record<string, OperationErrors>;
@@ -126,6 +145,7 @@ export const INTERNAL_ERROR: Record<Api, ErrorName> = {
   connect: 'InternalServiceException',
   participant: 'InternalServerException',
   widget: 'InternalServerException',
+  agent: 'InternalServerException',
 };
 
 /**
@@ -135,6 +155,7 @@ export const INTERNAL_ERROR: Record<Api, ErrorName> = {
  */
 export const GATEWAY_ERRORS = {
   AccessDenied: { name: 'AccessDeniedException', when: 'a missing or wrong SigV4 signature on a Connect route' },
+  Unauthorized: { name: 'AccessDeniedException', when: 'a missing, expired or invalid agent access token on an agent API route (HTTP 401)' },
   Throttled: { name: 'ThrottlingException', when: "too many requests (the stage's limit, or a public route's own)" },
 } as const satisfies Record<string, { name: ErrorName; when: string }>;
 

@@ -101,8 +101,29 @@ describe('API', () => {
     expect(methodProps(route).AuthorizationType).toBe('AWS_IAM');
   });
 
-  test.each(ROUTES.filter(({ api }) => api !== 'connect'))('$method $path ($api) takes no gateway authorization', (route) => {
+  test.each(ROUTES.filter(({ api }) => api === 'participant' || api === 'widget'))('$method $path ($api) takes no gateway authorization', (route) => {
     expect(methodProps(route).AuthorizationType).toBe('NONE');
+  });
+
+  test.each(ROUTES.filter(({ api }) => api === 'agent'))(
+    "$method $path (agent API) takes the agents' access tokens: the Cognito authorizer",
+    (route) => {
+      const [authorizerId] = Object.keys(template.findResources('AWS::ApiGateway::Authorizer'));
+      expect(methodProps(route)).toMatchObject({
+        AuthorizationType: 'COGNITO_USER_POOLS',
+        AuthorizerId: { Ref: authorizerId },
+        AuthorizationScopes: ['openid'],
+      });
+    },
+  );
+
+  test("the authorizer is the agents' user pool's", () => {
+    const [poolId] = Object.keys(template.findResources('AWS::Cognito::UserPool'));
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'COGNITO_USER_POOLS',
+      ProviderARNs: [{ 'Fn::GetAtt': [poolId, 'Arn'] }],
+      IdentitySource: 'method.request.header.Authorization',
+    });
   });
 
   test('has no resource policy, so the gateway never evaluates the SigV4 header on participant routes', () => {
@@ -225,9 +246,12 @@ describe('per-client-IP limits (WAF)', () => {
     });
   });
 
-  test.each(ROUTES.filter(({ api }) => api !== 'connect'))("$method $path (public) is counted by its API's rule", ({ api, path }) => {
-    expect(path).toContain(RATE_RULES.find((rule) => rule.api === api)!.pathSegment);
-  });
+  test.each(ROUTES.filter(({ api }) => api === 'participant' || api === 'widget'))(
+    "$method $path (public) is counted by its API's rule",
+    ({ api, path }) => {
+      expect(path).toContain(RATE_RULES.find((rule) => rule.api === api)!.pathSegment);
+    },
+  );
 
   test('the Connect API (signed callers, often a few servers behind one address) is not limited per IP', () => {
     for (const route of ROUTES.filter(({ api }) => api === 'connect')) {
@@ -363,8 +387,19 @@ describe('least privilege', () => {
     const statements = statementsOf(route.functionId());
     const granted = (service: string) => statements.filter((statement) => actions(statement).some((action) => action.startsWith(`${service}:`)));
 
-    for (const statement of granted('dynamodb')) expect(resourcesOf(statement)).toEqual([{ 'Fn::GetAtt': [tableId, 'Arn'] }]);
-    expect(granted('dynamodb').flatMap(actions).sort()).toEqual(tableActions(route.access, true).sort());
+    const tableArn = { 'Fn::GetAtt': [tableId, 'Arn'] };
+    const [onTable, onIndexes] = [
+      granted('dynamodb').filter((s) => !JSON.stringify(s.Resource).includes('/index/')),
+      granted('dynamodb').filter((s) => JSON.stringify(s.Resource).includes('/index/')),
+    ];
+    for (const statement of onTable) expect(resourcesOf(statement)).toEqual([tableArn]);
+    expect(onTable.flatMap(actions).sort()).toEqual(tableActions(route.access, true).sort());
+    // Query on the indexes its access names, nothing else.
+    expect(onIndexes.map((statement) => [actions(statement), resourcesOf(statement)])).toEqual(
+      route.access.indexes?.length
+        ? [[['dynamodb:Query'], route.access.indexes.map((name) => ({ 'Fn::Join': ['', [tableArn, `/index/${name}`]] }))]]
+        : [],
+    );
 
     // Transcript files under the prefix; and listing the bucket, so that a missing file is S3's 404, not its 403.
     // Attachment keys: only the attachment functions, and their own test below.
