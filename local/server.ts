@@ -17,7 +17,6 @@ import { type ErrorResponse, gatewayErrorResponse, internalErrorResponse, type O
 import { Logger, type LogLevel } from '../lambdas/logger';
 import { ROUTES, type RouteSpec, WEBSOCKET_ROUTES } from '../lambdas/routes';
 import { documentClient, s3Objects } from '../lambdas/stores/clients';
-import { AGENT_ROUTES } from './agent-routes';
 import { type LocalOidc, startLocalOidc } from './oidc';
 import { headerBytes, lambdaContext, MAX_HEADER_BYTES, newRequestId, readBody, Router, toProxyEvent, writeResult } from './api-gateway';
 import { startDynamoDBLocal } from './dynamodb-local';
@@ -239,7 +238,6 @@ function buildRouter(deps: AttachmentDeps, log: Logger): Router<Target> {
     if (!route) throw new Error(`no handler '${spec.handler}' for ${spec.method} ${spec.path}`);
     router.add(spec, { handler: route(() => ready, log), operation: route.operation });
   }
-  for (const { spec, route } of AGENT_ROUTES) router.add(spec, { handler: route(() => ready, log), operation: route.operation });
   return router;
 }
 
@@ -263,16 +261,10 @@ const withinThrottle = (req: IncomingMessage, spec: RouteSpec, throttle: Throttl
 /** The names this machine answers to: a DNS-rebinding page reaches 127.0.0.1 under its own host name. */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-/** The agent desk's routes act as an agent without credentials: only the pages served here may call them (no CORS). */
-const isAgentDeskRoute = (pathname: string) => pathname.startsWith('/local/');
-
 /** Why a request is refused before any route sees it, or undefined. */
-function refusedOrigin(req: IncomingMessage, pathname: string): string | undefined {
+function refusedOrigin(req: IncomingMessage): string | undefined {
   const host = req.headers.host ?? '';
   if (!LOOPBACK_HOSTS.has(host.replace(/:\d+$/, ''))) return 'This local server answers only requests addressed to 127.0.0.1 or localhost';
-  if (isAgentDeskRoute(pathname) && req.headers.origin !== undefined && req.headers.origin !== `http://${host}`) {
-    return 'The local agent routes answer only the pages this server serves';
-  }
   return undefined;
 }
 
@@ -297,21 +289,20 @@ async function handle(
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const method = req.method ?? 'GET';
   const rawPath = (req.url ?? '/').split('?')[0]!;
-  const refused = refusedOrigin(req, url.pathname);
+  const refused = refusedOrigin(req);
   if (refused) {
     writeError(res, 403, 'ForbiddenException', refused, requestId);
     return;
   }
   if (await oidc.handle(req, res)) return;
   const match = router.match(method, url.pathname);
-  const corsApplies = !isAgentDeskRoute(url.pathname);
   // A page on another origin (a frontend's dev server) asks first, as API Gateway's mock integration answers on AWS.
-  if (corsApplies && method === 'OPTIONS' && match === 'method-not-allowed') {
+  if (method === 'OPTIONS' && match === 'method-not-allowed') {
     writeResult(res, { statusCode: 204, headers: cors.preflightHeaders(req.headers.origin), body: '' });
     return;
   }
   // The adapter's own refusals carry the CORS headers too, as the gateway's responses do, so that page can read them.
-  const corsHeaders = corsApplies ? cors.responseHeaders(req.headers.origin) : {};
+  const corsHeaders = cors.responseHeaders(req.headers.origin);
   const refuse = (failure: ErrorResponse, extraHeaders: Record<string, string> = {}) =>
     writeResult(res, errorResult(failure, requestId), { ...corsHeaders, ...extraHeaders });
   if (match === undefined && webDir && (await serveStatic(req, res, webDir, url.pathname, fileOrigin))) return;

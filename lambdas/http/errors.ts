@@ -110,10 +110,6 @@ export const OPERATIONS = {
     api: 'widget',
     errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND, ...BUSY_CONFLICT, QuotaExceeded: 'ServiceQuotaExceededException' },
   },
-  // The local agent desk's routes (local/agent-routes.ts), never deployed.
-  LocalAgentJoin: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND, ...BUSY_CONFLICT, QuotaExceeded: 'ServiceQuotaExceededException' } },
-  LocalAgentTransfer: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND, ...BUSY_CONFLICT } },
-  LocalAgentStop: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND, ...BUSY_CONFLICT, ContactNotActive: 'AccessDeniedException' } },
   // The agent API (docs/agents.md). `Taken`: another agent accepted the contact first; `QuotaExceeded`: the agent's chat limit.
   AgentWaiting: { api: 'agent', errors: { ...VALIDATION, ...ACCESS_DENIED } },
   AgentAccept: {

@@ -41,6 +41,9 @@ const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLEl
   return node;
 };
 
+/** Views made on this page so far. */
+let views = 0;
+
 const byTime = (a: Item, b: Item) => (a.AbsoluteTime! < b.AbsoluteTime! ? -1 : a.AbsoluteTime! > b.AbsoluteTime! ? 1 : a.Id! < b.Id! ? -1 : 1);
 const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 const day = (iso: string) => new Date(iso).toLocaleDateString([], { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
@@ -90,7 +93,9 @@ export class ChatView {
     this.typing = el('p', { className: 'typing' });
     this.typing.setAttribute('role', 'status');
     this.message = document.createElement('textarea');
-    Object.assign(this.message, { id: 'message', name: 'message', rows: 1, maxLength: 1024 });
+    // The desk shows several chats at once: each box its own id (the first keeps the customer page's).
+    const messageId = views++ ? `message-${views}` : 'message';
+    Object.assign(this.message, { id: messageId, name: 'message', rows: 1, maxLength: 1024 });
     this.message.setAttribute('autocomplete', 'off');
     this.message.setAttribute('enterkeyhint', 'send');
     this.sendButton = el('button', { type: 'submit', textContent: 'Send' });
@@ -105,7 +110,7 @@ export class ChatView {
     this.form = el(
       'form',
       { className: 'composer' },
-      el('label', { htmlFor: 'message', textContent: 'Message' }),
+      el('label', { htmlFor: messageId, textContent: 'Message' }),
       this.uploads.element,
       // Attach before the box, Send after it: Tab from the box goes to Send, as before there were files.
       attach,
