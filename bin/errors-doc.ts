@@ -18,7 +18,13 @@ import { ROUTES, WEBSOCKET_ROUTES } from '../lambdas/routes';
 /** docs/errors.md, from the one table of what each operation answers (lambdas/http/errors.ts). This file runs from bin/ (tests) or .build/ (the script): both one level down. */
 export const ERRORS_DOC = join(__dirname, '..', 'docs', 'errors.md');
 
-const API_NAMES: Record<Api, string> = { connect: 'Connect', participant: 'participant', widget: 'ours', agent: 'agent API' };
+const API_NAMES: Record<Api, string> = {
+  connect: 'Connect',
+  participant: 'participant',
+  widget: 'ours',
+  operator: 'ours (signed)',
+  agent: 'agent API',
+};
 
 /** Where each operation is served: its HTTP routes and WebSocket route keys. */
 function routesByOperation(): Map<Operation, string[]> {

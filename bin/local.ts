@@ -18,6 +18,8 @@ async function main(): Promise<void> {
       secretAccessKey: process.env.LOCAL_SECRET_ACCESS_KEY ?? 'local',
     },
     logLevel: logLevelFrom(process.env.LOG_LEVEL),
+    // WEBSOCKET=false: as the stack deployed with `-c websocket=false` (no WebSocket URL; pages poll).
+    websocket: process.env.WEBSOCKET !== 'false',
   });
   process.stdout.write(`persistent-chat listening on ${server.url} (chat page: ${server.url}/, local agent desk: ${server.url}/agent)\n`);
   let stopping = false;

@@ -1,5 +1,7 @@
 import { type AttachmentSettings, attachmentSettings } from './domain/attachment-types';
-import { DEFAULT_AGENT_CHAT_LIMIT, DEFAULT_QUEUE_ID, DEFAULT_RESUME_TO_AGENT_MS, type RoutingSettings } from './domain/routing';
+import { LIMITS, QUOTAS, type Range } from './domain/limits';
+import { DEFAULT_AGENT_CHAT_LIMIT, DEFAULT_QUEUE_ID, DEFAULT_RESUME_TO_AGENT_MS, type RoutingSettings } from './domain/queues';
+import type { CustomerTokenSettings } from './http/customer-tokens';
 
 /** The handlers' settings, read from the environment once per container and checked then. */
 export interface Config {
@@ -31,7 +33,15 @@ export interface Config {
   attachments: AttachmentSettings;
   /** Queues, the agents' chat limit and the resume-to-last-agent window. */
   routing: RoutingSettings;
+  /**
+   * How customer tokens (the host site's JWTs naming its signed-in customer) are verified. The HS256
+   * secret comes from the environment locally, from Secrets Manager on AWS (`secretArn`), never from
+   * the template. None set: customer tokens are refused.
+   */
+  customerTokens: CustomerTokenSource;
 }
+
+export type CustomerTokenSource = Omit<CustomerTokenSettings, 'secret'> & ({ secret?: string } | { secretArn: string });
 
 export interface WidgetConfig {
   instanceId: string;
@@ -58,24 +68,42 @@ export function attachmentSettingsFromEnvironment(env: NodeJS.ProcessEnv): Attac
  * routes to); `WIDGET_QUEUE_ID`, the widget flow's queue; `AGENT_CHAT_LIMIT`; `RESUME_TO_AGENT_SECONDS`.
  */
 export function routingSettingsFromEnvironment(env: NodeJS.ProcessEnv, widget: WidgetConfig): RoutingSettings {
+  const queueId = (name: string, value: string) => {
+    if (value.length < LIMITS.QueueId.min || value.length > LIMITS.QueueId.max) {
+      throw new ConfigError(`${name}: a queue id is ${LIMITS.QueueId.min} to ${LIMITS.QueueId.max} characters, not '${value}'`);
+    }
+    return value;
+  };
   const flowQueues: Record<string, string> = {};
   for (const pair of (env.CONTACT_FLOW_QUEUES ?? '').split(',').filter((entry) => entry.trim())) {
     const [flow, queue, ...rest] = pair.split('=').map((part) => part.trim());
     if (!flow || !queue || rest.length) throw new ConfigError(`CONTACT_FLOW_QUEUES: "${pair}" is not flow=queue`);
-    flowQueues[flow] = queue;
+    flowQueues[flow] = queueId('CONTACT_FLOW_QUEUES', queue);
   }
-  flowQueues[widget.contactFlowId] ??= env.WIDGET_QUEUE_ID || DEFAULT_QUEUE_ID;
-  const count = (name: string, fallback: number, min: number) => {
+  flowQueues[widget.contactFlowId] ??= queueId('WIDGET_QUEUE_ID', env.WIDGET_QUEUE_ID || DEFAULT_QUEUE_ID);
+  const count = (name: string, fallback: number, { min, max }: Range) => {
     const value = env[name] ? Number(env[name]) : fallback;
-    if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer >= ${min}`);
+    if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}`);
     return value;
   };
   return {
-    defaultQueueId: env.DEFAULT_QUEUE_ID || DEFAULT_QUEUE_ID,
+    defaultQueueId: queueId('DEFAULT_QUEUE_ID', env.DEFAULT_QUEUE_ID || DEFAULT_QUEUE_ID),
     flowQueues,
-    agentChatLimit: count('AGENT_CHAT_LIMIT', DEFAULT_AGENT_CHAT_LIMIT, 1),
-    resumeToAgentMs: count('RESUME_TO_AGENT_SECONDS', DEFAULT_RESUME_TO_AGENT_MS / 1000, 0) * 1000,
+    agentChatLimit: count('AGENT_CHAT_LIMIT', DEFAULT_AGENT_CHAT_LIMIT, QUOTAS.AgentChats),
+    resumeToAgentMs: count('RESUME_TO_AGENT_SECONDS', DEFAULT_RESUME_TO_AGENT_MS / 1000, QUOTAS.ResumeToAgentSeconds) * 1000,
   };
+}
+
+/**
+ * `CUSTOMER_TOKEN_SECRET` (locally) or `CUSTOMER_TOKEN_SECRET_ARN` (the stack), `CUSTOMER_TOKEN_JWKS_URL`,
+ * `CUSTOMER_TOKEN_ISSUER`, `CUSTOMER_TOKEN_AUDIENCE`; unset ones are not checked.
+ */
+export function customerTokensFromEnvironment(env: NodeJS.ProcessEnv): CustomerTokenSource {
+  const jwksUrl = env.CUSTOMER_TOKEN_JWKS_URL || undefined;
+  if (jwksUrl && !/^https?:\/\//.test(jwksUrl)) throw new ConfigError(`CUSTOMER_TOKEN_JWKS_URL must be an http(s) URL, not '${jwksUrl}'`);
+  const checks = { jwksUrl, issuer: env.CUSTOMER_TOKEN_ISSUER || undefined, audience: env.CUSTOMER_TOKEN_AUDIENCE || undefined };
+  if (env.CUSTOMER_TOKEN_SECRET_ARN) return { ...checks, secretArn: env.CUSTOMER_TOKEN_SECRET_ARN };
+  return { ...checks, secret: env.CUSTOMER_TOKEN_SECRET || undefined };
 }
 
 export class ConfigError extends Error {}
@@ -99,6 +127,7 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv): Config {
     widget: widgetConfigFromEnvironment(env),
     attachments: attachmentSettingsFromEnvironment(env),
     routing: routingSettingsFromEnvironment(env, widgetConfigFromEnvironment(env)),
+    customerTokens: customerTokensFromEnvironment(env),
     websocketUrl: env.WEBSOCKET_URL ?? '',
   };
   if (missing.length) throw new ConfigError(`missing environment variables: ${missing.join(', ')}`);

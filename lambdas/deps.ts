@@ -6,7 +6,7 @@ import { type Config, configFromEnvironment } from './config';
 import { Contacts } from './domain/contacts';
 import { KeyRing, type KeyMaterial } from './domain/keys';
 import { Participants } from './domain/participants';
-import { AgentRouting, RoutingRules } from './domain/routing';
+import { RoutingRules } from './domain/queues';
 import { type ChatPush, ConnectionFanout, type ConnectionTransport } from './domain/push';
 import { TranscriptPages } from './domain/transcript-pages';
 import { Sweep } from './domain/sweep';
@@ -34,8 +34,6 @@ export interface Deps {
   widget: Widget;
   websockets: Websockets;
   sweep: Sweep;
-  /** The agents' side of routing: the agent API. */
-  agents: AgentRouting;
 }
 
 export interface Clients {
@@ -88,6 +86,7 @@ export function wire(config: Config, clients: Clients, keyMaterial: KeyMaterial,
     expire: (session) => participants.expire(session),
     runTimers: (session) => participants.runTimers(session),
     archive: (contact) => transcripts.archive(contact),
+    freeTable: (contact) => transcripts.freeTable(contact),
     now,
     warn: log.warn,
   });
@@ -101,7 +100,6 @@ export function wire(config: Config, clients: Clients, keyMaterial: KeyMaterial,
     widget: new Widget({ store, contacts, participants, keys, now, ...config.widget }),
     websockets: new Websockets({ participants, connections, store, push, keys, now, baseUrl: config.websocketUrl }),
     sweep,
-    agents: new AgentRouting({ store, contacts, settings: config.routing, instanceId: config.widget.instanceId, now }),
   };
   return { config, clients, deps, store, push, log, now };
 }

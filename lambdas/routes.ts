@@ -1,13 +1,15 @@
+import type { HandlerName, ScheduledHandlerName, WebsocketHandlerName } from './handlers';
 import type { Api } from './http/errors';
 
 /**
  * Every route of the service: the one list that the CDK stack (one function per route) and the
- * local server both read. `handler` names the file under lambdas/handlers/.
+ * local server both read. `handler` names the file under lambdas/handlers/, as a type: the names are
+ * imported as types only, so the CDK app, which reads this list, never loads handler code.
  */
-export interface RouteSpec {
+export interface RouteSpec<Handler extends string = HandlerName> {
   method: 'GET' | 'POST' | 'PUT';
   path: string;
-  handler: string;
+  handler: Handler;
   api: Api;
   /** What the route's function may touch: the stack grants exactly this (least privilege). */
   access: RouteAccess;
@@ -30,8 +32,10 @@ export interface RouteAccess {
   table: 'read' | 'readwrite';
   /**
    * What the route deletes from the table, each its own action: `transcript-items` (BatchWriteItem:
-   * a contact's items, once its transcript file is durable, `Transcripts.archive`), `connections`
-   * (DeleteItem: a WebSocket connection's records, when it closes or is found gone or expired).
+   * a contact's items, a grace after its transcript file is durable, `Transcripts.freeTable`: the
+   * sweep alone), `connections`
+   * (DeleteItem: a WebSocket connection's records, when it closes or is found gone or expired), `line`
+   * (BatchWriteItem: every row of a customer's line, when it is erased).
    */
   deletes?: readonly TableDeletion[];
   bucket?: 'read' | 'readwrite';
@@ -45,21 +49,25 @@ export interface RouteAccess {
   attachments?: 'upload' | 'complete' | 'download';
   /** Indexes of the table it queries (Query on that index only). */
   indexes?: readonly TableIndex[];
+  /** Verifies customer tokens: gets their settings, and reads the HS256 secret (Secrets Manager) when there is one. */
+  customerTokens?: boolean;
+  /** Erases customers' lines: lists and deletes every object version of the line's transcript files and attachments. */
+  erases?: boolean;
 }
 
 export type TableIndex = 'sweep' | 'queue';
 
-export type TableDeletion = 'transcript-items' | 'connections';
+export type TableDeletion = 'transcript-items' | 'connections' | 'line';
 
 const READ: RouteAccess = { table: 'read' };
 const WRITE: RouteAccess = { table: 'readwrite' };
 /** Pushing forgets the connections API Gateway reports gone, and closes (and forgets) expired ones. */
 const PUSH = { push: true, deletes: ['connections'] } as const;
 /**
- * Ending a contact writes its transcript file, deletes its items from the table and tells the chat;
- * any participant call may end a chat past its duration, and GetTranscript retries a failed archive.
+ * Ending a contact writes its transcript file and tells the chat (the sweep deletes its items from the
+ * table later); any participant call may end a chat past its duration.
  */
-const TRANSCRIPTS: RouteAccess = { table: 'readwrite', bucket: 'readwrite', ...PUSH, deletes: ['transcript-items', ...PUSH.deletes] };
+const TRANSCRIPTS: RouteAccess = { table: 'readwrite', bucket: 'readwrite', ...PUSH };
 /** Writes transcript items the chat's connections are told about. */
 const WRITE_AND_PUSH: RouteAccess = { table: 'readwrite', ...PUSH };
 
@@ -108,10 +116,36 @@ export const ROUTES: readonly RouteSpec[] = [
     access: { ...TRANSCRIPTS, attachments: 'download' },
   },
   // Public: a browser starts or resumes a chat with no AWS credentials. Continuing a chat reads its past transcripts.
-  { method: 'POST', path: '/widget/chat', handler: 'widget-chat', api: 'widget', access: TRANSCRIPTS, throttle: WIDGET_THROTTLE },
+  // With a CustomerToken, the line of the customer the host site vouches for: it verifies customer tokens.
+  {
+    method: 'POST',
+    path: '/widget/chat',
+    handler: 'widget-chat',
+    api: 'widget',
+    access: { ...TRANSCRIPTS, customerTokens: true },
+    throttle: WIDGET_THROTTLE,
+  },
+  // Public: a read-only credential for the customer's line (GetTranscript) without starting a chat; reads only.
+  {
+    method: 'POST',
+    path: '/widget/history',
+    handler: 'widget-history',
+    api: 'widget',
+    access: { table: 'read', customerTokens: true },
+    throttle: WIDGET_THROTTLE,
+  },
   // Public: a browser forgets its chat (a shared device); its credentials stop working, and a chat of the
   // line still going on ends as the customer leaving: its sockets are closed and its transcript archived.
   { method: 'POST', path: '/widget/forget', handler: 'widget-forget', api: 'widget', access: TRANSCRIPTS, throttle: WIDGET_THROTTLE },
+  // Operator (SigV4): erases a customer's whole line, every version of its files included. An active chat
+  // ends first (as StopContact: told, archived, sockets closed); it deletes any row of the line.
+  {
+    method: 'POST',
+    path: '/persistent-chat/erase-line',
+    handler: 'erase-line',
+    api: 'operator',
+    access: { ...TRANSCRIPTS, deletes: [...TRANSCRIPTS.deletes!, 'line'], erases: true },
+  },
   // The agent API (docs/agents.md): authorized by an agent's access token (API Gateway's Cognito
   // authorizer on AWS, the local server's check of its own provider's tokens locally); bounded by the
   // stage's throttle, each call by the agent's queues (a query each) and chat limit.
@@ -132,12 +166,13 @@ export const ROUTES: readonly RouteSpec[] = [
  */
 export interface WebsocketRouteSpec {
   routeKey: string;
-  handler: string;
+  handler: WebsocketHandlerName;
   access: RouteAccess;
   /**
    * Frames per second (steady, burst) of a route that gets its own limit rather than the stage's
    * (`websocketRateLimit`). On AWS it is the route's throttling, for all connections together: API
-   * Gateway has no per-connection limit. The local server does not apply it.
+   * Gateway has no per-connection limit (the frame function has: `QUOTAS.FramesPerConnectionWindow`).
+   * The local server does not apply it.
    */
   throttle?: { rateLimit: number; burstLimit: number };
 }
@@ -149,21 +184,28 @@ export const WEBSOCKET_ROUTES: readonly WebsocketRouteSpec[] = [
   { routeKey: '$connect', handler: 'websocket-connect', access: TRANSCRIPTS },
   // Reads the connection's record and deletes it (and its twin under the chat).
   { routeKey: '$disconnect', handler: 'websocket-disconnect', access: { table: 'read', deletes: ['connections'] } },
-  ...['aws/subscribe', 'aws/heartbeat', 'aws/ping'].map((routeKey) => ({ routeKey, handler: 'websocket-message', access: WRITE_AND_PUSH })),
+  ...['aws/subscribe', 'aws/heartbeat', 'aws/ping'].map(
+    (routeKey): WebsocketRouteSpec => ({ routeKey, handler: 'websocket-message', access: WRITE_AND_PUSH }),
+  ),
   { routeKey: '$default', handler: 'websocket-message', access: WRITE_AND_PUSH, throttle: UNKNOWN_FRAME_THROTTLE },
 ];
 
 /** Work that runs on a schedule rather than on a request. */
 export interface ScheduledSpec {
-  handler: string;
+  handler: ScheduledHandlerName;
   everyMinutes: number;
   access: RouteAccess;
 }
 
 /**
  * The sweep: ends chats past their duration (with everything StopContact does: the chat told, the
- * transcript archived, the sockets closed) and finishes transcript archives a failure or a crash left
- * undone, finding both through the table's sweep index. On AWS an EventBridge rule invokes its function
+ * transcript archived, the sockets closed), finishes transcript archives a failure or a crash left
+ * undone, and deletes archived contacts' items from the table once no request can be reading them
+ * there (REQUEST_GRACE_MS), finding all of it through the table's sweep index. On AWS an EventBridge rule invokes its function
  * every minute; the local server runs it on a timer.
  */
-export const SWEEP: ScheduledSpec = { handler: 'sweep', everyMinutes: 1, access: { ...TRANSCRIPTS, indexes: ['sweep'] } };
+export const SWEEP: ScheduledSpec = {
+  handler: 'sweep',
+  everyMinutes: 1,
+  access: { ...TRANSCRIPTS, deletes: ['transcript-items', ...PUSH.deletes], indexes: ['sweep'] },
+};

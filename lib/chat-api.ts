@@ -16,7 +16,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { AGENT_SCOPE } from '../lambdas/http/agent';
 import { Construct } from 'constructs';
 import { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_SECONDS } from '../lambdas/http/cors';
-import type { Api } from '../lambdas/http/errors';
+import { type Api, SIGNED_APIS } from '../lambdas/http/errors';
 import { ROUTES, type RouteSpec } from '../lambdas/routes';
 import { PublicRateLimits } from './public-rate-limits';
 import { pascalCase, routeFunction, type RouteFunctionProps } from './route-function';
@@ -74,16 +74,14 @@ const GATEWAY_ERRORS: { types: ResponseType[]; name: string; statusCode?: string
 const AUTHORIZATION: Record<Api, string> = {
   connect: 'Connect API: IAM (SigV4) authorization, as Amazon Connect itself; callers are AWS principals, not Cognito users.',
   participant: 'Participant API: the handler authorizes every call by its X-Amz-Bearer participant or connection token, as Amazon Connect does.',
+  operator: "Operator calls (erasing a customer's line): IAM (SigV4) authorization, as the Connect API; callers are AWS principals.",
   widget:
     'Public by design: a website visitor starts a chat without credentials, as with the Amazon Connect chat widget; the method has its own low throttle and the handler fixes instance and flow.',
   agent: "Agent API: API Gateway's Cognito user pool authorizer checks the agent's access token.",
 };
 
 /**
- * The API: one REST API (not an HTTP API) because a REST API lets us answer the gateway's own
- * errors in Connect's wire shape (gateway responses), accepts a WAF web ACL in front of the public
- * participant routes, and supports resource policies and per-method throttling; it costs more per
- * request ($3.50 against $1.00 per million) and nothing while idle, like an HTTP API.
+ * The API: one REST API, not an HTTP API (why: docs/deploy.md, "What the stack contains, and why").
  *
  * One function per route of ROUTES. Connect routes take IAM (SigV4) authorization. Participant
  * routes take none: their handlers check `X-Amz-Bearer`, and with authorization NONE and no
@@ -179,12 +177,14 @@ export class ChatApi extends Construct {
   }
 
   private addRoute(route: RouteSpec): void {
-    const fn = routeFunction(this, pascalCase(route.handler), route.handler, route.access, this.props);
+    // Erasure goes on after the gateway's 29 s (the caller then calls again, which finishes or finds it done).
+    const timeout = route.access.erases ? Duration.minutes(5) : undefined;
+    const fn = routeFunction(this, pascalCase(route.handler), route.handler, route.access, this.props, timeout);
     const authorization =
       route.api === 'agent'
         ? // Access tokens (they carry `username` and `cognito:groups`): a scope makes the authorizer take them rather than ID tokens.
           { authorizationType: AuthorizationType.COGNITO, authorizer: this.agentAuthorizer, authorizationScopes: [AGENT_SCOPE] }
-        : { authorizationType: route.api === 'connect' ? AuthorizationType.IAM : AuthorizationType.NONE };
+        : { authorizationType: SIGNED_APIS.includes(route.api) ? AuthorizationType.IAM : AuthorizationType.NONE };
     const { authorizationType } = authorization;
     const method = this.api.root
       .resourceForPath(route.path)

@@ -21,6 +21,7 @@ export interface ChatDataProps {
   transcriptPrefix: string;
   /** Browser origins that PUT attachments to their pre-signed URLs and GET them (the bucket's CORS). */
   corsAllowOrigins: string[];
+  customerTokens: { secret: boolean };
 }
 
 /** Where the service keeps its state: the one table, the one transcript bucket, the signing key ring. */
@@ -30,6 +31,8 @@ export class ChatData extends Construct {
   readonly signingKey: Secret;
   /** Done once the signing key ring holds keys: functions that read it are created after it. */
   readonly signingKeyReady: Construct;
+  /** The HS256 secret the host site signs customer tokens with (`-c customerTokenSecret=true`). */
+  readonly customerTokenSecret?: Secret;
 
   constructor(scope: Construct, id: string, props: ChatDataProps) {
     super(scope, id);
@@ -110,6 +113,19 @@ export class ChatData extends Construct {
       removalPolicy,
     });
     this.signingKeyReady = this.initialKeyRing(props.logRetention, removalPolicy);
+    if (props.customerTokens.secret) {
+      // Generated here, read by the host site (GetSecretValue) to sign customer tokens; rotated by the operator
+      // (PutSecretValue, then the functions' next cold start), which revokes every customer token signed before.
+      this.customerTokenSecret = new Secret(this, 'CustomerTokenSecret', {
+        description: 'persistent-chat: the HS256 secret a host site signs customer tokens (JWTs) with',
+        generateSecretString: { passwordLength: 64, excludePunctuation: true },
+        removalPolicy,
+      });
+      Validations.of(this.customerTokenSecret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason: 'Shared with the host site, which signs with it: rotated by the operator together with the host (see docs/customer-identity.md).',
+      });
+    }
     this.addRotation(props.logRetention, removalPolicy, props.keyRotationDays);
   }
 

@@ -40,6 +40,11 @@ export class PersistentChatStack extends Stack {
       });
     new CfnOutput(this, 'UserPoolId', { value: signIn.userPool.userPoolId, description: "The agents' user pool (groups: queues)" });
     new CfnOutput(this, 'UserPoolClientId', { value: signIn.clientId, description: "The agent desk's app client" });
+    if (data.customerTokenSecret)
+      new CfnOutput(this, 'CustomerTokenSecretArn', {
+        value: data.customerTokenSecret.secretArn,
+        description: 'The HS256 secret the host site signs customer tokens with (read it with GetSecretValue)',
+      });
     new CfnOutput(this, 'TranscriptBucketName', { value: data.bucket.bucketName, description: 'Where transcripts are kept' });
   }
 }

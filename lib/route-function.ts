@@ -33,6 +33,7 @@ export interface RouteFunctionProps {
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
   attachments: AttachmentSettings;
+  customerTokens: { jwksUrl?: string; issuer?: string; audience?: string };
 }
 
 /**
@@ -72,6 +73,7 @@ export function routeFunction(
       ...(props.push && { WEBSOCKET_URL: props.push.url }),
       ATTACHMENT_EXTENSIONS: props.attachments.extensions.join(','),
       ATTACHMENT_MAX_SIZE_BYTES: String(props.attachments.maxSizeInBytes),
+      ...(access.customerTokens && customerTokenEnvironment(props)),
     },
   });
   fn.node.addDependency(data.signingKeyReady);
@@ -87,6 +89,8 @@ export function routeFunction(
   if (access.bucket) grantTranscripts(fn, access.bucket, props);
   if (access.attachments) grantAttachments(fn, access.attachments, props);
   if (access.push && props.push) props.push.grantPush(fn);
+  if (access.customerTokens && data.customerTokenSecret) data.customerTokenSecret.grantRead(fn);
+  if (access.erases) grantErasure(fn, props);
   data.grantSigningKey(fn, 'secretsmanager:GetSecretValue');
   return fn;
 }
@@ -103,13 +107,14 @@ export const TABLE_ACTIONS = {
   deletes: {
     'transcript-items': 'dynamodb:BatchWriteItem',
     connections: 'dynamodb:DeleteItem',
+    line: 'dynamodb:BatchWriteItem',
   } satisfies Record<TableDeletion, string>,
 } as const;
 
 /** A route's table actions; without a WebSocket API no connection is ever recorded, so none is deleted. */
 export function tableActions(access: RouteAccess, websocket: boolean): string[] {
   const deletes = (access.deletes ?? []).filter((kind) => websocket || kind !== 'connections');
-  return [...TABLE_ACTIONS[access.table], ...deletes.map((kind) => TABLE_ACTIONS.deletes[kind])];
+  return [...new Set([...TABLE_ACTIONS[access.table], ...deletes.map((kind) => TABLE_ACTIONS.deletes[kind])])];
 }
 
 /**
@@ -153,6 +158,36 @@ function grantAttachments(fn: ChatFunction, use: NonNullable<RouteAccess['attach
       fn.role!,
       objects,
       'Attachments are one object each, named by instance, date, contact and attachment id: the grant covers the attachment folders of the one bucket, for the actions its pre-signed URLs and checks use.',
+    );
+  }
+}
+
+/** Customer-token settings for the functions that verify them: the secret by its ARN only (read at cold start). */
+function customerTokenEnvironment({ data, customerTokens }: RouteFunctionProps): Record<string, string> {
+  const { jwksUrl, issuer, audience } = customerTokens;
+  return {
+    ...(data.customerTokenSecret && { CUSTOMER_TOKEN_SECRET_ARN: data.customerTokenSecret.secretArn }),
+    ...(jwksUrl && { CUSTOMER_TOKEN_JWKS_URL: jwksUrl }),
+    ...(issuer && { CUSTOMER_TOKEN_ISSUER: issuer }),
+    ...(audience && { CUSTOMER_TOKEN_AUDIENCE: audience }),
+  };
+}
+
+/**
+ * Erasure removes every version of a line's transcript files and attachments: it lists versions of the
+ * bucket and deletes object versions, under the transcript and attachment keys only.
+ */
+function grantErasure(fn: ChatFunction, { data, transcriptPrefix }: RouteFunctionProps): void {
+  const prefix = transcriptPrefix ? `${transcriptPrefix}/` : '';
+  const keys = attachmentKeys(transcriptPrefix);
+  const objects = [`${prefix}*/ChatTranscripts/*`, keys.keptPattern, `${keys.uploads}*`].map((pattern) => data.bucket.arnForObjects(pattern));
+  Grant.addToPrincipal({ grantee: fn, actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'], resourceArns: objects });
+  Grant.addToPrincipal({ grantee: fn, actions: ['s3:ListBucketVersions', 's3:ListBucket'], resourceArns: [data.bucket.bucketArn] });
+  for (const resource of objects) {
+    acknowledgeWildcardResource(
+      fn.role!,
+      resource,
+      "Erasing a customer's line removes every version of its transcript files and attachments: the grant covers those folders of the one bucket.",
     );
   }
 }

@@ -3,7 +3,8 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { type AttachmentSettings, attachmentSettings } from '../lambdas/domain/attachment-types';
 import { IDEMPOTENCY_TTL_MS } from '../lambdas/domain/idempotency';
-import { DEFAULT_AGENT_CHAT_LIMIT, DEFAULT_QUEUE_ID, DEFAULT_RESUME_TO_AGENT_MS } from '../lambdas/domain/routing';
+import { QUOTAS } from '../lambdas/domain/limits';
+import { DEFAULT_AGENT_CHAT_LIMIT, DEFAULT_QUEUE_ID, DEFAULT_RESUME_TO_AGENT_MS } from '../lambdas/domain/queues';
 import { RESUME_TOKEN_TTL_MS } from '../lambdas/domain/widget';
 import { WAF_MIN_LIMIT } from './public-rate-limits';
 
@@ -71,6 +72,13 @@ export interface Settings {
   apiGatewayCloudWatchRole: boolean;
   /** Which files chats may carry: Amazon Connect's two settings (allowed extensions, size limit up to 100 MB). */
   attachments: AttachmentSettings;
+  /**
+   * Customer tokens (the host site's JWTs naming its signed-in customer). `customerTokenSecret`: the stack
+   * makes a Secrets Manager secret (a generated value the host site reads to sign HS256 tokens; never in the
+   * template); `customerTokenJwksUrl`: RS256/ES256 tokens checked against the host's JWKS. Issuer and
+   * audience are checked when set. None: customer tokens are refused.
+   */
+  customerTokens: { secret: boolean; jwksUrl?: string; issuer?: string; audience?: string };
 }
 
 export const DEFAULTS = {
@@ -124,9 +132,10 @@ export function settingsFromContext(node: Node): Settings {
     if (Array.isArray(value)) return value.join(','); // cdk.json may hold a list
     return String(value);
   };
-  const integer = (key: string, fallback: number, min: number): number => {
+  const integer = (key: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
     const value = Number(text(key, String(fallback)));
-    if (!Number.isInteger(value) || value < min) throw new Error(`context ${key} must be an integer >= ${min}, got ${value}`);
+    if (!Number.isInteger(value) || value < min || value > max)
+      throw new Error(`context ${key} must be an integer >= ${min}${max < Number.MAX_SAFE_INTEGER ? ` and <= ${max}` : ''}, got ${value}`);
     return value;
   };
   const oneOf = <T>(key: string, fallback: string, choices: Record<string, T>): T => {
@@ -164,8 +173,13 @@ export function settingsFromContext(node: Node): Settings {
     defaultQueueId: text('defaultQueueId', DEFAULTS.defaultQueueId),
     widgetQueueId: text('widgetQueueId', DEFAULTS.widgetQueueId),
     contactFlowQueues: text('contactFlowQueues', DEFAULTS.contactFlowQueues),
-    agentChatLimit: integer('agentChatLimit', DEFAULTS.agentChatLimit, 1),
-    resumeToAgentSeconds: integer('resumeToAgentSeconds', DEFAULTS.resumeToAgentSeconds, 0),
+    agentChatLimit: integer('agentChatLimit', DEFAULTS.agentChatLimit, QUOTAS.AgentChats.min, QUOTAS.AgentChats.max),
+    resumeToAgentSeconds: integer(
+      'resumeToAgentSeconds',
+      DEFAULTS.resumeToAgentSeconds,
+      QUOTAS.ResumeToAgentSeconds.min,
+      QUOTAS.ResumeToAgentSeconds.max,
+    ),
     userPoolId: text('userPoolId', '') || undefined,
     userPoolClientId: text('userPoolClientId', '') || undefined,
     userPoolDomainPrefix: text('userPoolDomainPrefix', '') || undefined,
@@ -177,7 +191,18 @@ export function settingsFromContext(node: Node): Settings {
     keyRotationDays: integer('keyRotationDays', DEFAULTS.keyRotationDays, MIN_KEY_ROTATION_DAYS),
     apiGatewayCloudWatchRole: oneOf('apiGatewayCloudWatchRole', DEFAULTS.apiGatewayCloudWatchRole, { true: true, false: false }),
     attachments: contextAttachmentSettings(text('attachmentExtensions', ''), text('attachmentMaxSizeInBytes', '')),
+    customerTokens: {
+      secret: oneOf('customerTokenSecret', 'false', { true: true, false: false }),
+      jwksUrl: httpsUrl('customerTokenJwksUrl', text('customerTokenJwksUrl', '')),
+      issuer: text('customerTokenIssuer', '') || undefined,
+      audience: text('customerTokenAudience', '') || undefined,
+    },
   };
+}
+
+function httpsUrl(key: string, value: string): string | undefined {
+  if (value && !value.startsWith('https://')) throw new Error(`context ${key} must be an https:// URL, got ${value}`);
+  return value || undefined;
 }
 
 function contextAttachmentSettings(extensions: string, maxSizeInBytes: string): AttachmentSettings {

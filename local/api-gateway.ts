@@ -8,15 +8,15 @@ import type { RouteSpec } from '../lambdas/routes';
  * and the handler's result back into an HTTP response, so the local server runs the same handlers.
  */
 export interface MatchedRoute<T> {
-  spec: RouteSpec;
+  spec: RouteSpec<string>;
   target: T;
   pathParameters: Record<string, string>;
 }
 
 export class Router<T> {
-  private readonly routes: { spec: RouteSpec; pattern: RegExp; names: string[]; target: T }[] = [];
+  private readonly routes: { spec: RouteSpec<string>; pattern: RegExp; names: string[]; target: T }[] = [];
 
-  add(spec: RouteSpec, target: T): void {
+  add(spec: RouteSpec<string>, target: T): void {
     const names: string[] = [];
     const source = spec.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_, name: string) => {
       names.push(name);

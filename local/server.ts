@@ -3,17 +3,34 @@ import { setInterval as every } from 'node:timers/promises';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { type AttachmentDeps, withAttachments } from '../lambdas/attachment-deps';
-import { attachmentSettingsFromEnvironment, type Config, routingSettingsFromEnvironment, widgetConfigFromEnvironment } from '../lambdas/config';
+import { withAgents } from '../lambdas/agent-deps';
+import { withAttachments } from '../lambdas/attachment-deps';
+import { withCustomers } from '../lambdas/customer-deps';
+import { withErasure } from '../lambdas/erasure-deps';
+import {
+  attachmentSettingsFromEnvironment,
+  type Config,
+  customerTokensFromEnvironment,
+  routingSettingsFromEnvironment,
+  widgetConfigFromEnvironment,
+} from '../lambdas/config';
+import type { CustomerTokenSettings } from '../lambdas/http/customer-tokens';
 import { type Clients, type Deps, wire } from '../lambdas/deps';
 import type { AttachmentSettings } from '../lambdas/domain/attachment-types';
-import type { RoutingSettings } from '../lambdas/domain/routing';
+import type { RoutingSettings } from '../lambdas/domain/queues';
 import { invalidRequest } from '../lambdas/domain/errors';
 import { KeyRing, type KeyMaterial } from '../lambdas/domain/keys';
-import { HANDLERS, WEBSOCKET_HANDLERS } from '../lambdas/handlers';
+import { HANDLERS, type LocalDeps, WEBSOCKET_HANDLERS } from '../lambdas/handlers';
 import { errorResult, type ApiHandler } from '../lambdas/http/api';
 import { CorsPolicy } from '../lambdas/http/cors';
-import { type ErrorResponse, gatewayErrorResponse, internalErrorResponse, type Operation, toErrorResponse } from '../lambdas/http/errors';
+import {
+  type ErrorResponse,
+  gatewayErrorResponse,
+  internalErrorResponse,
+  type Operation,
+  SIGNED_APIS,
+  toErrorResponse,
+} from '../lambdas/http/errors';
 import { Logger, type LogLevel } from '../lambdas/logger';
 import { ROUTES, type RouteSpec, WEBSOCKET_ROUTES } from '../lambdas/routes';
 import { documentClient, s3Objects } from '../lambdas/stores/clients';
@@ -45,6 +62,13 @@ export interface LocalServerOptions {
   routing?: Partial<RoutingSettings>;
   /** How often the sweep runs (ending chats past their duration, finishing archives); default 5 s. */
   sweepIntervalMs?: number;
+  /**
+   * false: no WebSocket API, as the stack deployed with `-c websocket=false` (LocalStack's free plan):
+   * CreateParticipantConnection returns no WEBSOCKET URL, upgrades are refused, and clients poll.
+   */
+  websocket?: boolean;
+  /** How customer tokens are verified; from CUSTOMER_TOKEN_SECRET, _JWKS_URL, _ISSUER and _AUDIENCE when not given. */
+  customerTokens?: CustomerTokenSettings;
 }
 
 export interface LocalServer {
@@ -94,6 +118,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     widget,
     attachments: options.attachments ?? attachmentSettingsFromEnvironment(process.env),
     routing: { ...routingSettingsFromEnvironment(process.env, widget), ...options.routing },
+    customerTokens: options.customerTokens ?? customerTokensFromEnvironment(process.env),
     websocketUrl: '', // known once the server listens: its port is in the URL
   };
 
@@ -143,8 +168,15 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     // Sockets close before the HTTP server and the store: their $disconnect handlers still reach DynamoDB.
     stops.unshift(() => websockets.stop());
     const { port } = server.address() as AddressInfo;
-    config.websocketUrl = `ws://127.0.0.1:${port}${WEBSOCKET_PATH}`;
-    const deps = withAttachments(wire(config, clients, keyMaterial, log, { transport: websockets, now: options.now }), s3, options.attachmentCheck);
+    const withWebsocket = options.websocket ?? true;
+    if (withWebsocket) config.websocketUrl = `ws://127.0.0.1:${port}${WEBSOCKET_PATH}`;
+    const wiring = wire(config, clients, keyMaterial, log, { transport: websockets, now: options.now });
+    const deps: LocalDeps = {
+      ...withAttachments(wiring, s3, options.attachmentCheck),
+      customers: withCustomers(wiring, customerTokenSettings(config.customerTokens)).customers,
+      erasure: withErasure(wiring, { ...s3, versioned: false }).erasure,
+      agents: withAgents(wiring).agents,
+    };
     // Nothing of this process is archiving yet: every archive an earlier stop left unfinished is done now, before any request.
     const recovered = await deps.sweep.run({ everyUnfinishedArchive: true });
     if (recovered.archives) log.info('finished transcript archives left unfinished by an earlier stop', { contacts: recovered.archives });
@@ -154,14 +186,12 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     // Before the store's stop: a sweep under way finishes first.
     stops.unshift(sweepEvery(options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS, deps, log));
     const depsReady = Promise.resolve(deps);
-    websockets.attach(
-      server,
-      WEBSOCKET_ROUTES.map((spec) => {
-        const route = WEBSOCKET_HANDLERS[spec.handler];
-        if (!route) throw new Error(`no handler '${spec.handler}' for websocket route ${spec.routeKey}`);
-        return { spec, handler: route(() => depsReady, log) };
-      }),
-    );
+    // Without a WebSocket API no connection is ever recorded, so nothing is pushed through this transport.
+    if (withWebsocket)
+      websockets.attach(
+        server,
+        WEBSOCKET_ROUTES.map((spec) => ({ spec, handler: WEBSOCKET_HANDLERS[spec.handler](() => depsReady, log) })),
+      );
     const origin = `http://127.0.0.1:${port}`;
     const oidc = await startLocalOidc({
       origin,
@@ -230,12 +260,17 @@ interface Target {
   operation: Operation;
 }
 
-function buildRouter(deps: AttachmentDeps, log: Logger): Router<Target> {
+/** Locally the customer-token secret is the environment's (the stack keeps it in Secrets Manager instead). */
+function customerTokenSettings(source: Config['customerTokens']): CustomerTokenSettings {
+  if ('secretArn' in source) throw new Error('the local server takes CUSTOMER_TOKEN_SECRET, not a Secrets Manager ARN');
+  return source;
+}
+
+function buildRouter(deps: LocalDeps, log: Logger): Router<Target> {
   const router = new Router<Target>();
   const ready = Promise.resolve(deps);
   for (const spec of ROUTES) {
     const route = HANDLERS[spec.handler];
-    if (!route) throw new Error(`no handler '${spec.handler}' for ${spec.method} ${spec.path}`);
     router.add(spec, { handler: route(() => ready, log), operation: route.operation });
   }
   return router;
@@ -255,7 +290,7 @@ interface RequestContext {
 }
 
 /** Whether a route's throttle (per client IP here) lets the request through. */
-const withinThrottle = (req: IncomingMessage, spec: RouteSpec, throttle: Throttle) =>
+const withinThrottle = (req: IncomingMessage, spec: RouteSpec<string>, throttle: Throttle) =>
   !spec.throttle || throttle.allow(`${spec.method} ${spec.path} ${req.socket.remoteAddress}`, spec.throttle);
 
 /** The names this machine answers to: a DNS-rebinding page reaches 127.0.0.1 under its own host name. */
@@ -329,7 +364,7 @@ async function handle(
     );
     return;
   }
-  if (match.spec.api === 'connect') {
+  if (SIGNED_APIS.includes(match.spec.api)) {
     const refusal = await verifySigV4(
       { method, path: rawPath, query: Object.fromEntries(url.searchParams), headers: lowerCase(req.headers), body },
       credentials,

@@ -5,28 +5,22 @@ import { accessDenied, DomainError, invalidParameter } from './errors';
 import { Idempotency } from './idempotency';
 import { attachmentItem, isoTime, withAttachmentStatus } from './items';
 import type { KeyRing } from './keys';
-import { contactRef, type LineLink, linePrevious } from './line';
-import type { Attachment, AttachmentStatus, ChatSession, ContactRef } from './model';
+import { chatsBefore } from './line';
+import type { Attachment, AttachmentStatus, ChatSession } from './model';
 import { type Appended, participantIdempotencyKey, type Participants, type Reader } from './participants';
 import { type ChatPush, itemFrames } from './push';
 import type { Transcripts } from './transcripts';
 import { type AttachmentFiles, type ContactStore, WriteConflict } from './ports';
+import { LIMITS, QUOTAS } from './limits';
 
 /** How long StartAttachmentUpload's URL accepts the upload. */
 export const UPLOAD_URL_SECONDS = 300;
-/** GetAttachment's UrlExpiryInSeconds: 5 to 300, as the model allows; 300 when not given. */
-export const DOWNLOAD_URL_SECONDS = { min: 5, max: 300, default: 300 } as const;
+/** GetAttachment's UrlExpiryInSeconds when not given: the longest the model allows, as Amazon Connect's default. */
+export const DEFAULT_DOWNLOAD_URL_SECONDS = LIMITS.URLExpiryInSeconds.max;
 /** An upload not completed within a day is abandoned: the bucket's lifecycle rule removes its bytes (pending prefix, 1 day). */
 export const ABANDONED_AFTER_MS = 24 * 60 * 60 * 1000;
 /** Its record expires a week after it started (by then the lifecycle rule, or the local sweep, has removed the bytes). */
 export const UPLOAD_RECORD_TTL_MS = 7 * 24 * 60 * 60 * 1000;
-/**
- * How far back along the customer's line GetAttachment looks for the chat an attachment was sent
- * in: one store read per chat (records of ended chats are cached per container). Amazon Connect
- * itself rehydrates at most 100 past contacts.
- */
-export const MAX_CHATS_BACK = 100;
-
 /**
  * Where attachments live in the transcript bucket, under the transcript prefix: uploads in a prefix
  * of their own (the bucket's lifecycle rule empties it of what is never completed), kept files in
@@ -111,7 +105,19 @@ export class Attachments {
     };
     const key = participantIdempotencyKey(reader, 'StartAttachmentUpload', clientToken);
     const { AttachmentId } = await this.idempotency.run<{ AttachmentId: string }>(key, file, now, async (record) => {
-      await this.deps.store.startAttachment(fresh, now + UPLOAD_RECORD_TTL_MS, record?.({ AttachmentId: attachmentId }));
+      try {
+        await this.deps.store.startAttachment({
+          attachment: fresh,
+          expiresAt: now + UPLOAD_RECORD_TTL_MS,
+          contactId: session.latestContactId,
+          maxPerContact: QUOTAS.AttachmentsPerContact,
+          idempotency: record?.({ AttachmentId: attachmentId }),
+        });
+      } catch (error) {
+        if (error instanceof WriteConflict && error.reason === 'attachment-quota')
+          throw new DomainError('QuotaExceeded', `A contact may have at most ${QUOTAS.AttachmentsPerContact} attachments`);
+        throw error;
+      }
       return { AttachmentId: attachmentId };
     });
     // A retry with the same ClientToken gets the first call's attachment, with a URL signed anew.
@@ -121,14 +127,14 @@ export class Attachments {
   }
 
   /**
-   * CompleteAttachmentUpload: the uploaded object must be there with the declared size and type;
-   * it is moved to where attachments are kept, its item is added (`IN_PROGRESS`) and pushed like a
-   * message, then the file is checked and the item, now `APPROVED` or `REJECTED`, pushed again.
+   * CompleteAttachmentUpload: the uploaded object must be there with the declared size and type; its
+   * item is added (`IN_PROGRESS`) and pushed like a message, then the file is moved to where
+   * attachments are kept and checked, and the item, now `APPROVED` or `REJECTED`, pushed again.
    */
   async complete(reader: Reader, attachmentId: string, clientToken: string | undefined): Promise<Record<string, never>> {
     const attachment = await this.own(reader, attachmentId);
     // Completed already: only a retry with the same ClientToken gets through (it replays); any other call is refused below.
-    if (attachment.status === 'UPLOADING') await this.receive(attachment);
+    if (attachment.status === 'UPLOADING') await this.uploaded(attachment);
     let appended: Appended | undefined;
     try {
       ({ appended } = await this.deps.participants.post(reader, {
@@ -144,10 +150,7 @@ export class Attachments {
         throw new DomainError('Conflict', 'This attachment upload has already been completed');
       throw error;
     }
-    if (appended) {
-      await this.forget(attachment.uploadKey);
-      await this.checkContent(reader.session, attachment, appended);
-    }
+    if (appended) await this.checkContent(reader.session, attachment, appended);
     return {};
   }
 
@@ -212,8 +215,8 @@ export class Attachments {
     return attachment;
   }
 
-  /** The upload must be there as declared; then it is copied to where attachments are kept. */
-  private async receive(attachment: Attachment): Promise<void> {
+  /** The upload must be there as declared. */
+  private async uploaded(attachment: Attachment): Promise<void> {
     const uploaded = await this.deps.files.head(attachment.uploadKey);
     if (!uploaded)
       throw invalidParameter('The file has not been uploaded: PUT it to the URL StartAttachmentUpload returned, then complete the upload');
@@ -223,16 +226,21 @@ export class Attachments {
     if (bareContentType(uploaded.contentType ?? '') !== bareContentType(attachment.contentType)) {
       throw invalidParameter(`The uploaded file's type is ${uploaded.contentType ?? 'not given'}, not the ${attachment.contentType} declared`);
     }
-    await this.deps.files.copy(attachment.uploadKey, attachment.key);
   }
 
   private async checkContent(session: ChatSession, attachment: Attachment, { item, contactId }: Appended): Promise<void> {
     let status: Exclude<AttachmentStatus, 'IN_PROGRESS'>;
     try {
+      // Copied only by the one request whose item completed the upload: no kept file is ever without its item.
+      await this.deps.files.copy(attachment.uploadKey, attachment.key);
+      await this.forget(attachment.uploadKey);
       const { attachmentId, instanceId, key, name, contentType, sizeInBytes } = attachment;
       status = await this.deps.check.check({ attachmentId, instanceId, key, name, contentType, sizeInBytes });
     } catch (error) {
-      this.deps.warn('attachment check failed; the file is rejected', { attachmentId: attachment.attachmentId, error: String(error) });
+      this.deps.warn('keeping or checking an attachment failed; the file is rejected', {
+        attachmentId: attachment.attachmentId,
+        error: String(error),
+      });
       status = 'REJECTED';
     }
     // The contact's start: GetAttachment from a later chat tells by it whether the contact is on the reader's line.
@@ -259,30 +267,25 @@ export class Attachments {
   /**
    * Whether the attachment's contact is on the reader's line: the reader's chat itself, or a past
    * chat it continues, up to the contact it was continued from (later segments of that chat are not
-   * on the line, as FROM_SEGMENT drops them). Walks back one chat per read, and stops as soon as the
-   * line is older than the attachment's chat.
+   * on the line, as FROM_SEGMENT drops them). Walks back one chat per read (records of ended chats
+   * are cached per container), and stops as soon as the line is older than the attachment's chat.
    */
   private async onLine(session: ChatSession, attachment: Attachment): Promise<boolean> {
     if (attachment.initialContactId === session.initialContactId) return true;
-    let chat = session.initialContactId;
-    for (let back = 0; back < MAX_CHATS_BACK; back++) {
-      const source = linePrevious(await this.deps.transcripts.record(chat));
-      if (!source) return false;
-      const ref = await this.full(source);
-      if (ref.initialContactId === attachment.initialContactId) {
-        return attachment.contactId === ref.contactId || (attachment.contactStartedAt ?? Infinity) < ref.initiationTimestamp;
+    try {
+      for await (const ref of chatsBefore((id) => this.deps.transcripts.record(id), session.initialContactId)) {
+        if (ref.initialContactId === attachment.initialContactId) {
+          return attachment.contactId === ref.contactId || (attachment.contactStartedAt ?? Infinity) < ref.initiationTimestamp;
+        }
+        // Every chat further back started before this contact: none of them is the attachment's chat.
+        if (ref.initiationTimestamp < attachment.chatStartedAt) return false;
       }
-      // Every chat further back started before this contact: none of them is the attachment's chat.
-      if (ref.initiationTimestamp < attachment.chatStartedAt) return false;
-      chat = ref.initialContactId;
+    } catch (error) {
+      // GetAttachment's model has no quota error: refused, as a file beyond reach, saying why.
+      if (error instanceof DomainError && error.kind === 'QuotaExceeded') throw accessDenied(error.message);
+      throw error;
     }
     return false;
-  }
-
-  /** A line link with its chat and start (links stored before refs were kept name only the contact). */
-  private async full(link: LineLink): Promise<ContactRef> {
-    if (link.initialContactId !== undefined && link.initiationTimestamp !== undefined) return link as ContactRef;
-    return contactRef(await this.deps.transcripts.record(link.contactId));
   }
 
   /** The upload's copy is kept; the upload itself goes (the lifecycle rule would remove it later anyway). */

@@ -5,31 +5,27 @@ import type { KeyRing } from './keys';
 import type { ChatSession, Contact, Participant, ParticipantRole, SegmentAttributeValue, TokenGrant, TranscriptItem } from './model';
 import { inCommitOrder, ItemClock } from './item-clock';
 import { checkMessage, EVENT, eventItem, messageItem } from './items';
-import { contactRef } from './line';
+import { type Continuation, continuation, contactRef, type RehydrationType } from './line';
 import { type ChatPush, itemFrames } from './push';
 import { hashToken, newToken } from './tokens';
-import { changeTimers, type TimerChange, timerState } from './timers';
+import { changeTimers, type TimerChange, timerState, timersStartedAt } from './timers';
 import type { Transcripts } from './transcripts';
 import { type AcceptWrite, type ContactStore, WriteConflict } from './ports';
-import type { RoutingRules } from './routing';
+import { QUOTAS } from './limits';
+import type { RoutingRules } from './queues';
 
 export const DEFAULT_CHAT_DURATION_MINUTES = 1500;
-export const CHAT_DURATION_MINUTES = { min: 60, max: 10080 };
 export const DEFAULT_SUPPORTED_CONTENT_TYPES = ['text/plain'];
-/** Amazon Connect's quota: 32,768 UTF-8 bytes of user-defined attributes per contact. */
-export const MAX_ATTRIBUTES_SIZE = 32_768;
 
 export const attributesSize = (attributes: Record<string, string>): number =>
   Object.entries(attributes).reduce((total, [key, value]) => total + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
 
 /** The attribute quota, checked wherever a chat's attributes are set: at its start (copies included) and on every update. */
 function checkAttributesQuota(attributes: Record<string, string>, copiedFrom?: string): void {
-  if (attributesSize(attributes) <= MAX_ATTRIBUTES_SIZE) return;
+  if (attributesSize(attributes) <= QUOTAS.ContactAttributesBytes) return;
   const copied = copiedFrom ? `, with those copied from contact ${copiedFrom},` : '';
-  throw new DomainError('QuotaExceeded', `Contact attributes${copied} would exceed ${MAX_ATTRIBUTES_SIZE} bytes in total`);
+  throw new DomainError('QuotaExceeded', `Contact attributes${copied} would exceed ${QUOTAS.ContactAttributesBytes} bytes in total`);
 }
-
-export type RehydrationType = 'ENTIRE_PAST_SESSION' | 'FROM_SEGMENT';
 
 export interface StartChatInput {
   instanceId: string;
@@ -44,6 +40,8 @@ export interface StartChatInput {
   relatedContactId?: string;
   segmentAttributes?: Record<string, SegmentAttributeValue>;
   customerId?: string;
+  /** Not an API member: the chat carries on the line of `customerId` in the customer index (the widget's chats). */
+  customerLine?: { first: boolean };
 }
 
 export interface StartChatResult extends Record<string, string> {
@@ -85,8 +83,6 @@ export interface ContactServiceDeps {
 export interface ChatEnding {
   reason?: string;
   customerLeft: boolean;
-  /** The customer leaves because its auto-disconnect timer ran out: `participant.autodisconnection` first. */
-  autoDisconnected?: boolean;
 }
 
 /** The contact lifecycle of a chat: start, transfer, stop, participants and attributes. */
@@ -119,9 +115,9 @@ export class Contacts {
       if (!supported.includes('text/plain')) throw invalidParameter('SupportedMessagingContentTypes must contain text/plain');
       const messageProblem = input.initialMessage && checkMessage(input.initialMessage.contentType, input.initialMessage.content, supported);
       if (messageProblem) throw invalidRequest(`InitialMessage: ${messageProblem}`);
-      const continuation = await this.resolveContinuation(input);
-      const attributes = { ...continuation?.attributes, ...input.attributes };
-      checkAttributesQuota(attributes, continuation?.relatedContactId);
+      const { related, continues } = await this.relation(input);
+      const attributes = { ...related?.attributes, ...input.attributes };
+      checkAttributesQuota(attributes, related?.contactId);
       const contactId = randomUUID();
       const customer: Participant = { participantId: randomUUID(), role: 'CUSTOMER', displayName: input.displayName, joinedAt: now };
       const token = newToken();
@@ -137,7 +133,7 @@ export class Contacts {
         expiresAt: now + (input.chatDurationInMinutes ?? DEFAULT_CHAT_DURATION_MINUTES) * 60_000,
         startedAt: now,
         // Carried along the line, so the agent who last served it is known to the chats that continue it.
-        lastAgentId: continuation?.persistent ? continuation.lastAgentId : undefined,
+        lastAgentId: continues?.lastAgentId,
       };
       // Nobody may ever touch the chat again: the sweep ends it on time.
       session.sweepAt = session.expiresAt;
@@ -145,16 +141,16 @@ export class Contacts {
         instanceId: input.instanceId,
         contactFlowId: input.contactFlowId,
         customerName: input.displayName,
-        continued: continuation?.persistent ? { lastAgentId: continuation.lastAgentId } : undefined,
+        continued: continues && { lastAgentId: continues.lastAgentId },
         now,
       });
       const contact: Contact = {
         contactId,
         instanceId: input.instanceId,
         initialContactId: contactId,
-        relatedContactId: continuation?.relatedContactId,
-        continuedFromContactId: continuation?.persistent ? continuation.continued.contactId : undefined,
-        linePrevious: continuation?.persistent ? continuation.continued : undefined,
+        relatedContactId: related?.contactId,
+        continuedFromContactId: continues?.continued.contactId,
+        linePrevious: continues?.continued,
         initiationMethod: 'API',
         contactFlowId: input.contactFlowId,
         state: 'ACTIVE',
@@ -167,13 +163,13 @@ export class Contacts {
       };
       const clock = new ItemClock(session, now);
       const items = [eventItem(EVENT.joined, clock.next(), customer)];
-      if (continuation?.persistent) items.push(eventItem(EVENT.chatRehydrated, clock.next()));
+      if (continues) items.push(eventItem(EVENT.chatRehydrated, clock.next()));
       if (input.initialMessage) items.push(messageItem(customer, input.initialMessage.contentType, input.initialMessage.content, clock.next()));
       const claim = clock.claim();
       session.lastItemAt = claim.last;
       session.contactItems = claim.contactItems;
       const result: StartChatResult = { ContactId: contactId, ParticipantId: customer.participantId, ParticipantToken: token };
-      if (continuation?.persistent) result.ContinuedFromContactId = continuation.relatedContactId;
+      if (continues) result.ContinuedFromContactId = continues.continued.contactId;
       try {
         await this.deps.store.startChat({
           session,
@@ -181,12 +177,11 @@ export class Contacts {
           items,
           grant: { tokenHash: hashToken(token), grant: grantFor(session, contact, customer, 'participant', now) },
           idempotency: record?.(result),
-          sourceClaim: continuation?.persistent
-            ? { sourceContactId: continuation.sourceContactId, sourceInitialContactId: continuation.sourceInitialContactId, claimedBy: contactId }
-            : undefined,
+          sourceClaim: continues?.claim(contactId),
+          customerLine: input.customerId ? input.customerLine : undefined,
         });
       } catch (error) {
-        throw translateConflict(error, input.persistentChat?.sourceContactId);
+        throw continues ? continues.refused(error) : error;
       }
       // Nothing to push: no connection can exist yet for a chat that has just been created.
       return result;
@@ -194,43 +189,24 @@ export class Contacts {
   }
 
   /**
-   * Persistent chat: which past contact the new chat continues from. FROM_SEGMENT continues from the
-   * given contact; ENTIRE_PAST_SESSION takes the session's initial contact and continues from the
-   * session's most recently ended contact. A plain RelatedContactId only relates the contacts.
+   * The past contact the new chat relates to: a plain RelatedContactId only relates the contacts (and
+   * copies the attributes); a persistent chat continues the customer's line from it (line.ts).
    */
-  private async resolveContinuation(input: StartChatInput) {
+  private async relation(
+    input: StartChatInput,
+  ): Promise<{ related?: { contactId: string; attributes: Record<string, string> }; continues?: Continuation }> {
     const { persistentChat, relatedContactId } = input;
     if (persistentChat && relatedContactId) throw invalidRequest('PersistentChat and RelatedContactId cannot both be provided');
     if (relatedContactId) {
-      const related = await this.find(input.instanceId, relatedContactId);
-      const session = await this.session(related);
-      return { persistent: false, relatedContactId, attributes: session.attributes } as const;
+      const session = await this.session(await this.find(input.instanceId, relatedContactId));
+      return { related: { contactId: relatedContactId, attributes: session.attributes } };
     }
-    if (!persistentChat) return undefined;
-    const { rehydrationType, sourceContactId } = persistentChat;
-    if (!rehydrationType || !sourceContactId) {
-      throw invalidRequest('PersistentChat needs both RehydrationType and SourceContactId');
-    }
-    const source = await this.find(input.instanceId, sourceContactId);
-    const session = await this.session(source);
-    if (session.state !== 'ENDED') throw invalidRequest(`Contact ${sourceContactId} belongs to a chat that has not ended`);
-    if (rehydrationType === 'ENTIRE_PAST_SESSION' && source.initialContactId !== source.contactId) {
-      throw invalidRequest(`ENTIRE_PAST_SESSION needs the initial contact of the past chat; ${sourceContactId} is not one`);
-    }
-    // The line goes on from the source segment, or from the past chat's last contact.
-    const continued =
-      rehydrationType === 'FROM_SEGMENT' || session.latestContactId === source.contactId
-        ? source
-        : await this.find(input.instanceId, session.latestContactId);
-    return {
-      persistent: true,
-      relatedContactId: continued.contactId,
-      continued: contactRef(continued),
-      sourceContactId,
-      sourceInitialContactId: source.initialContactId,
-      attributes: session.attributes,
-      lastAgentId: session.lastAgentId,
-    } as const;
+    if (!persistentChat) return {};
+    const continues = await continuation(
+      { contact: (id) => this.find(input.instanceId, id), session: (contact) => this.session(contact) },
+      persistentChat,
+    );
+    return { related: { contactId: continues.continued.contactId, attributes: continues.attributes }, continues };
   }
 
   async transfer(input: TransferInput): Promise<{ ContactId: string }> {
@@ -330,7 +306,6 @@ export class Contacts {
       const now = this.deps.now();
       const { participants, items } = everyoneLeaves(current, clock);
       let customer = session.customer;
-      if (ending.autoDisconnected) items.push(eventItem(EVENT.autoDisconnection, clock.next(), customer));
       if (ending.customerLeft) {
         const left = eventItem(EVENT.left, clock.next(), customer);
         items.push(left);
@@ -374,8 +349,11 @@ export class Contacts {
         };
         const result = { ParticipantId: participantId, ParticipantToken: token, Expiry: new Date(session.expiresAt).toISOString() };
         const items = [eventItem(EVENT.joined, joinedAt, participant)];
-        // An agent's timers start now: the sweep must look at the chat by the time the first runs out.
-        const due = timerState(session, participant, joinedAt).next;
+        // An agent's timers start now, and the customer's with the first agent (or custom participant):
+        // the sweep must look at the chat by the time the first runs out.
+        const startedAt = timersStartedAt([...contact.participants, participant]);
+        const dues = [session.customer, participant].map((p) => timerState(session, p, joinedAt, startedAt).next);
+        const due = dues.reduce<number | undefined>((min, at) => (at === undefined ? min : Math.min(at, min ?? at)), undefined);
         await this.deps.store.addParticipant({
           sweepAt: due === undefined ? undefined : Math.min(due, session.sweepAt ?? due),
           contactId: contact.contactId,
@@ -456,17 +434,4 @@ export function grantFor(session: ChatSession, contact: Contact, participant: Pa
     expiresAt: session.expiresAt,
     issuedAt,
   };
-}
-
-/** Turns a refused start of a persistent chat into the error a caller should see. */
-function translateConflict(error: unknown, sourceContactId?: string): unknown {
-  if (!(error instanceof WriteConflict)) return error;
-  switch (error.reason) {
-    case 'source-already-used':
-      return invalidRequest(`Contact ${sourceContactId} has already been used to start a persistent chat`);
-    case 'source-session-active':
-      return invalidRequest(`Contact ${sourceContactId} belongs to a chat that has not ended`);
-    default:
-      return error;
-  }
 }

@@ -3,6 +3,7 @@ import { accessDenied, DomainError } from './errors';
 import type { KeyRing } from './keys';
 import type { LineLink } from './line';
 import { openToken, signToken } from './signed-token';
+import { LIMITS } from './limits';
 
 /**
  * GetTranscript's NextToken: a compact cursor, signed (signed-token.ts), expiring, and bound to the
@@ -32,8 +33,6 @@ interface Payload {
 
 /** NextTokens live as long as a connection token. */
 export const NEXT_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
-/** The SDK's model caps NextToken at 1000 characters. */
-export const MAX_NEXT_TOKEN_LENGTH = 1000;
 
 const invalid = () => new DomainError('InvalidParameter', 'The NextToken is invalid or has expired');
 const chatDigest = (initialContactId: string) => createHash('sha256').update(initialContactId).digest('base64url').slice(0, 22);
@@ -52,7 +51,7 @@ export function encodeCursor(keys: KeyRing, cursor: Cursor, readerInitialContact
     x: Math.ceil((now + NEXT_TOKEN_TTL_MS) / 1000),
   };
   const token = signToken(keys, 'next-token', payload);
-  if (token.length > MAX_NEXT_TOKEN_LENGTH) throw new Error(`NextToken of ${token.length} characters exceeds the SDK's limit`);
+  if (token.length > LIMITS.NextToken.max) throw new Error(`NextToken of ${token.length} characters exceeds the SDK's limit`);
   return token;
 }
 

@@ -1,12 +1,7 @@
 import { DomainError } from './errors';
 import type { ChatSession } from './model';
 import { type ContactStore, type ItemClockClaim, WriteConflict } from './ports';
-
-/**
- * Items one contact may hold: its transcript file is written and read whole, so a contact is bounded
- * (1,000 items of at most 12 KB of content each). A transfer starts a new contact.
- */
-export const MAX_ITEMS_PER_CONTACT = 1000;
+import { QUOTAS } from './limits';
 
 /**
  * The order in which a chat's items become visible. Items are read in the order of their times (and
@@ -36,15 +31,15 @@ export class ItemClock {
   }
 
   /**
-   * Refuses a write that would add `items` to the active contact past MAX_ITEMS_PER_CONTACT. Only writes
+   * Refuses a write that would add `items` to the active contact past QUOTAS.ItemsPerContact. Only writes
    * a participant may do without end ask (a message, a join); leaving, ending and transferring always
    * go through, so a contact holds at most the cap and its closing events.
    */
   room(items: number): void {
-    if ((this.session.contactItems ?? 0) + items > MAX_ITEMS_PER_CONTACT) {
+    if ((this.session.contactItems ?? 0) + items > QUOTAS.ItemsPerContact) {
       throw new DomainError(
         'QuotaExceeded',
-        `A contact holds at most ${MAX_ITEMS_PER_CONTACT} transcript items; this one is full (a transfer starts a new one)`,
+        `A contact holds at most ${QUOTAS.ItemsPerContact} transcript items; this one is full (a transfer starts a new one)`,
       );
     }
   }

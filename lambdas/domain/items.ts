@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Attachment, AttachmentStatus, Participant, TranscriptItem } from './model';
+import { QUOTAS } from './limits';
 
 /** Content types of Amazon Connect's chat events, as they appear in transcripts. */
 export const EVENT = {
@@ -17,14 +18,8 @@ export const EVENT = {
   autoDisconnection: 'application/vnd.amazonaws.connect.event.participant.autodisconnection',
 } as const;
 
-/** Message content types and their size limits (characters), as Amazon Connect documents them. */
-export const MESSAGE_CONTENT_LIMITS: Record<string, number> = {
-  'text/plain': 1024,
-  'text/markdown': 1024,
-  'application/json': 12000,
-  'application/vnd.amazonaws.connect.message.interactive': 12000,
-  'application/vnd.amazonaws.connect.message.interactive.response': 12288,
-};
+/** Characters of a message's Content by its ContentType (read with a string: any ContentType may arrive). */
+const MESSAGE_CONTENT_LIMITS: Readonly<Record<string, number>> = QUOTAS.MessageContent;
 
 /**
  * A time-ordered item id (UUID version 7: 48 bits of milliseconds, then 74 random bits), so that

@@ -1,8 +1,22 @@
 /** The records of a chat, in Amazon Connect's words. Times are epoch milliseconds. */
-import type { ParticipantActivity, ParticipantTimers } from './timers';
 
 export const PARTICIPANT_ROLES = ['CUSTOMER', 'AGENT', 'SYSTEM', 'CUSTOM_BOT', 'SUPERVISOR'] as const;
 export type ParticipantRole = (typeof PARTICIPANT_ROLES)[number];
+
+/** Amazon Connect's chat timers (UpdateParticipantRoleConfig; the rules are in timers.ts): who has them, which. */
+export const TIMER_ROLES = ['CUSTOMER', 'AGENT'] as const;
+export const TIMER_TYPES = ['IDLE', 'DISCONNECT_NONCUSTOMER'] as const;
+export type TimerRole = (typeof TIMER_ROLES)[number];
+export type TimerType = (typeof TIMER_TYPES)[number];
+
+/** The chat's timers, in minutes, by role and type. */
+export type ParticipantTimers = Partial<Record<TimerRole, Partial<Record<TimerType, number>>>>;
+
+/** What the timers have seen of a participant: its last message, and since when it is idle. */
+export interface ParticipantActivity {
+  activeAt: number;
+  idleAt?: number;
+}
 
 /** API: started by StartChatContact; TRANSFER and DISCONNECT: started by TransferContact. */
 export type InitiationMethod = 'API' | 'TRANSFER' | 'DISCONNECT';
@@ -49,8 +63,13 @@ export interface Contact {
   participants: Participant[];
   segmentAttributes?: Record<string, SegmentAttributeValue>;
   customerId?: string;
-  /** Set once the ended contact's transcript file is durable in S3; its items then live only there. */
+  /**
+   * Set once the ended contact's transcript file is durable in S3: readers read it from then on. Its
+   * items stay in the table REQUEST_GRACE_MS more (sweep.ts), for readers that began before.
+   */
   transcriptKey?: string;
+  /** When the transcript file became durable (epoch ms); the sweep deletes the items from the table after the grace. */
+  archivedAt?: number;
   /**
    * Attachments sent on this contact whose content check has not finished: the transcript file
    * waits for them, so that it carries their verdict (their items stay in the table until then).
@@ -87,6 +106,8 @@ export interface Contact {
   agentId?: string;
   agentParticipantId?: string;
   acceptedByAgentTimestamp?: number;
+  /** Set while the contact's line is being erased (erasure.ts): the erasure's id. No chat continues from it. */
+  erasure?: string;
 }
 
 /** Enough of a contact to find its transcript: the file's key is made from its id, instance and start. */
@@ -157,7 +178,8 @@ export interface AgentRecord {
 
 /** What a participant token (stored only as its hash) or a connection token (signed, not stored) grants. */
 export interface TokenGrant {
-  kind: 'participant' | 'connection';
+  /** `history`: a read-only credential for the customer's line (POST /widget/history), signed, not stored. */
+  kind: 'participant' | 'connection' | 'history';
   instanceId: string;
   initialContactId: string;
   /** The contact the participant joined; customers follow the session across contacts. */

@@ -5,10 +5,11 @@ import { checkMessage, EVENT, eventItem, isoTime, messageItem, newItemId } from 
 import { inCommitOrder } from './item-clock';
 import type { KeyRing } from './keys';
 import { type ChatPush, itemFrames, receiptFrame } from './push';
-import type { ChatSession, Contact, Participant, TokenGrant, TranscriptItem } from './model';
+import type { ChatSession, Contact, Participant, ParticipantActivity, TokenGrant, TranscriptItem } from './model';
 import { type GrantPayload, grantFromPayload, grantPayload, openToken, signToken } from './signed-token';
-import { hasTimers, type ParticipantActivity, timerState } from './timers';
+import { hasTimers, timerState, timersStartedAt } from './timers';
 import { hashToken } from './tokens';
+import { readHistoryToken } from './history';
 import { type AppendItemWrite, type ContactStore, type IdempotencyKey, type IdempotencyRecord, WriteConflict } from './ports';
 
 /** Amazon Connect: a connection token is valid for one day. */
@@ -19,6 +20,8 @@ export interface Reader {
   grant: TokenGrant;
   participant: Participant;
   session: ChatSession;
+  /** A history credential's reader (/widget/history): reads the line, every item of it as a past item. */
+  history?: boolean;
 }
 
 export interface ParticipantsDeps {
@@ -105,6 +108,33 @@ export class Participants {
       throw accessDenied('The token is invalid or has expired');
     if (options.active && session.state !== 'ACTIVE') throw accessDenied('The chat has ended');
     return { grant, participant, session };
+  }
+
+  /**
+   * The reader of GetTranscript and GetAttachment: a connection token's participant, or the customer a
+   * history credential (history.ts) reads the line for. Undefined: a history credential of a customer
+   * with no chat yet. Only these two operations take history credentials.
+   */
+  async reader(token: string | undefined): Promise<Reader | undefined> {
+    const history = token === undefined ? undefined : readHistoryToken(this.deps.keys, token, this.deps.now());
+    if (!history) return this.authorize(token, 'connection', { active: false });
+    if (history.initialContactId === undefined) return undefined;
+    const session = await this.deps.store.getSession(history.initialContactId);
+    // Erased, or forgotten by a browser since: refused as the line's other customer credentials are.
+    if (!session || session.instanceId !== history.instanceId || (session.resumeTokensRevokedBefore ?? 0) >= history.issuedAt) {
+      throw accessDenied('The token is invalid or has expired');
+    }
+    const grant: TokenGrant = {
+      kind: 'history',
+      instanceId: session.instanceId,
+      initialContactId: session.initialContactId,
+      contactId: session.latestContactId,
+      participantId: session.customer.participantId,
+      role: 'CUSTOMER',
+      expiresAt: session.expiresAt,
+      issuedAt: history.issuedAt,
+    };
+    return { grant, participant: session.customer, session, history: true };
   }
 
   private connectionGrant(token: string, now: number): TokenGrant | undefined {
@@ -265,8 +295,9 @@ export class Participants {
 
   /**
    * The sweep's turn at a chat's participant timers: participants idle past their `IDLE` timer get
-   * `participant.idle`; past `DISCONNECT_NONCUSTOMER` too, `participant.autodisconnection`, and they leave
-   * (an agent its contact, with its sockets; the customer the chat, which ends). The chat is then due
+   * `participant.idle`; past `DISCONNECT_NONCUSTOMER` too, `participant.autodisconnection`, and every
+   * participant but the customer leaves the contact (with its sockets), as in Amazon Connect: the
+   * customer stays, the chat goes on, and no timer runs until an agent joins again. The chat is then due
    * again when the next timer runs out (or it expires).
    */
   async runTimers(session: ChatSession): Promise<void> {
@@ -274,15 +305,16 @@ export class Participants {
       if (session.state !== 'ACTIVE') return undefined;
       const now = this.deps.now();
       const contact = await this.contact(session.latestContactId);
-      if (timerState(session, session.customer, now).disconnectDue) return { customerGone: true, contact, session } as const;
+      const startedAt = timersStartedAt(contact.participants);
       const items: TranscriptItem[] = [];
       const activity: Record<string, ParticipantActivity> = { ...session.activity };
-      const gone: string[] = [];
+      const disconnected: Participant[] = [];
       let next = session.expiresAt;
-      const participants = [session.customer, ...contact.participants].map((participant) => {
-        const state = timerState(session, participant, now);
+      for (const participant of [session.customer, ...contact.participants]) {
+        const state = timerState(session, participant, now, startedAt);
         if (state.next !== undefined) next = Math.min(next, state.next);
-        if (state.idleDue && !state.disconnectDue) {
+        if (state.disconnectDue) disconnected.push(participant);
+        else if (state.idleDue) {
           const idle = eventItem(EVENT.idle, clock.next(), participant);
           items.push(idle);
           activity[participant.participantId] = {
@@ -290,31 +322,29 @@ export class Participants {
             idleAt: Date.parse(idle.AbsoluteTime),
           };
         }
-        if (!state.disconnectDue) return participant;
-        // Only agents get here: a customer's auto-disconnection ends the chat (above).
-        items.push(eventItem(EVENT.autoDisconnection, clock.next(), participant));
-        const left = eventItem(EVENT.left, clock.next(), participant);
-        items.push(left);
-        gone.push(participant.participantId);
-        return { ...participant, leftAt: Date.parse(left.AbsoluteTime) };
-      });
+      }
+      const gone: string[] = [];
+      let participants = contact.participants;
+      if (disconnected.length) {
+        for (const participant of disconnected) items.push(eventItem(EVENT.autoDisconnection, clock.next(), participant));
+        participants = contact.participants.map((participant) => {
+          if (participant.leftAt !== undefined) return participant;
+          const left = eventItem(EVENT.left, clock.next(), participant);
+          items.push(left);
+          gone.push(participant.participantId);
+          return { ...participant, leftAt: Date.parse(left.AbsoluteTime) };
+        });
+        next = session.expiresAt; // no one is left to start the timers
+      }
       if (!items.length) {
         await this.deps.store.rescheduleChat(session, next);
         return undefined;
       }
       const write = { contactId: contact.contactId, clock: clock.claim(), items, activity, sweepAt: next, timersSetAt: session.timersSetAt };
-      await this.deps.store.timersFired(gone.length ? { ...write, participants: participants.slice(1) } : write);
-      return { customerGone: false, contact, items, gone } as const;
+      await this.deps.store.timersFired(gone.length ? { ...write, participants } : write);
+      return { contact, items, gone };
     });
     if (!fired) return;
-    if (fired.customerGone) {
-      try {
-        await this.deps.contacts.endChat(fired.contact, fired.session, { reason: 'IDLE_DISCONNECT', customerLeft: true, autoDisconnected: true });
-      } catch (error) {
-        if (!(error instanceof WriteConflict)) throw error; // it ended, or moved on: the next sweep looks again
-      }
-      return;
-    }
     const { initialContactId, contactId } = fired.contact;
     await this.deps.push.toChat(initialContactId, itemFrames(initialContactId, contactId, fired.items), fired.gone);
   }

@@ -5,12 +5,14 @@ import type {
   ChatConnection,
   ChatSession,
   Contact,
+  ContactRef,
   Participant,
+  ParticipantActivity,
+  ParticipantTimers,
   Receipt,
   TokenGrant,
   TranscriptItem,
 } from './model';
-import type { ParticipantActivity, ParticipantTimers } from './timers';
 
 /**
  * The contact store: contact records, chat sessions, token grants and idempotency records.
@@ -22,6 +24,8 @@ export interface ContactStore {
   getSession(initialContactId: string): Promise<ChatSession | undefined>;
   getGrant(tokenHash: string): Promise<TokenGrant | undefined>;
   getIdempotencyRecord(key: IdempotencyKey): Promise<IdempotencyRecord | undefined>;
+  /** The line of a customer of the host site (instance and `sub`): one read, however long the line. */
+  getCustomerLine(instanceId: string, customerId: string): Promise<CustomerLine | undefined>;
 
   /** Creates the session, its first contact, its first items and the customer's token grant. */
   startChat(write: StartChatWrite): Promise<void>;
@@ -47,8 +51,8 @@ export interface ContactStore {
    * reaches it (always when `range` has no bound; BACKWARD, once fewer than `limit` items remain).
    */
   contactWithItems(contactId: string, range: ItemRange, limit: number): Promise<{ contact?: Contact; items: TranscriptItem[] }>;
-  /** Records that the ended contact's transcript file is durable. */
-  markArchived(contactId: string, transcriptKey: string): Promise<void>;
+  /** Records that the ended contact's transcript file is durable since `at`; the sweep frees the table of its items from then on. */
+  markArchived(contactId: string, transcriptKey: string, at: number): Promise<void>;
   /** Removes items whose transcript file is durable. */
   deleteItems(contactId: string, itemIds: string[]): Promise<void>;
   /** The ended contact's archive is complete (file durable, items gone): the sweep has nothing left to do on it. */
@@ -56,10 +60,11 @@ export interface ContactStore {
   /** Active chats whose `sweepAt` has come by `before`, soonest first, up to `limit`: their InitialContactIds. */
   dueChats(before: number, limit: number): Promise<string[]>;
   /**
-   * Contacts that ended by `endedBefore` and whose archive is unfinished (file not written, or items
-   * still in the table after it was), oldest first, up to `limit`: their ContactIds.
+   * Contacts whose archive is unfinished, oldest first, up to `limit`: their ContactIds. Those that
+   * ended by `before` and have no file, and those whose file was durable by `before` (`markArchived`)
+   * and whose items are still in the table.
    */
-  unfinishedArchives(endedBefore: number, limit: number): Promise<string[]>;
+  unfinishedArchives(before: number, limit: number): Promise<string[]>;
   /** Refuses from now on the resume tokens that reach this chat and were issued up to `before`. */
   revokeResumeTokens(initialContactId: string, before: number): Promise<void>;
   /**
@@ -78,12 +83,15 @@ export interface ContactStore {
   replaceAttributes(initialContactId: string, attributes: Record<string, string>, expectedVersion: number, now: number): Promise<void>;
 
   getAttachment(attachmentId: string): Promise<Attachment | undefined>;
-  /** Records an upload that StartAttachmentUpload began (kept `expiresAt` unless completed). */
-  startAttachment(attachment: Attachment, expiresAt: number, idempotency?: IdempotencyRecord): Promise<void>;
+  /**
+   * Records an upload that StartAttachmentUpload began (kept `expiresAt` unless completed), and counts it
+   * on its contact: refused with `attachment-quota` when the contact has had `maxPerContact` already.
+   */
+  startAttachment(write: StartAttachmentWrite): Promise<void>;
   /**
    * Records the content check's verdict on a completed attachment, on its record and on its
-   * transcript item; false when the item had already left the table (its contact's transcript file
-   * was written meanwhile): the record holds the verdict then.
+   * transcript item; false when its contact's transcript file was written meanwhile (the item is
+   * then read from the file): the record holds the verdict then.
    */
   attachmentChecked(checked: AttachmentChecked): Promise<boolean>;
   /** Uploads started before `before` and never completed: a full scan, for the local server's sweep. */
@@ -109,6 +117,15 @@ export type QueuedContact = Pick<
   Contact,
   'contactId' | 'initialContactId' | 'queueId' | 'enqueueTimestamp' | 'customerName' | 'returningCustomer' | 'reservedFor' | 'reservedUntil'
 >;
+
+export interface StartAttachmentWrite {
+  attachment: Attachment;
+  expiresAt: number;
+  /** The chat's active contact, which the upload counts against. */
+  contactId: string;
+  maxPerContact: number;
+  idempotency?: IdempotencyRecord;
+}
 
 export interface AttachmentChecked {
   attachmentId: string;
@@ -144,8 +161,39 @@ export interface StartChatWrite {
   items: TranscriptItem[];
   grant: { tokenHash: string; grant: TokenGrant };
   idempotency?: IdempotencyRecord;
-  /** Persistent chat: mark the source contact as used, once and only once, and only if its session ended. */
-  sourceClaim?: { sourceContactId: string; sourceInitialContactId: string; claimedBy: string };
+  /** Persistent chat: the new chat's claim on the contact it continues. */
+  sourceClaim?: SourceClaim;
+  /**
+   * The chat is the customer's newest on the line of `contact.customerId`: `first` starts the line (refused
+   * with `line-exists` when another device started it meanwhile), else the line moves on to this chat
+   * (refused with `line-erasing` while the line is being erased).
+   */
+  customerLine?: { first: boolean };
+}
+
+/**
+ * The write-time half of the line's continuation rule (line.ts, `continuation`): the start holds only
+ * if the source contact has seeded no chat yet and is not being erased (else `source-already-used`) and
+ * its chat has ended (else `source-session-active`), and marks the source as seeding `claimedBy` (its
+ * `persistentChatSourceOf`, which the line follows forward).
+ */
+export interface SourceClaim {
+  sourceContactId: string;
+  sourceInitialContactId: string;
+  /** The new chat's initial contact. */
+  claimedBy: string;
+}
+
+/**
+ * A customer's line, as the index keyed by instance and customer id keeps it: the newest chat of the line
+ * (its InitialContactId), which leads back through every earlier one.
+ */
+export interface CustomerLine {
+  instanceId: string;
+  customerId: string;
+  latestInitialContactId: string;
+  /** Set while the line is being erased: the erasure's id. */
+  erasure?: string;
 }
 
 /**
@@ -243,6 +291,9 @@ export type ConflictReason =
   | 'attachment-completed' // CompleteAttachmentUpload on an upload already completed
   | 'already-accepted' // another agent accepted the contact first (or it left its queue)
   | 'agent-changed' // the agent's record changed since it was read (another accept of the same agent)
+  | 'attachment-quota' // StartAttachmentUpload on a contact that has had QUOTAS.AttachmentsPerContact uploads
+  | 'line-exists' // a customer's first chat, when another device started the customer's line meanwhile
+  | 'line-erasing' // the customer's line, or the contact a chat would continue, is being erased
   | 'stale'; // an optimistic write lost a race (the chat moved on): read again and retry
 
 export class WriteConflict extends Error {
@@ -263,6 +314,11 @@ export interface ConnectionStore {
   /** Every connection of a chat: one query. */
   chatConnections(initialContactId: string): Promise<ChatConnection[]>;
   removeConnection(connection: Pick<ChatConnection, 'connectionId' | 'initialContactId'>): Promise<void>;
+  /**
+   * Adds one frame to the connection's count for `window` (a count of an older window starts over):
+   * the count, or undefined when the connection is not on record.
+   */
+  countFrame(connectionId: string, window: number): Promise<number | undefined>;
   /** Records that something happened once (kept until `expiresAt`): true the first time, false ever after. */
   claimOnce(key: string, expiresAt: number): Promise<boolean>;
 }
@@ -316,4 +372,75 @@ export interface FileContactRef {
   ContactId: string;
   InitialContactId: string;
   InitiationTimestamp: string;
+}
+
+/**
+ * An erasure of a customer's line (`POST /persistent-chat/erase-line`): what it removes, written before
+ * anything is removed, so that a run stopped half way is finished by the next. No content: ids, times
+ * and object keys.
+ */
+export interface ErasureRecord {
+  erasureId: string;
+  instanceId: string;
+  /** The customer whose line index entry goes too; dropped from the record once the erasure is done. */
+  customerId?: string;
+  contacts: ContactRef[];
+  /** Each chat of the line, with its customer participant (its once-markers are keyed by it). */
+  chats: { initialContactId: string; customerParticipantId: string }[];
+  /** Transcript files and attachment objects, every version of which goes. */
+  objectKeys: string[];
+  state: 'ERASING' | 'ERASED';
+  startedAt: number;
+  finishedAt?: number;
+}
+
+/** What erasing a line takes of the table, beyond the contact store's reads. */
+export interface ErasureStore {
+  getErasure(erasureId: string): Promise<ErasureRecord | undefined>;
+  /** The erasure that removed (or is removing) this contact, if any. */
+  erasedBy(contactId: string): Promise<string | undefined>;
+  /**
+   * Marks the customer's line index entry as being erased, so the line cannot move on: the id of the
+   * erasure that holds it (this one, or one under way before).
+   */
+  markCustomerLine(instanceId: string, customerId: string, erasureId: string): Promise<string>;
+  /** Marks contacts as being erased: no chat may continue from them any more. */
+  markContacts(contactIds: string[], erasureId: string): Promise<void>;
+  /** The chat's attachments, by the notes beside its session. */
+  chatAttachments(initialContactId: string): Promise<Attachment[]>;
+  /** Writes the erasure's record, then a tombstone (the erasure's id) for each of its contacts. */
+  recordErasure(record: ErasureRecord): Promise<void>;
+  /**
+   * Removes every row of the contact's partition (its record, items, session, notes; with the record its
+   * queue index entry and routing fields) and every record a note names; and the contact from the record
+   * of the agent who accepted it, which belongs to the agent and stays.
+   */
+  removeContact(contactId: string): Promise<void>;
+  /** Removes the chat's WebSocket connection records and its customer's once-markers. */
+  removeChat(chat: ErasureRecord['chats'][number]): Promise<void>;
+  removeCustomerLine(instanceId: string, customerId: string): Promise<void>;
+  /** The erasure is done: its record keeps only which contacts went and when (no customer id, chats or keys). */
+  erasureFinished(erasureId: string, at: number): Promise<void>;
+}
+
+/** Every version of objects in the (versioned) bucket, for erasure. */
+export interface ObjectVersions {
+  /** Deletes every version and delete marker of the object at `key`; how many it deleted. */
+  deleteAllVersions(key: string): Promise<number>;
+}
+
+/** Who a verified customer token speaks for. */
+export interface CustomerClaim {
+  /** The customer's id in the host's system (`sub`): the line is keyed by it and the instance. */
+  customerId: string;
+  /** The `name` claim: the display name when the request names none. */
+  name?: string;
+}
+
+/**
+ * Verifies the host site's customer tokens (JWTs; http/customer-tokens.ts, with jose): the customer a token
+ * speaks for, or InvalidParameter for a string that is no JWS, AccessDenied for one not to be trusted.
+ */
+export interface CustomerTokenVerifier {
+  verify(token: string): Promise<CustomerClaim>;
 }

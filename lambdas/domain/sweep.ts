@@ -2,10 +2,13 @@ import type { ChatSession, Contact } from './model';
 import type { ContactStore } from './ports';
 
 /**
- * A request that ends a contact archives it at once; the sweep takes the archives still unfinished this
- * long after the end (a failed S3 write, a crash), so that it does not race the request doing it.
+ * Longer than anything that began on a contact's table items can still be running: a request (API
+ * Gateway's 29 s integration timeout; route functions time out at 10 s) or a sweep run (55 s). A
+ * request that ends a contact archives it at once, so the sweep retries an archive only this long
+ * after the end (a failed S3 write, a crash); and a reader that met the contact before its file was
+ * durable reads its items from the table, so they stay there this long after the file is durable.
  */
-export const ARCHIVE_RETRY_AFTER_MS = 60_000;
+export const REQUEST_GRACE_MS = 60_000;
 /** Due records read per query; the sweep reads again while full batches keep coming and time is left. */
 const BATCH = 100;
 /** Records handled at once. */
@@ -17,8 +20,10 @@ export interface SweepDeps {
   expire: (session: ChatSession) => Promise<unknown>;
   /** Fires the chat's participant timers that ran out, and says when to look next (Participants.runTimers). */
   runTimers: (session: ChatSession) => Promise<void>;
-  /** Finishes a contact's archive (Transcripts.archive). */
+  /** Writes an ended contact's transcript file (Transcripts.archive). */
   archive: (contact: Contact) => Promise<void>;
+  /** Deletes an archived contact's items from the table (Transcripts.freeTable). */
+  freeTable: (contact: Contact) => Promise<void>;
   now: () => number;
   warn: (message: string, fields: Record<string, unknown>) => void;
 }
@@ -27,8 +32,8 @@ export interface SweepOptions {
   /** Stop taking new work at this time (epoch ms of the real clock): a Lambda function's time runs out. */
   deadline?: number;
   /**
-   * Also take unfinished archives of contacts that ended less than ARCHIVE_RETRY_AFTER_MS ago: when no
-   * request can be archiving them (the local server's first sweep, after a restart).
+   * Also take unfinished archives of contacts that ended, or were archived, less than REQUEST_GRACE_MS
+   * ago: when no request can be archiving or reading them (the local server's first sweep, after a restart).
    */
   everyUnfinishedArchive?: boolean;
 }
@@ -41,8 +46,9 @@ export interface SweepReport {
 
 /**
  * Work that no request asks for, found through the store's index of due records, never a scan: chats
- * past their duration end (everyone told, transcript archived, sockets closed, as by StopContact), and
- * ended contacts whose archive a failure or a crash left unfinished are archived again. Run on a
+ * past their duration end (everyone told, transcript archived, sockets closed, as by StopContact),
+ * ended contacts whose archive a failure or a crash left unfinished are archived again, and archived
+ * contacts' items leave the table once no reader can be reading them there. Run on a
  * schedule (an EventBridge rule on AWS, a timer in the local server); runs may overlap safely.
  */
 export class Sweep {
@@ -51,7 +57,8 @@ export class Sweep {
   async run(options: SweepOptions = {}): Promise<SweepReport> {
     const report: SweepReport = { chats: 0, archives: 0, failed: 0 };
     const deadline = options.deadline ?? Infinity;
-    const archivesBefore = () => this.deps.now() - (options.everyUnfinishedArchive ? 0 : ARCHIVE_RETRY_AFTER_MS);
+    const graceful = !options.everyUnfinishedArchive;
+    const archivesBefore = () => this.deps.now() - (graceful ? REQUEST_GRACE_MS : 0);
     await this.drain(
       (limit) => this.deps.store.dueChats(this.deps.now(), limit),
       (id) => this.chat(id),
@@ -61,7 +68,7 @@ export class Sweep {
     );
     await this.drain(
       (limit) => this.deps.store.unfinishedArchives(archivesBefore(), limit),
-      (id) => this.archive(id),
+      (id) => this.archive(id, graceful),
       'archives',
       report,
       deadline,
@@ -111,8 +118,16 @@ export class Sweep {
     else await this.deps.runTimers(session);
   }
 
-  private async archive(contactId: string): Promise<void> {
+  /**
+   * A contact whose archive is unfinished: its file is written; or, once it is, its items leave the
+   * table, not before REQUEST_GRACE_MS (the index says when it was archived: the next run takes it).
+   */
+  private async archive(contactId: string, graceful: boolean): Promise<void> {
     const contact = await this.deps.store.getContact(contactId);
-    if (contact) await this.deps.archive(contact);
+    if (!contact) return;
+    if (!contact.transcriptKey) return this.deps.archive(contact);
+    // Archived before archivedAt was kept: long ago, by its end.
+    const archivedAt = contact.archivedAt ?? contact.disconnectTimestamp ?? 0;
+    if (!graceful || archivedAt <= this.deps.now() - REQUEST_GRACE_MS) await this.deps.freeTable(contact);
   }
 }

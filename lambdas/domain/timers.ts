@@ -1,34 +1,21 @@
 import { invalidParameter } from './errors';
-import type { ChatSession, Participant } from './model';
+import { type ChatSession, type Participant, type ParticipantTimers, TIMER_ROLES, type TimerRole, type TimerType } from './model';
 
 /**
  * Amazon Connect's chat timers for human participants (UpdateParticipantRoleConfig): per role, an
  * `IDLE` timer (a participant silent that long gets `participant.idle`) and a `DISCONNECT_NONCUSTOMER`
- * timer (idle that much longer, it gets `participant.autodisconnection` and leaves; a customer leaving
- * ends the chat). A message from an idle participant brings `participant.returned`. Kept on the chat's
- * session, so they hold across transfers. The sweep drives them.
+ * timer (idle that much longer: `participant.autodisconnection`, and every participant but the customer
+ * leaves; the customer stays and the chat goes on). They run only while an agent (or a custom
+ * participant) is on the chat, from when it joined. A message from an idle participant brings
+ * `participant.returned`. Kept on the chat's session, so they hold across transfers. The sweep drives
+ * them. Sources and what remains assumed: docs/architecture.md, "Idle timers".
  */
-export const TIMER_ROLES = ['CUSTOMER', 'AGENT'] as const;
-export const TIMER_TYPES = ['IDLE', 'DISCONNECT_NONCUSTOMER'] as const;
-export type TimerRole = (typeof TIMER_ROLES)[number];
-export type TimerType = (typeof TIMER_TYPES)[number];
-/** Minutes, as the Connect API documents them. */
-export const TIMER_MINUTES = { min: 2, max: 480 };
-
-/** The chat's timers, in minutes, by role and type. */
-export type ParticipantTimers = Partial<Record<TimerRole, Partial<Record<TimerType, number>>>>;
 
 /** One entry of ParticipantTimerConfigList: a duration, or `undefined` for `Unset`. */
 export interface TimerChange {
   role: TimerRole;
   type: TimerType;
   minutes: number | undefined;
-}
-
-/** What the timers have seen of a participant: its last message, and since when it is idle. */
-export interface ParticipantActivity {
-  activeAt: number;
-  idleAt?: number;
 }
 
 /** The chat's timers with the changes made; a role and type given twice is refused, as by Amazon Connect. */
@@ -58,22 +45,39 @@ export interface TimerState {
   next?: number;
 }
 
+/** Roles whose joining starts the timers ("when an agent joins the chat", or a custom participant). */
+const STARTS_TIMERS: ReadonlySet<string> = new Set(['AGENT', 'CUSTOM_BOT']);
+
+/** When the contact's timers started: the earliest join of an agent or custom participant still on it; none, none run. */
+export function timersStartedAt(participants: readonly Participant[]): number | undefined {
+  const joined = participants.filter((p) => p.leftAt === undefined && STARTS_TIMERS.has(p.role)).map((p) => p.joinedAt);
+  return joined.length ? Math.min(...joined) : undefined;
+}
+
 /**
- * A participant's timers: idle `IDLE` minutes after its last activity (its last message, its joining,
- * or the timers' last change, whichever is latest); auto-disconnected `DISCONNECT_NONCUSTOMER` minutes
- * after it went idle (after its last activity, without an idle timer).
+ * A participant's timers, running since `startedAt` (timersStartedAt; undefined: none run): idle
+ * `IDLE` minutes after its last activity (its last message, its joining, the timers' last change or
+ * their start, whichever is latest); auto-disconnected `DISCONNECT_NONCUSTOMER` minutes after it went
+ * idle (after its last activity, without an idle timer). Idleness from before the timers started (with
+ * an agent who has gone) does not count: the timers start over.
  */
-export function timerState(session: Pick<ChatSession, 'timers' | 'timersSetAt' | 'activity'>, participant: Participant, now: number): TimerState {
+export function timerState(
+  session: Pick<ChatSession, 'timers' | 'timersSetAt' | 'activity'>,
+  participant: Participant,
+  now: number,
+  startedAt: number | undefined,
+): TimerState {
   const role = timerRole(participant);
   const timers = role && session.timers?.[role];
-  if (!timers || participant.leftAt !== undefined) return { idleDue: false, disconnectDue: false };
+  if (!timers || participant.leftAt !== undefined || startedAt === undefined) return { idleDue: false, disconnectDue: false };
   const activity = session.activity?.[participant.participantId];
-  const activeAt = Math.max(activity?.activeAt ?? participant.joinedAt, session.timersSetAt ?? 0);
-  const idleAt = activity?.idleAt ?? (timers.IDLE === undefined ? undefined : activeAt + timers.IDLE * 60_000);
-  const idleDue = timers.IDLE !== undefined && activity?.idleAt === undefined && idleAt! <= now;
+  const activeAt = Math.max(activity?.activeAt ?? participant.joinedAt, session.timersSetAt ?? 0, startedAt);
+  const wentIdle = activity?.idleAt !== undefined && activity.idleAt >= startedAt ? activity.idleAt : undefined;
+  const idleAt = wentIdle ?? (timers.IDLE === undefined ? undefined : activeAt + timers.IDLE * 60_000);
+  const idleDue = timers.IDLE !== undefined && wentIdle === undefined && idleAt! <= now;
   const disconnectAt = timers.DISCONNECT_NONCUSTOMER === undefined ? undefined : (idleAt ?? activeAt) + timers.DISCONNECT_NONCUSTOMER * 60_000;
   const disconnectDue = disconnectAt !== undefined && disconnectAt <= now;
-  const pending = [idleDue || activity?.idleAt !== undefined ? undefined : idleAt, disconnectDue ? undefined : disconnectAt].filter(
+  const pending = [idleDue || wentIdle !== undefined ? undefined : idleAt, disconnectDue ? undefined : disconnectAt].filter(
     (at): at is number => at !== undefined,
   );
   return { idleDue, disconnectDue, next: pending.length ? Math.min(...pending) : undefined };

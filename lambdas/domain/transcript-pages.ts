@@ -2,7 +2,7 @@ import { type Cursor, decodeCursor, encodeCursor } from './cursor';
 import { invalidParameter } from './errors';
 import { idBoundsAt } from './items';
 import type { KeyRing } from './keys';
-import { contactRef, type LineLink } from './line';
+import { contactRef, type LineLink, MAX_LINE_STEPS } from './line';
 import type { ChatSession, TranscriptItem } from './model';
 import type { Reader } from './participants';
 import type { ContactTranscript, Position, Transcripts } from './transcripts';
@@ -28,13 +28,6 @@ export interface TranscriptPage {
   Transcript: PageItem[];
   NextToken?: string;
 }
-
-/**
- * A safety net, never met by chats this service writes: every contact starts with an item (joined,
- * transfer succeeded), so a page of at most 100 items spans at most 100 contacts. Stored data that
- * broke that rule could otherwise make one page walk an unbounded run of empty contacts.
- */
-export const MAX_CONTACTS_PER_PAGE = 128;
 
 export interface TranscriptPagesDeps {
   store: Pick<ContactStore, 'getContact'>;
@@ -90,8 +83,10 @@ export class TranscriptPages {
 
     // An ended contact whose transcript file could not be written yet is read from the table: the sweep writes it.
     const { items, next } = await this.walk(session, start, direction, request.maxResults, { filter, pastChats: true });
+    // A history reader has no chat of its own: every item of the line is a past item to it.
     const Transcript = items.map(
-      ({ link, current, ...item }): PageItem => (current ? { ...item, ContactId: link.contactId } : { ...item, RelatedContactId: link.contactId }),
+      ({ link, current, ...item }): PageItem =>
+        current && !reader.history ? { ...item, ContactId: link.contactId } : { ...item, RelatedContactId: link.contactId },
     );
     const ascending = request.sortOrder === 'ASCENDING';
     if ((direction === 'BACKWARD') === ascending) Transcript.reverse();
@@ -105,8 +100,8 @@ export class TranscriptPages {
 
   /**
    * Reads from `start` in `direction` until `maxResults` items are collected or the line (the current
-   * chat, without `pastChats`; the one contact, with a filter) has no more; `next` is where a following
-   * page starts, given only when there is more.
+   * chat, without `pastChats`; the one contact, with a filter) has no more, stepping at most
+   * MAX_LINE_STEPS contacts on; `next` is where a following page starts, given only when there is more.
    */
   private async walk(
     session: ChatSession,
@@ -118,8 +113,8 @@ export class TranscriptPages {
     const collected: Collected[] = [];
     const result = (next?: Start) => ({ items: collected, next });
     let { link, position } = start;
-    for (let visited = 1; ; visited++) {
-      const transcript = visited === 1 && start.opened ? start.opened : this.open(session, link);
+    for (let steps = 0; ; steps++) {
+      const transcript = steps === 0 && start.opened ? start.opened : this.open(session, link);
       const need = maxResults - collected.length;
       // One more than needed tells whether this contact has more to give.
       const items = await transcript.read(direction, position, need + 1);
@@ -132,14 +127,15 @@ export class TranscriptPages {
       }
       const following = scope.filter ? undefined : await transcript.neighbour(direction);
       if (!following || (!scope.pastChats && following.initialContactId !== session.initialContactId)) return result();
-      if (collected.length >= maxResults || visited >= MAX_CONTACTS_PER_PAGE) return result({ link: following });
+      // At the line's bound the page is handed back short, with a NextToken: the reader reads on from there.
+      if (collected.length >= maxResults || steps >= MAX_LINE_STEPS) return result({ link: following });
       link = following;
       position = undefined;
     }
   }
 
   private open(session: ChatSession, link: LineLink): ContactTranscript {
-    return this.deps.transcripts.open(session.instanceId, link, link.contactId === session.latestContactId);
+    return this.deps.transcripts.open(session.instanceId, link, link.contactId === session.latestContactId ? session.state : undefined);
   }
 
   /** Where a first call starts: the newest (BACKWARD) or oldest (FORWARD) item, or its StartPosition. */

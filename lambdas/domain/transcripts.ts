@@ -1,7 +1,7 @@
 import { DomainError } from './errors';
 import { compareItems } from './items';
-import { type LineLink, lineNext, linePrevious } from './line';
-import type { Contact, ContactRef, TranscriptItem } from './model';
+import { inFull, type LineLink, lineNext, linePrevious } from './line';
+import type { ChatSession, Contact, ContactRef, TranscriptItem } from './model';
 import type { ContactStore, FileContactRef, ItemRange, TranscriptFile, TranscriptFiles } from './ports';
 
 /** A position in transcript order: an item's time and id. */
@@ -45,7 +45,7 @@ const ARCHIVE_BATCH = 500;
 
 /**
  * Where a contact's transcript lives: its items in the table while it is active (and until its file
- * is durable), then one file per contact in the transcript bucket, named and shaped as Amazon
+ * is durable, and a grace after), then one file per contact in the transcript bucket, named and shaped as Amazon
  * Connect writes them, so files Amazon Connect exported read back the same way.
  */
 export class Transcripts {
@@ -63,31 +63,40 @@ export class Transcripts {
   }
 
   /**
-   * Writes an ended contact's transcript file, then marks the contact archived, then deletes its
-   * items from the table, then takes it out of the sweep's index: in that order, so no item is ever
-   * only in flight, and whatever a failure or a crash leaves undone the sweep does again. Safe to
-   * repeat, and to run twice at once (a request and the sweep).
+   * Writes an ended contact's transcript file, then marks the contact archived: readers read the file
+   * from then on. Its items stay in the table for readers that began before; the sweep deletes them
+   * later (`freeTable`), so no item is ever only in flight, and whatever a failure or a crash leaves
+   * undone the sweep does again. Safe to repeat, and to run twice at once (a request and the sweep):
+   * both read every item, since none leaves the table before the contact has been marked for a while.
    */
   async archive(contact: Contact): Promise<void> {
-    if (contact.state !== 'ENDED') return;
+    if (contact.state !== 'ENDED' || contact.transcriptKey) return;
     // The check that finishes last writes the file (Attachments.complete); until then reads serve the table.
-    const now = (this.deps.now ?? Date.now)();
-    if (!contact.transcriptKey && contact.attachmentsInCheck && now - (contact.disconnectTimestamp ?? 0) < ATTACHMENT_CHECK_WAIT_MS) return;
-    // At most MAX_ITEMS_PER_CONTACT (and a few closing events): a bounded read.
+    const now = this.now();
+    if (contact.attachmentsInCheck && now - (contact.disconnectTimestamp ?? 0) < ATTACHMENT_CHECK_WAIT_MS) return;
+    // At most QUOTAS.ItemsPerContact (and a few closing events): a bounded read.
     const items = await this.allTableItems(contact.contactId);
-    // Another archive of the contact may have marked it and begun deleting while these were read; its
-    // file is whole (read before it marked), so this one only deletes. Unmarked now, none has deleted yet.
-    const archived = contact.transcriptKey ?? (await this.deps.store.getContact(contact.contactId))?.transcriptKey;
-    if (!archived) {
-      const key = this.key(contact);
-      await this.deps.files.put(key, this.transcriptFile(contact, items));
-      await this.deps.store.markArchived(contact.contactId, key);
-    }
+    const key = this.key(contact);
+    await this.deps.files.put(key, this.transcriptFile(contact, items));
+    await this.deps.store.markArchived(contact.contactId, key, this.now());
+  }
+
+  /**
+   * Deletes an archived contact's items from the table, then takes it out of the sweep's index. Only
+   * the sweep calls it, once no reader can have begun on the table before the contact was archived.
+   */
+  async freeTable(contact: Contact): Promise<void> {
+    if (!contact.transcriptKey) throw new Error(`contact ${contact.contactId} has no transcript file: its items are kept`);
+    const items = await this.allTableItems(contact.contactId);
     await this.deps.store.deleteItems(
       contact.contactId,
       items.map((item) => item.Id),
     );
     await this.deps.store.archiveFinished(contact.contactId);
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
   }
 
   private transcriptFile(contact: Contact, items: TranscriptItem[]): TranscriptFile {
@@ -131,11 +140,11 @@ export class Transcripts {
   }
 
   /**
-   * One contact's transcript, as a reader meets it along the line. `latest`: the chat's newest
-   * contact, whose items are in the table while the chat is active; any other contact is looked for
-   * in its file first, found by the key its ref makes.
+   * One contact's transcript, as a reader meets it along the line. `latest`: the chat's state, when
+   * this is the chat's newest contact, whose items are in the table while the chat is active; any
+   * other contact is looked for in its file first, found by the key its ref makes.
    */
-  open(instanceId: string, link: LineLink, latest: boolean): ContactTranscript {
+  open(instanceId: string, link: LineLink, latest: ChatSession['state'] | undefined): ContactTranscript {
     return new ContactTranscript(this, this.deps.store, instanceId, link, latest);
   }
 
@@ -185,7 +194,7 @@ export class ContactTranscript {
     private readonly store: Pick<ContactStore, 'getContact' | 'queryItems' | 'contactWithItems'>,
     private readonly instanceId: string,
     readonly link: LineLink,
-    private readonly latest: boolean,
+    private readonly latest: ChatSession['state'] | undefined,
   ) {}
 
   get contactId(): string {
@@ -206,9 +215,10 @@ export class ContactTranscript {
         ? { contact: undefined, items: ahead.items.slice(0, limit) }
         : await this.store.contactWithItems(this.contactId, { direction, from: from && { id: from.id, inclusive: from.inclusive } }, limit);
     this.contact = contact ?? this.contact;
-    // The record is needed to name the contact's chat, and to go on past a contact that ran out
-    // (but for the chat's newest contact read FORWARD: nothing comes after it).
-    const goesOn = items.length < limit && !(direction === 'FORWARD' && this.latest);
+    // The record is needed to name the contact's chat, and to go on past a contact that ran out (but
+    // for the newest contact of an active chat read FORWARD: nothing comes after it). An ended chat's
+    // newest contact may have run out because it is archived: its record says so, and where the file is.
+    const goesOn = items.length < limit && !(direction === 'FORWARD' && this.latest === 'ACTIVE');
     if (!this.contact && (goesOn || !this.initialContactId)) this.contact = await this.transcripts.record(this.contactId);
     if (await this.archivedMeanwhile()) return slice(this.parsed!.items, direction, from, limit);
     return items;
@@ -231,7 +241,7 @@ export class ContactTranscript {
   /** The contact before (BACKWARD) or after (FORWARD) this one in the line, if any. */
   async neighbour(direction: ItemRange['direction']): Promise<LineLink | undefined> {
     // The chat's newest contact has no next one (a transfer would have made another the newest).
-    if (direction === 'FORWARD' && this.latest) return undefined;
+    if (direction === 'FORWARD' && this.latest !== undefined) return undefined;
     const line = this.parsed?.line;
     if (line) return direction === 'FORWARD' ? line.next : line.previous;
     this.contact ??= await this.transcripts.record(this.contactId);
@@ -242,14 +252,14 @@ export class ContactTranscript {
   private async fromFile(): Promise<boolean> {
     if (this.parsed) return true;
     const { initiationTimestamp } = this.link;
-    if (this.latest || initiationTimestamp === undefined) return false;
+    if (this.latest !== undefined || initiationTimestamp === undefined) return false;
     this.parsed = await this.transcripts.file(this.transcripts.key({ instanceId: this.instanceId, contactId: this.contactId, initiationTimestamp }));
     return this.parsed !== undefined;
   }
 
   /**
-   * Whether the table read met a contact whose file is (now) written: then its items may already be
-   * leaving the table, so the file is read instead. An ended contact without one is checked again,
+   * Whether the table read met a contact whose file is (now) written: then its items leave the table
+   * once the grace after the file is over (REQUEST_GRACE_MS), so the file is read instead. An ended contact without one is checked again,
    * since its archive may be under way (an ended contact whose file could not be written is read from
    * the table until the sweep writes it).
    */
@@ -272,9 +282,7 @@ const remember = <T>(cache: Map<string, T>, key: string, value: T, size: number)
 function fileLine(contact: Contact): TranscriptFile['ContactLine'] {
   const previous = linePrevious(contact);
   const next = lineNext(contact);
-  const full = (link: LineLink | undefined): link is ContactRef | undefined =>
-    link === undefined || (link.initialContactId !== undefined && link.initiationTimestamp !== undefined);
-  if (!full(previous) || !full(next)) return undefined;
+  if ((previous && !inFull(previous)) || (next && !inFull(next))) return undefined;
   return { Previous: previous && toFileRef(previous), Next: next && toFileRef(next) };
 }
 

@@ -1,23 +1,33 @@
 import { randomUUID } from 'node:crypto';
-import { CHAT_DURATION_MINUTES } from './contacts';
 import { accessDenied } from './errors';
 import { EVENT, isoTime } from './items';
 import type { KeyRing } from './keys';
+import { continuesPastChat } from './line';
 import type { ChatConnection } from './model';
 import type { Participants, Reader } from './participants';
 import { CHAT_TOPIC, type ChatPush, itemFrames } from './push';
 import { type GrantPayload, grantFromPayload, grantPayload, openToken, signToken } from './signed-token';
 import { type ConnectionStore, type ContactStore, WriteConflict } from './ports';
+import { LIMITS, QUOTAS } from './limits';
 
 /** Amazon Connect: the WebSocket URL must be connected to within 100 seconds of being issued. */
 export const WEBSOCKET_URL_TTL_MS = 100_000;
 /** A connection lives an hour; chatjs opens its next one after 59 minutes. */
 export const WEBSOCKET_CONNECTION_TTL_MS = 60 * 60_000;
 /**
- * Open sockets one participant may hold (tabs, devices, reconnections): opening one more closes its
- * oldest, so a chat's fan-out stays bounded however many sockets a client opens.
+ * A connection's frames are counted per window of this length (aligned on the clock); QUOTAS.FramesPerConnectionWindow
+ * bounds how many one connection may send in it.
  */
-export const MAX_CONNECTIONS_PER_PARTICIPANT = 10;
+export const FRAME_WINDOW_MS = 10_000;
+/**
+ * Frames of a connection per window that one container only counts in memory: chatjs' pace costs no
+ * write. Past them, each frame is also counted on the connection's record, where the counts of every
+ * container (Lambda spreads one socket's frames over many) add up. A connection is thus refused after
+ * at most the quota + FRAMES_COUNTED_IN_MEMORY x (containers that served it) frames in a window.
+ */
+export const FRAMES_COUNTED_IN_MEMORY = 4;
+/** Connections whose window counts one container keeps (those of older windows are dropped first). */
+const FRAME_COUNTS_KEPT = 10_000;
 
 /**
  * What a WebSocket URL says, signed: its own id (a URL serves one connection), the participant it
@@ -46,8 +56,14 @@ interface ClientFrame {
   content?: { topics?: unknown };
 }
 
+/** API Gateway's answer to a throttled frame. */
+const THROTTLED = 'Too Many Requests';
+
 /** The WebSocket side of the participant API: issuing URLs, admitting connections, answering chatjs' frames. */
 export class Websockets {
+  /** This container's frame counts: connection id -> its window and the frames seen in it. */
+  private readonly frameCounts = new Map<string, { window: number; frames: number }>();
+
   constructor(private readonly deps: WebsocketsDeps) {}
 
   /** CreateParticipantConnection's `Websocket`: a single-use URL for the participant, valid for 100 seconds. */
@@ -97,13 +113,13 @@ export class Websockets {
     await this.closeOldest(connection);
     // A newer connection of the participant may have closed this one meanwhile: then it is refused, not left open unheard.
     if (!(await this.deps.connections.getConnection(connectionId))) {
-      throw accessDenied(`A participant keeps at most ${MAX_CONNECTIONS_PER_PARTICIPANT} WebSocket connections; newer ones replaced this one`);
+      throw accessDenied(`A participant keeps at most ${QUOTAS.ConnectionsPerParticipant} WebSocket connections; newer ones replaced this one`);
     }
     return connection;
   }
 
   /**
-   * Keeps the participant's newest MAX_CONNECTIONS_PER_PARTICIPANT connections, this one among them:
+   * Keeps the participant's newest QUOTAS.ConnectionsPerParticipant connections, this one among them:
    * one Query on the chat's connections, read after this one is on record, so of connections opened at
    * once the last to read sees them all.
    */
@@ -111,7 +127,7 @@ export class Websockets {
     const others = (await this.deps.connections.chatConnections(connection.initialContactId)).filter(
       (other) => other.participantId === connection.participantId && other.connectionId !== connection.connectionId,
     );
-    const excess = others.length + 1 - MAX_CONNECTIONS_PER_PARTICIPANT;
+    const excess = others.length + 1 - QUOTAS.ConnectionsPerParticipant;
     if (excess <= 0) return;
     others.sort((a, b) => a.connectedAt - b.connectedAt || (a.connectionId < b.connectionId ? -1 : 1));
     await this.deps.push.disconnect(others.slice(0, excess));
@@ -129,6 +145,7 @@ export class Websockets {
    * API Gateway's answer to an unknown route, which chatjs reports as a topic failure.
    */
   async answer(connectionId: string, text: string | undefined): Promise<object> {
+    if (!(await this.withinFrameLimit(connectionId))) return { message: THROTTLED, connectionId };
     let frame: ClientFrame;
     try {
       frame = JSON.parse(text ?? '') as ClientFrame;
@@ -155,6 +172,25 @@ export class Websockets {
   }
 
   /**
+   * Counts the frame against its connection's QUOTAS.FramesPerConnectionWindow; past it, the socket is closed
+   * (the first container to see the count over closes it; a closed connection is no longer on record).
+   */
+  private async withinFrameLimit(connectionId: string): Promise<boolean> {
+    const window = Math.floor(this.deps.now() / FRAME_WINDOW_MS);
+    const seen = this.frameCounts.get(connectionId);
+    const local = seen?.window === window ? seen.frames + 1 : 1;
+    this.frameCounts.delete(connectionId);
+    this.frameCounts.set(connectionId, { window, frames: local });
+    if (this.frameCounts.size > FRAME_COUNTS_KEPT) this.frameCounts.delete(this.frameCounts.keys().next().value!);
+    if (local <= FRAMES_COUNTED_IN_MEMORY) return true;
+    const counted = await this.deps.connections.countFrame(connectionId, window);
+    if (counted === undefined || counted <= QUOTAS.FramesPerConnectionWindow - FRAMES_COUNTED_IN_MEMORY) return true;
+    const connection = await this.deps.connections.getConnection(connectionId);
+    if (connection) await this.deps.push.disconnect([connection]);
+    return false;
+  }
+
+  /**
    * chatjs learns that a chat continues an earlier one from its `chat rehydrated` event (widgets then
    * offer the earlier messages). That event is written when the chat starts, before anyone can be
    * connected, so the customer gets it pushed at its first subscription, once: later reconnections
@@ -164,12 +200,12 @@ export class Websockets {
     const connection = await this.deps.connections.getConnection(connectionId);
     if (connection?.role !== 'CUSTOMER') return;
     const first = await this.deps.store.getContact(connection.initialContactId);
-    if (!first?.continuedFromContactId) return;
+    if (!first || !continuesPastChat(first)) return;
     // Written right after `participant joined`, among the first contact's first items (gone once its transcript is archived).
     const opening = await this.deps.store.queryItems(first.contactId, { direction: 'FORWARD' }, 3);
     const rehydrated = opening.find((item) => item.ContentType === EVENT.chatRehydrated);
     if (!rehydrated) return;
-    const longestChat = CHAT_DURATION_MINUTES.max * 60_000;
+    const longestChat = LIMITS.ChatDurationInMinutes.max * 60_000;
     if (
       !(await this.deps.connections.claimOnce(`REHYDRATED#${connection.initialContactId}#${connection.participantId}`, this.deps.now() + longestChat))
     )

@@ -3,9 +3,11 @@ import { accessDenied, DomainError, invalidParameter, notFound } from './errors'
 import type { KeyRing } from './keys';
 import type { ChatSession, Contact } from './model';
 import type { Participants } from './participants';
+import { chatsFrom } from './line';
 import { hashToken, newToken } from './tokens';
 import { openToken, signToken } from './signed-token';
 import { type ContactStore, WriteConflict } from './ports';
+import { lineErasing } from './erasure';
 
 /**
  * The public web-chat widget: a browser starts a chat without AWS credentials, and comes back to it
@@ -14,13 +16,6 @@ import { type ContactStore, WriteConflict } from './ports';
  * purpose's subkey, so no other signed value (a NextToken) can pass for one.
  */
 export const RESUME_TOKEN_TTL_MS = 30 * 24 * 60 * 60 * 1000;
-export const MAX_RESUME_TOKEN_LENGTH = 1000;
-/**
- * An old token is followed along the line of chats continued from it (see `resume`); every visit
- * hands out a fresh token, so a line longer than this within one token's 30 days is not a person.
- */
-const MAX_FOLLOWED_CHATS = 100;
-const lineTooLong = () => new DomainError('QuotaExceeded', `A resume token can be followed through at most ${MAX_FOLLOWED_CHATS} continued chats`);
 
 interface ResumePayload {
   v: 1;
@@ -60,6 +55,27 @@ export class Widget {
   }
 
   /**
+   * A customer the host site vouches for (customers.ts): the customer's line, found by instance and
+   * customer id in one read, from any device. A first chat starts the line; another device starting it
+   * at the same moment wins, and this one rejoins that chat.
+   */
+  async startForCustomer(customerId: string, displayName: string | undefined): Promise<WidgetChat> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const line = await this.deps.store.getCustomerLine(this.deps.instanceId, customerId);
+      if (line?.erasure) throw lineErasing();
+      // A verified customer is not a copied token: a browser that forgot the chat does not bar its customer.
+      if (line) return this.resume({ initialContactId: line.latestInitialContactId, issuedAt: Number.POSITIVE_INFINITY }, displayName);
+      if (!displayName) throw invalidParameter('DisplayName is required to start a chat (the customer token has no name)');
+      try {
+        return this.started(await this.startChat(displayName, undefined, { customerId, first: true }));
+      } catch (error) {
+        if (!(error instanceof WriteConflict && error.reason === 'line-exists')) throw error;
+      }
+    }
+    throw new DomainError('Conflict', "The customer's line is changing too fast; try again");
+  }
+
+  /**
    * The browser forgets its chat (a shared device): every customer credential of the line issued until
    * now (resume tokens wherever they enter the line, participant, connection and WebSocket tokens) is
    * refused from here on, so a copy kept elsewhere stops working too; and a chat of the line still going
@@ -69,9 +85,10 @@ export class Widget {
     const claim = readResumeToken(this.deps.keys, resumeToken, this.deps.instanceId, this.deps.now());
     // Tokens carry their times in whole seconds, so their issue time reads up to a second early or late.
     const before = this.deps.now() + 1000;
-    const chats = await this.line(claim.initialContactId);
-    await Promise.all(chats.map((chat) => this.deps.store.revokeResumeTokens(chat, before)));
-    const session = await this.deps.contacts.session(await this.contact(chats[chats.length - 1]!));
+    const chats: Contact[] = [];
+    for await (const chat of chatsFrom(this.contact, claim.initialContactId)) chats.push(chat);
+    await Promise.all(chats.map((chat) => this.deps.store.revokeResumeTokens(chat.contactId, before)));
+    const session = await this.deps.contacts.session(chats[chats.length - 1]!);
     if (session.state !== 'ACTIVE') return;
     try {
       await this.deps.contacts.endChat(await this.contact(session.latestContactId), session, { reason: 'CUSTOMER_DISCONNECT', customerLeft: true });
@@ -80,17 +97,10 @@ export class Widget {
     }
   }
 
-  /** The chats of a line from `initialContactId` on, each continued from the one before. */
-  private async line(initialContactId: string): Promise<string[]> {
-    const chats = [initialContactId];
-    for (
-      let contact = await this.contact(initialContactId);
-      contact.persistentChatSourceOf;
-      contact = await this.contact(contact.persistentChatSourceOf)
-    ) {
-      if (chats.length > MAX_FOLLOWED_CHATS) throw lineTooLong();
-      chats.push(contact.persistentChatSourceOf);
-    }
+  /** The chats of a line from `initialContactId` on, each continued from the one before, by their initial contacts. */
+  async line(initialContactId: string): Promise<string[]> {
+    const chats: string[] = [];
+    for await (const chat of chatsFrom(this.contact, initialContactId)) chats.push(chat.contactId);
     return chats;
   }
 
@@ -100,34 +110,42 @@ export class Widget {
    * continued it: whoever holds a token for a chat holds it for the chats continued from it.
    */
   private async resume(claim: ResumeClaim, displayName: string | undefined): Promise<WidgetChat> {
-    let id = claim.initialContactId;
-    for (let followed = 0; followed < MAX_FOLLOWED_CHATS; followed++) {
-      const contact = await this.contact(id);
-      let session = await this.deps.contacts.session(contact);
+    let refused: DomainError | undefined;
+    for await (const chat of chatsFrom(this.contact, claim.initialContactId)) {
+      refused = undefined;
+      let session = await this.deps.contacts.session(chat);
       if ((session.resumeTokensRevokedBefore ?? 0) >= claim.issuedAt) throw accessDenied('The resume token is invalid or has expired');
       if (session.state === 'ACTIVE' && session.expiresAt <= this.deps.now()) session = await this.deps.participants.expire(session);
       if (session.state === 'ACTIVE') return this.rejoin(session);
-      if (contact.persistentChatSourceOf) {
-        id = contact.persistentChatSourceOf;
-        continue;
-      }
+      if (chat.persistentChatSourceOf) continue;
       try {
-        return this.started(await this.startChat(displayName ?? session.customer.displayName, id));
+        // The customer's line (the index) moves on with the chat, when the chat was a customer's.
+        const customer = chat.customerId === undefined ? undefined : { customerId: chat.customerId, first: false };
+        return this.started(await this.startChat(displayName ?? session.customer.displayName, chat.contactId, customer));
       } catch (error) {
-        // Lost the race to another tab continuing this chat: the next round follows it there.
-        if (!(error instanceof DomainError) || !(await this.contact(id)).persistentChatSourceOf) throw error;
+        // Lost the race to another tab continuing this chat: the line leads on to the chat it started.
+        if (!(error instanceof DomainError)) throw error;
+        refused = error;
       }
     }
-    throw lineTooLong();
+    // The line ended at a chat that could not be continued, and nobody else continued it.
+    throw refused;
   }
 
-  private startChat(displayName: string, continueFrom?: string): Promise<StartChatResult> {
-    return this.deps.contacts.startChat({
-      instanceId: this.deps.instanceId,
-      contactFlowId: this.deps.contactFlowId,
-      displayName,
-      persistentChat: continueFrom ? { rehydrationType: 'ENTIRE_PAST_SESSION', sourceContactId: continueFrom } : undefined,
-    });
+  private async startChat(displayName: string, continueFrom?: string, customer?: { customerId: string; first: boolean }): Promise<StartChatResult> {
+    try {
+      return await this.deps.contacts.startChat({
+        instanceId: this.deps.instanceId,
+        contactFlowId: this.deps.contactFlowId,
+        displayName,
+        persistentChat: continueFrom ? { rehydrationType: 'ENTIRE_PAST_SESSION', sourceContactId: continueFrom } : undefined,
+        customerId: customer?.customerId,
+        customerLine: customer && { first: customer.first },
+      });
+    } catch (error) {
+      if (error instanceof WriteConflict && error.reason === 'line-erasing') throw lineErasing();
+      throw error;
+    }
   }
 
   /** The same customer participant of the active chat, with a fresh participant token for this browser. */
@@ -152,11 +170,11 @@ export class Widget {
     return issueResumeToken(this.deps.keys, this.deps.instanceId, initialContactId, this.deps.now());
   }
 
-  private async contact(contactId: string): Promise<Contact> {
+  private readonly contact = async (contactId: string): Promise<Contact> => {
     const contact = await this.deps.store.getContact(contactId);
     if (!contact || contact.instanceId !== this.deps.instanceId) throw notFound('The chat this resume token names no longer exists');
     return contact;
-  }
+  };
 }
 
 /** A resume token naming the chat whose initial contact is `initialContactId`, valid for 30 days from `now`. */

@@ -1,11 +1,12 @@
 import { participantRoute } from '../http/api';
-import { bearerToken, limits } from '../http/wire';
+import { LIMITS } from '../domain/limits';
+import { bearerToken } from '../http/wire';
 import { type AttachmentDeps, attachmentDepsFromEnvironment } from '../attachment-deps';
 
 /** POST /participant/complete-attachment-upload — CompleteAttachmentUpload: the uploaded file joins the transcript. */
 export const route = participantRoute<AttachmentDeps>('CompleteAttachmentUpload', async ({ body, headers }, { participants, attachments }) => {
-  const [attachmentId] = body.stringList('AttachmentIds', { minItems: 1, maxItems: 1, item: limits.attachmentId });
-  const clientToken = body.string('ClientToken', limits.requiredClientToken);
+  const [attachmentId] = body.stringList('AttachmentIds', LIMITS.AttachmentIdList, LIMITS.ArtifactId);
+  const clientToken = body.string('ClientToken', LIMITS.NonEmptyClientToken);
   const reader = await participants.authorize(bearerToken(headers), 'connection', { active: true });
   return attachments.complete(reader, attachmentId!, clientToken);
 });

@@ -1,12 +1,13 @@
-import { Fields } from '../domain/fields';
+import { Fields } from '../http/fields';
 import { connectRoute } from '../http/api';
-import { contactArn, epochSeconds, limits } from '../http/wire';
+import { LIMITS } from '../domain/limits';
+import { contactArn, epochSeconds } from '../http/wire';
 import { type Deps, depsFromEnvironment } from '../deps';
 
 /** GET /contacts/{InstanceId}/{ContactId} — DescribeContact. */
 export const route = connectRoute<Deps>('DescribeContact', async ({ path }, { contacts, config }) => {
   const params = Fields.of(path);
-  const contact = await contacts.find(params.string('InstanceId', limits.instanceId), params.string('ContactId', limits.contactId));
+  const contact = await contacts.find(params.string('InstanceId', LIMITS.InstanceId), params.string('ContactId', LIMITS.ContactId));
   const session = await contacts.session(contact);
   const agent = contact.participants.find((participant) => participant.role === 'AGENT');
   return {

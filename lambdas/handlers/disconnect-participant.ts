@@ -1,10 +1,11 @@
 import { participantRoute } from '../http/api';
-import { bearerToken, limits } from '../http/wire';
+import { LIMITS } from '../domain/limits';
+import { bearerToken } from '../http/wire';
 import { type Deps, depsFromEnvironment } from '../deps';
 
 /** POST /participant/disconnect — DisconnectParticipant: the customer leaving ends the chat. */
 export const route = participantRoute<Deps>('DisconnectParticipant', async ({ body, headers }, { participants }) => {
-  body.optionalString('ClientToken', limits.clientToken);
+  body.optionalString('ClientToken', LIMITS.ClientToken);
   const reader = await participants.authorize(bearerToken(headers), 'connection', { active: true });
   await participants.disconnect(reader);
   return {};

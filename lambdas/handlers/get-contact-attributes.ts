@@ -1,12 +1,12 @@
-import { Fields } from '../domain/fields';
+import { Fields } from '../http/fields';
 import { connectRoute } from '../http/api';
-import { limits } from '../http/wire';
+import { LIMITS } from '../domain/limits';
 import { type Deps, depsFromEnvironment } from '../deps';
 
 /** GET /contact/attributes/{InstanceId}/{InitialContactId} — GetContactAttributes. */
 export const route = connectRoute<Deps>('GetContactAttributes', async ({ path }, { contacts }) => {
   const params = Fields.of(path);
-  const attributes = await contacts.attributes(params.string('InstanceId', limits.instanceId), params.string('InitialContactId', limits.contactId));
+  const attributes = await contacts.attributes(params.string('InstanceId', LIMITS.InstanceId), params.string('InitialContactId', LIMITS.ContactId));
   return { Attributes: attributes };
 });
 

@@ -1,4 +1,7 @@
+import type { AgentDeps } from '../agent-deps';
 import type { AttachmentDeps } from '../attachment-deps';
+import type { CustomerDeps } from '../customer-deps';
+import type { ErasureDeps } from '../erasure-deps';
 import type { Deps } from '../deps';
 import type { Route } from '../http/api';
 import type { WebsocketRoute } from '../http/websocket';
@@ -14,6 +17,7 @@ import { route as createParticipant } from './create-participant';
 import { route as createParticipantConnection } from './create-participant-connection';
 import { route as describeContact } from './describe-contact';
 import { route as disconnectParticipant } from './disconnect-participant';
+import { route as eraseLine } from './erase-line';
 import { route as getAttachment } from './get-attachment';
 import { route as getContactAttributes } from './get-contact-attributes';
 import { route as getTranscript } from './get-transcript';
@@ -30,9 +34,17 @@ import { route as websocketDisconnect } from './websocket-disconnect';
 import { route as websocketMessage } from './websocket-message';
 import { route as widgetChat } from './widget-chat';
 import { route as widgetForget } from './widget-forget';
+import { route as widgetHistory } from './widget-history';
+import type { handler as sweep } from './sweep';
 
-/** Every handler by its file name (`RouteSpec.handler`), for the local server. On AWS each file is its own function. */
-export const HANDLERS: Record<string, Route<AttachmentDeps>> = {
+/** What the local server builds once for every handler: each composition root's additions together. */
+export type LocalDeps = AttachmentDeps & CustomerDeps & ErasureDeps & AgentDeps;
+
+/**
+ * Every handler by its file name, for the local server (on AWS each file is its own function). The
+ * names are types (`HandlerName`), so a route naming no handler fails the type check.
+ */
+export const HANDLERS = {
   'agent-accept': agentAccept,
   'agent-chats': agentChats,
   'agent-end': agentEnd,
@@ -45,6 +57,7 @@ export const HANDLERS: Record<string, Route<AttachmentDeps>> = {
   'create-participant-connection': createParticipantConnection,
   'describe-contact': describeContact,
   'disconnect-participant': disconnectParticipant,
+  'erase-line': eraseLine,
   'get-attachment': getAttachment,
   'get-contact-attributes': getContactAttributes,
   'get-transcript': getTranscript,
@@ -58,11 +71,21 @@ export const HANDLERS: Record<string, Route<AttachmentDeps>> = {
   'update-participant-role-config': updateParticipantRoleConfig,
   'widget-chat': widgetChat,
   'widget-forget': widgetForget,
-};
+  'widget-history': widgetHistory,
+} as const satisfies Record<string, Route<LocalDeps>>;
 
-/** The WebSocket handlers by file name (`WebsocketRouteSpec.handler`). */
-export const WEBSOCKET_HANDLERS: Record<string, WebsocketRoute<Deps>> = {
+/** A REST route's handler (`RouteSpec.handler`). */
+export type HandlerName = keyof typeof HANDLERS;
+
+/** The WebSocket handlers by file name. */
+export const WEBSOCKET_HANDLERS = {
   'websocket-connect': websocketConnect,
   'websocket-disconnect': websocketDisconnect,
   'websocket-message': websocketMessage,
-};
+} as const satisfies Record<string, WebsocketRoute<Deps>>;
+
+/** A WebSocket route's handler (`WebsocketRouteSpec.handler`). */
+export type WebsocketHandlerName = keyof typeof WEBSOCKET_HANDLERS;
+
+/** A scheduled handler (`ScheduledSpec.handler`): a name only, as the local server runs the sweep on its own timer. */
+export type ScheduledHandlerName = keyof { sweep: typeof sweep };

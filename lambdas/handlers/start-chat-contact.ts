@@ -1,7 +1,8 @@
 import { connectRoute } from '../http/api';
-import { limits, segmentAttributes } from '../http/wire';
+import { LIMITS } from '../domain/limits';
+import { segmentAttributes } from '../http/wire';
 import { type Deps, depsFromEnvironment } from '../deps';
-import { CHAT_DURATION_MINUTES, type RehydrationType } from '../domain/contacts';
+import type { RehydrationType } from '../domain/line';
 import { MESSAGE_CONTENT_TYPES } from '../domain/items';
 
 /** PUT /contact/chat — StartChatContact, with persistent chat (rehydration). */
@@ -10,24 +11,24 @@ export const route = connectRoute<Deps>('StartChatContact', async ({ body }, { c
   const persistentChat = body.optionalObject('PersistentChat');
   const initialMessage = body.optionalObject('InitialMessage');
   return contacts.startChat({
-    instanceId: body.string('InstanceId', limits.instanceId),
-    contactFlowId: body.string('ContactFlowId', limits.contactFlowId),
-    displayName: participant.string('DisplayName', limits.displayName),
-    attributes: body.optionalStringMap('Attributes', { key: limits.attributeKey, value: limits.attributeValue }),
+    instanceId: body.string('InstanceId', LIMITS.InstanceId),
+    contactFlowId: body.string('ContactFlowId', LIMITS.ContactFlowId),
+    displayName: participant.string('DisplayName', LIMITS.DisplayName),
+    attributes: body.optionalStringMap('Attributes', { key: LIMITS.AttributeName, value: LIMITS.AttributeValue }),
     initialMessage: initialMessage && {
-      contentType: initialMessage.string('ContentType', limits.contentType),
-      content: initialMessage.string('Content', limits.content),
+      contentType: initialMessage.string('ContentType', LIMITS.ChatContentType),
+      content: initialMessage.string('Content', LIMITS.ChatContent),
     },
-    clientToken: body.optionalString('ClientToken', limits.clientToken),
-    chatDurationInMinutes: body.optionalInteger('ChatDurationInMinutes', CHAT_DURATION_MINUTES),
+    clientToken: body.optionalString('ClientToken', LIMITS.ClientToken),
+    chatDurationInMinutes: body.optionalInteger('ChatDurationInMinutes', LIMITS.ChatDurationInMinutes),
     supportedMessagingContentTypes: body.optionalEnumList('SupportedMessagingContentTypes', MESSAGE_CONTENT_TYPES),
     persistentChat: persistentChat && {
       rehydrationType: persistentChat.optionalEnum<RehydrationType>('RehydrationType', ['ENTIRE_PAST_SESSION', 'FROM_SEGMENT']),
-      sourceContactId: persistentChat.optionalString('SourceContactId', limits.contactId),
+      sourceContactId: persistentChat.optionalString('SourceContactId', LIMITS.ContactId),
     },
-    relatedContactId: body.optionalString('RelatedContactId', limits.contactId),
+    relatedContactId: body.optionalString('RelatedContactId', LIMITS.ContactId),
     segmentAttributes: segmentAttributes(body),
-    customerId: body.optionalString('CustomerId', limits.customerId),
+    customerId: body.optionalString('CustomerId', LIMITS.CustomerIdNonEmpty),
   });
 });
 

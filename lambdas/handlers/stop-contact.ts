@@ -1,13 +1,13 @@
 import { connectRoute } from '../http/api';
-import { limits } from '../http/wire';
+import { LIMITS } from '../domain/limits';
 import { type Deps, depsFromEnvironment } from '../deps';
 
 /** POST /contact/stop — StopContact: ends the chat session the contact belongs to. */
 export const route = connectRoute<Deps>('StopContact', async ({ body }, { contacts }) => {
   await contacts.stop(
-    body.string('InstanceId', limits.instanceId),
-    body.string('ContactId', limits.contactId),
-    body.optionalObject('DisconnectReason')?.optionalString('Code', limits.disconnectReasonCode),
+    body.string('InstanceId', LIMITS.InstanceId),
+    body.string('ContactId', LIMITS.ContactId),
+    body.optionalObject('DisconnectReason')?.optionalString('Code', LIMITS.DisconnectReasonCode),
   );
   return {};
 });

@@ -1,5 +1,6 @@
 import { connectRoute } from '../http/api';
-import { contactArn, limits } from '../http/wire';
+import { LIMITS } from '../domain/limits';
+import { contactArn } from '../http/wire';
 import { type Deps, depsFromEnvironment } from '../deps';
 
 /**
@@ -7,14 +8,14 @@ import { type Deps, depsFromEnvironment } from '../deps';
  * of the same session (TRANSFER to a queue or user; DISCONNECT, with neither, for a post-chat flow).
  */
 export const route = connectRoute<Deps>('TransferContact', async ({ body }, { contacts, config }) => {
-  const instanceId = body.string('InstanceId', limits.instanceId);
+  const instanceId = body.string('InstanceId', LIMITS.InstanceId);
   const { ContactId } = await contacts.transfer({
     instanceId,
-    contactId: body.string('ContactId', limits.contactId),
-    contactFlowId: body.string('ContactFlowId', limits.contactFlowId),
-    queueId: body.optionalString('QueueId', limits.queueId),
-    userId: body.optionalString('UserId', limits.userId),
-    clientToken: body.optionalString('ClientToken', limits.clientToken),
+    contactId: body.string('ContactId', LIMITS.ContactId),
+    contactFlowId: body.string('ContactFlowId', LIMITS.ContactFlowId),
+    queueId: body.optionalString('QueueId', LIMITS.QueueId),
+    userId: body.optionalString('UserId', LIMITS.AgentResourceId),
+    clientToken: body.optionalString('ClientToken', LIMITS.ClientToken),
   });
   return { ContactId, ContactArn: contactArn(config.region, config.accountId, instanceId, ContactId) };
 });

@@ -1,13 +1,13 @@
 import { invalidParameter } from '../domain/errors';
 import { connectRoute } from '../http/api';
-import { limits } from '../http/wire';
+import { LIMITS } from '../domain/limits';
 import { type Deps, depsFromEnvironment } from '../deps';
 
 /** POST /contact/attributes — UpdateContactAttributes: merges into the chat session's attributes. */
 export const route = connectRoute<Deps>('UpdateContactAttributes', async ({ body }, { contacts }) => {
-  const attributes = body.optionalStringMap('Attributes', { key: limits.attributeKey, value: limits.attributeValue });
+  const attributes = body.optionalStringMap('Attributes', { key: LIMITS.AttributeName, value: LIMITS.AttributeValue });
   if (!attributes) throw invalidParameter('Attributes is required');
-  await contacts.updateAttributes(body.string('InstanceId', limits.instanceId), body.string('InitialContactId', limits.contactId), attributes);
+  await contacts.updateAttributes(body.string('InstanceId', LIMITS.InstanceId), body.string('InitialContactId', LIMITS.ContactId), attributes);
   return {};
 });
 

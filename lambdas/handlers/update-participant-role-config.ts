@@ -1,20 +1,18 @@
 import { invalidParameter } from '../domain/errors';
-import { Fields } from '../domain/fields';
-import { TIMER_MINUTES, TIMER_ROLES, TIMER_TYPES, type TimerChange } from '../domain/timers';
+import { Fields } from '../http/fields';
+import { TIMER_ROLES, TIMER_TYPES } from '../domain/model';
+import type { TimerChange } from '../domain/timers';
 import { connectRoute } from '../http/api';
-import { limits } from '../http/wire';
+import { LIMITS } from '../domain/limits';
 import { type Deps, depsFromEnvironment } from '../deps';
-
-/** Each role and type at most once: a longer list names one twice. */
-const MAX_TIMERS = TIMER_ROLES.length * TIMER_TYPES.length;
 
 /** PUT /contact/participant-role-config/{InstanceId}/{ContactId} — UpdateParticipantRoleConfig: the chat's idle timers. */
 export const route = connectRoute<Deps>('UpdateParticipantRoleConfig', async ({ body, path }, { contacts }) => {
   const params = Fields.of(path);
   const chat = body.object('ChannelConfiguration').object('Chat');
-  const changes = chat.optionalObjectList('ParticipantTimerConfigList', MAX_TIMERS, (entry): TimerChange => {
+  const changes = chat.optionalObjectList('ParticipantTimerConfigList', LIMITS.ParticipantTimerConfigList.max, (entry): TimerChange => {
     const value = entry.object('TimerValue');
-    const minutes = value.optionalInteger('ParticipantTimerDurationInMinutes', TIMER_MINUTES);
+    const minutes = value.optionalInteger('ParticipantTimerDurationInMinutes', LIMITS.ParticipantTimerDurationInMinutes);
     const action = value.optionalEnum('ParticipantTimerAction', ['Unset'] as const);
     if ((minutes === undefined) === (action === undefined)) {
       throw invalidParameter('TimerValue takes exactly one of ParticipantTimerAction and ParticipantTimerDurationInMinutes');
@@ -22,7 +20,7 @@ export const route = connectRoute<Deps>('UpdateParticipantRoleConfig', async ({ 
     return { role: entry.enum('ParticipantRole', TIMER_ROLES), type: entry.enum('TimerType', TIMER_TYPES), minutes };
   });
   if (!changes?.length) throw invalidParameter('ChannelConfiguration.Chat.ParticipantTimerConfigList must name at least one timer');
-  await contacts.updateTimers(params.string('InstanceId', limits.instanceId), params.string('ContactId', limits.contactId), changes);
+  await contacts.updateTimers(params.string('InstanceId', LIMITS.InstanceId), params.string('ContactId', LIMITS.ContactId), changes);
   return {};
 });
 

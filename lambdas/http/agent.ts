@@ -1,5 +1,6 @@
 import { accessDenied } from '../domain/errors';
-import { MAX_AGENT_QUEUES, type SignedInAgent } from '../domain/routing';
+import { QUOTAS } from '../domain/limits';
+import type { SignedInAgent } from '../domain/routing';
 
 /**
  * The agent API's caller. On AWS, API Gateway's Cognito authorizer checks the access token (signature,
@@ -32,5 +33,5 @@ function groups(claim: unknown): string[] {
 export function signedInAgent(claims: AgentClaims | undefined): SignedInAgent {
   const username = claims?.username;
   if (typeof username !== 'string' || !username) throw accessDenied('The agent token names no username');
-  return { username, queues: groups(claims?.['cognito:groups']).slice(0, MAX_AGENT_QUEUES) };
+  return { username, queues: groups(claims?.['cognito:groups']).slice(0, QUOTAS.AgentQueues) };
 }

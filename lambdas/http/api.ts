@@ -1,13 +1,13 @@
-import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { randomUUID } from 'node:crypto';
-import { DomainError, invalidRequest } from '../domain/errors';
-import { Fields } from '../domain/fields';
+import { invalidRequest } from '../domain/errors';
+import { QUOTAS } from '../domain/limits';
 import type { SignedInAgent } from '../domain/routing';
+import type { Logger } from '../logger';
 import { signedInAgent } from './agent';
 import { cors } from './cors';
-import { type ErrorResponse, type Operation, type OperationOf, toErrorResponse } from './errors';
-import { errorFields, Logger, logLevelFrom } from '../logger';
+import type { ErrorResponse, Operation, OperationOf } from './errors';
+import { Fields } from './fields';
+import { type EventKind, type Wrapped, wrap } from './invocation';
 
 /** What a route handler gets: the checked pieces of the request, never the raw event. */
 export interface ApiRequest {
@@ -25,99 +25,49 @@ export type RouteLogic<D> = (request: ApiRequest, deps: D) => Promise<object>;
 export type ApiHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
 /** A route: its logic, and a factory that wraps it for a source of dependencies; it knows its operation. */
-export type Route<D> = ((deps: () => Promise<D>, log?: Logger) => ApiHandler) & { operation: Operation };
+export type Route<D> = Wrapped<APIGatewayProxyEvent, APIGatewayProxyResult, D> & { operation: Operation };
 
-/** Request bodies above this are refused before parsing (API Gateway's own cap is 10 MB). */
-const MAX_BODY_BYTES = 256 * 1024;
+/** A REST API request (proxy integration): a JSON body in, JSON out with the request id as API Gateway sends it. */
+const REST: EventKind<APIGatewayProxyEvent, APIGatewayProxyResult, ApiRequest, object> = {
+  noun: 'request',
+  successLevel: 'info',
+  describe: (event) => ({ requestId: event.requestContext?.requestId, fields: { route: `${event.httpMethod} ${event.resource ?? event.path}` } }),
+  read: (event, { requestId, log }) => ({
+    body: jsonBody(event),
+    path: (event.pathParameters ?? {}) as Record<string, string>,
+    headers: lowerCaseHeaders(event.headers),
+    requestId,
+    log,
+    claims: event.requestContext?.authorizer?.claims as Record<string, unknown> | undefined,
+  }),
+  answer: (result, { requestId }) => json(200, result, requestId),
+  refuse: (failure, requestId) => errorResult(failure, requestId),
+};
 
-interface State {
-  requestId: string;
-  log: Logger;
-  started: number;
-  body?: Fields;
-}
-
-/**
- * The middleware every route shares, in middy's order: request id and log first, then the JSON
- * body, then the route; the error mapper turns any failure into the API's error shape last.
- */
-function defineRoute<D>(operation: Operation, logic: RouteLogic<D>): Route<D> {
-  const route = (deps: () => Promise<D>, log = new Logger(logLevelFrom(process.env.LOG_LEVEL))) =>
-    middy<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context>()
-      // middy runs `after` and `onError` in reverse: CORS headers go on last, onto any response.
-      .use(cors())
-      .use(requestContext(operation, log))
-      .use(jsonBody())
-      .handler(async (event, context) => {
-        const state = (context as Context & { state: State }).state;
-        const response = await logic(
-          {
-            body: state.body!,
-            path: (event.pathParameters ?? {}) as Record<string, string>,
-            headers: lowerCaseHeaders(event.headers),
-            requestId: state.requestId,
-            log: state.log,
-            claims: event.requestContext?.authorizer?.claims as Record<string, unknown> | undefined,
-          },
-          await deps(),
-        );
-        return json(200, response, state.requestId);
-      });
-  return Object.assign(route, { operation });
-}
+/** The shared wrapper (invocation.ts), with CORS headers put on last, onto any answer, errors included. */
+const defineRoute = <D>(operation: Operation, logic: RouteLogic<D>): Route<D> => Object.assign(wrap(REST, operation, logic, [cors()]), { operation });
 
 // A route names its operation, of its own API: the operation decides the error names it answers (errors.ts).
 export const connectRoute = <D>(operation: OperationOf<'connect'>, logic: RouteLogic<D>) => defineRoute(operation, logic);
 export const participantRoute = <D>(operation: OperationOf<'participant'>, logic: RouteLogic<D>) => defineRoute(operation, logic);
 export const widgetRoute = <D>(operation: OperationOf<'widget'>, logic: RouteLogic<D>) => defineRoute(operation, logic);
+export const operatorRoute = <D>(operation: OperationOf<'operator'>, logic: RouteLogic<D>) => defineRoute(operation, logic);
 /** An agent API route: its logic gets the signed-in agent from the authorizer's claims. */
 export const agentRoute = <D>(operation: OperationOf<'agent'>, logic: (request: ApiRequest, deps: D, agent: SignedInAgent) => Promise<object>) =>
   defineRoute<D>(operation, (request, deps) => logic(request, deps, signedInAgent(request.claims)));
 
-function requestContext(operation: Operation, log: Logger): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> {
-  return {
-    before: (request) => {
-      const requestId = request.context.awsRequestId || request.event.requestContext?.requestId || randomUUID();
-      const route = `${request.event.httpMethod} ${request.event.resource ?? request.event.path}`;
-      const state: State = { requestId, log: log.child({ requestId, route }), started: Date.now() };
-      (request.context as Context & { state: State }).state = state;
-    },
-    after: (request) => {
-      const { state } = request.context as Context & { state: State };
-      state.log.info('request', { status: request.response?.statusCode, ms: Date.now() - state.started });
-    },
-    onError: (request) => {
-      const state = (request.context as Context & { state?: State }).state;
-      const requestId = state?.requestId ?? randomUUID();
-      const failure = toErrorResponse(operation, request.error);
-      request.response = errorResult(failure, requestId);
-      const fields = { status: failure.statusCode, errorType: failure.name, ms: state ? Date.now() - state.started : undefined };
-      if (request.error instanceof DomainError) state?.log.info('request refused', { ...fields, reason: failure.message });
-      else state?.log.error('request failed', { ...fields, ...errorFields(request.error) });
-    },
-  };
-}
-
-function jsonBody(): MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult, Error, Context> {
-  return {
-    before: (request) => {
-      const state = (request.context as Context & { state: State }).state;
-      const { body, isBase64Encoded } = request.event;
-      if (body === null || body === undefined || body === '') {
-        state.body = Fields.of({});
-        return;
-      }
-      const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
-      if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw invalidRequest(`The request body exceeds ${MAX_BODY_BYTES} bytes`);
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        throw invalidRequest('The request body is not valid JSON');
-      }
-      state.body = Fields.of(parsed);
-    },
-  };
+/** The body as JSON, refused before parsing when too large; no body reads as `{}`. */
+function jsonBody({ body, isBase64Encoded }: APIGatewayProxyEvent): Fields {
+  if (body === null || body === undefined || body === '') return Fields.of({});
+  const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+  if (Buffer.byteLength(text) > QUOTAS.RequestBodyBytes) throw invalidRequest(`The request body exceeds ${QUOTAS.RequestBodyBytes} bytes`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw invalidRequest('The request body is not valid JSON');
+  }
+  return Fields.of(parsed);
 }
 
 const JSON_HEADERS = { 'Content-Type': 'application/json' };

@@ -3,9 +3,13 @@ import { DomainError, type FailureKind } from '../domain/errors';
 /**
  * Which API a route belongs to: Connect and participant routes name their errors differently. The
  * widget's public routes (no AWS credentials, called by a browser) and the agent API (`/agent-api/`,
- * authorized by a Cognito access token) name them as the participant API.
+ * authorized by a Cognito access token) name them as the participant API; our operator routes
+ * (SigV4-signed like the Connect API, not in its model) as the Connect API.
  */
-export type Api = 'connect' | 'participant' | 'widget' | 'agent';
+export type Api = 'connect' | 'participant' | 'widget' | 'operator' | 'agent';
+
+/** The APIs whose callers sign with SigV4: IAM authorization on AWS, the local server's own check locally. */
+export const SIGNED_APIS: readonly Api[] = ['connect', 'operator'];
 
 /** Every error name we answer, with its HTTP status as the Connect and participant models give it. */
 export const ERROR_STATUS = {
@@ -68,7 +72,7 @@ export const OPERATIONS = {
   },
   TransferContact: { api: 'connect', errors: { ...CONNECT_INVALID_REQUEST, ...NOT_FOUND, ...BUSY, Idempotency: 'IdempotencyException' } },
   DescribeContact: { api: 'connect', errors: { ...CONNECT_INVALID, ...NOT_FOUND } },
-  // `QuotaExceeded`: the contact holds as many transcript items as it may (MAX_ITEMS_PER_CONTACT).
+  // `QuotaExceeded`: the contact holds as many transcript items as it may (QUOTAS.ItemsPerContact).
   CreateParticipant: {
     api: 'connect',
     errors: {
@@ -85,7 +89,7 @@ export const OPERATIONS = {
   UpdateParticipantRoleConfig: { api: 'connect', errors: { ...CONNECT_INVALID, ...NOT_FOUND } },
 
   CreateParticipantConnection: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY } },
-  // A full contact (MAX_ITEMS_PER_CONTACT): the model lists no quota error, and retrying would not help.
+  // A full contact (QUOTAS.ItemsPerContact): the model lists no quota error, and retrying would not help.
   SendMessage: {
     api: 'participant',
     errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, Idempotency: 'ValidationException', QuotaExceeded: 'ValidationException' },
@@ -95,9 +99,16 @@ export const OPERATIONS = {
   GetTranscript: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, NotFound: 'InternalServerException' } },
   DisconnectParticipant: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY } },
   // A ClientToken reused with other parameters: the model lists no ConflictException.
-  StartAttachmentUpload: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, Idempotency: 'ValidationException' } },
+  StartAttachmentUpload: {
+    api: 'participant',
+    errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, Idempotency: 'ValidationException', QuotaExceeded: 'ServiceQuotaExceededException' },
+  },
   // `Conflict` also names an upload completed already ("an attachment with that identifier is already being uploaded").
-  CompleteAttachmentUpload: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY_CONFLICT, Idempotency: 'ConflictException' } },
+  // `QuotaExceeded`: the contact is full (QUOTAS.ItemsPerContact); the model's quota error is the one for attachments per contact.
+  CompleteAttachmentUpload: {
+    api: 'participant',
+    errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY_CONFLICT, Idempotency: 'ConflictException', QuotaExceeded: 'ServiceQuotaExceededException' },
+  },
   // `NotFound`: a past contact of the reader's line is missing from the store while the line is walked, as for GetTranscript.
   GetAttachment: { api: 'participant', errors: { ...VALIDATION, ...ACCESS_DENIED, ...BUSY, NotFound: 'InternalServerException' } },
 
@@ -110,6 +121,13 @@ export const OPERATIONS = {
     api: 'widget',
     errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND, ...BUSY_CONFLICT, QuotaExceeded: 'ServiceQuotaExceededException' },
   },
+  // A history credential for the customer's line; `QuotaExceeded`: a resume token followed through too many chats.
+  WidgetHistory: {
+    api: 'widget',
+    errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND, ...BUSY_CONFLICT, QuotaExceeded: 'ServiceQuotaExceededException' },
+  },
+  // Erasing a customer's line; `Conflict`: the line is being erased by another call, or grows faster than it is marked.
+  EraseLine: { api: 'operator', errors: { ...CONNECT_INVALID, ...NOT_FOUND, ...BUSY_CONFLICT } },
   // The agent API (docs/agents.md). `Taken`: another agent accepted the contact first; `QuotaExceeded`: the agent's chat limit.
   AgentWaiting: { api: 'agent', errors: { ...VALIDATION, ...ACCESS_DENIED } },
   AgentAccept: {
@@ -141,6 +159,7 @@ export const INTERNAL_ERROR: Record<Api, ErrorName> = {
   connect: 'InternalServiceException',
   participant: 'InternalServerException',
   widget: 'InternalServerException',
+  operator: 'InternalServiceException',
   agent: 'InternalServerException',
 };
 

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyWebsocketEventV2, Context } from 'aws-lambda';
-import { DomainError } from '../domain/errors';
-import { type Operation, toErrorResponse } from './errors';
-import { errorFields, Logger, logLevelFrom } from '../logger';
+import type { Logger } from '../logger';
+import type { Operation } from './errors';
+import { type EventKind, type Wrapped, wrap } from './invocation';
 
 /** What a WebSocket route's logic gets: the connection, the URL's query (at $connect) and the frame's text. */
 export interface WebsocketRequest {
@@ -27,32 +27,22 @@ export type WebsocketHandler = (event: APIGatewayProxyWebsocketEventV2, context:
 /** Every WebSocket route answers its errors as this operation (errors.ts). */
 export const WEBSOCKET_OPERATION: Operation = 'WebsocketEvent';
 
-export type WebsocketRoute<D> = (deps: () => Promise<D>, log?: Logger) => WebsocketHandler;
+export type WebsocketRoute<D> = Wrapped<APIGatewayProxyWebsocketEventV2, WebsocketResult, D>;
 
-/**
- * A WebSocket route: the same conventions as the REST routes (request id in every log line,
- * DomainErrors answered with the participant API's status, anything else a logged 500), without the
- * REST body and CORS handling that do not apply to socket events.
- */
-export function websocketRoute<D>(logic: WebsocketLogic<D>): WebsocketRoute<D> {
-  return (deps, log = new Logger(logLevelFrom(process.env.LOG_LEVEL))) =>
-    async (event, context) => {
-      const { connectionId, routeKey } = event.requestContext;
-      const requestId = context.awsRequestId || event.requestContext.requestId;
-      const requestLog = log.child({ requestId, route: routeKey, connectionId });
-      const started = Date.now();
-      try {
-        const answer = await logic(
-          { connectionId, query: { ...event.queryStringParameters } as Record<string, string>, body: event.body, log: requestLog },
-          await deps(),
-        );
-        requestLog.debug('websocket event', { ms: Date.now() - started });
-        return answer === undefined ? { statusCode: 200 } : { statusCode: 200, body: JSON.stringify(answer) };
-      } catch (error) {
-        const failure = toErrorResponse(WEBSOCKET_OPERATION, error);
-        if (error instanceof DomainError) requestLog.info('websocket event refused', { status: failure.statusCode, reason: failure.message });
-        else requestLog.error('websocket event failed', { status: failure.statusCode, ...errorFields(error) });
-        return { statusCode: failure.statusCode };
-      }
-    };
-}
+/** A WebSocket event: no body to parse and no CORS; a failure is its status alone (the participant API's). */
+const WEBSOCKET: EventKind<APIGatewayProxyWebsocketEventV2, WebsocketResult, WebsocketRequest, object | undefined> = {
+  noun: 'websocket event',
+  successLevel: 'debug',
+  describe: ({ requestContext: { requestId, routeKey, connectionId } }) => ({ requestId, fields: { route: routeKey, connectionId } }),
+  read: (event, { log }) => ({
+    connectionId: event.requestContext.connectionId,
+    query: { ...event.queryStringParameters } as Record<string, string>,
+    body: event.body,
+    log,
+  }),
+  answer: (frame) => (frame === undefined ? { statusCode: 200 } : { statusCode: 200, body: JSON.stringify(frame) }),
+  refuse: ({ statusCode }) => ({ statusCode }),
+};
+
+/** A WebSocket route: the wrapper every REST route has too (invocation.ts), for socket events. */
+export const websocketRoute = <D>(logic: WebsocketLogic<D>): WebsocketRoute<D> => wrap(WEBSOCKET, WEBSOCKET_OPERATION, logic);

@@ -5,6 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { Method } from 'aws-cdk-lib/aws-apigateway';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { SIGNED_APIS } from '../../lambdas/http/errors';
 import { type RouteAccess, ROUTES, SWEEP, WEBSOCKET_ROUTES } from '../../lambdas/routes';
 import { QUEUE_INDEX, SWEEP_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/stores/dynamodb/table';
 import type { ChatApi } from '../../lib/chat-api';
@@ -43,6 +44,8 @@ const bucketId = only('AWS::S3::Bucket');
 const secretId = only('AWS::SecretsManager::Secret');
 
 const chatApi = stack.node.findChild('Api') as ChatApi;
+/** The routes anyone may call: neither signed (SigV4) nor an agent's (Cognito). */
+const PUBLIC_ROUTES = ROUTES.filter(({ api }) => !SIGNED_APIS.includes(api) && api !== 'agent');
 const methodOf = (route: (typeof ROUTES)[number]): Method => {
   const method = chatApi.api.methods.find((candidate) => candidate.resource.path === route.path && candidate.httpMethod === route.method);
   if (!method) throw new Error(`no method for ${route.method} ${route.path}`);
@@ -87,6 +90,7 @@ const statementsOf = (functionId: string): Statement[] => {
     .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 };
 const actions = (statement: Statement) => [statement.Action].flat();
+const isErasureGrant = (statement: Statement) => actions(statement).some((action) => /^s3:(DeleteObjectVersion|ListBucketVersions)$/.test(action));
 const root = join(__dirname, '..', '..');
 /** Every TypeScript file under a folder of the project. */
 const sourceFiles = (folder: string): string[] =>
@@ -97,11 +101,11 @@ const objectsArn = (path: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucke
 const resourcesOf = (statement: Statement) => [statement.Resource].flat();
 
 describe('API', () => {
-  test.each(ROUTES.filter(({ api }) => api === 'connect'))('$method $path (Connect API) requires IAM authorization', (route) => {
+  test.each(ROUTES.filter(({ api }) => SIGNED_APIS.includes(api)))('$method $path ($api, signed) requires IAM authorization', (route) => {
     expect(methodProps(route).AuthorizationType).toBe('AWS_IAM');
   });
 
-  test.each(ROUTES.filter(({ api }) => api === 'participant' || api === 'widget'))('$method $path ($api) takes no gateway authorization', (route) => {
+  test.each(PUBLIC_ROUTES)('$method $path ($api) takes no gateway authorization', (route) => {
     expect(methodProps(route).AuthorizationType).toBe('NONE');
   });
 
@@ -246,15 +250,12 @@ describe('per-client-IP limits (WAF)', () => {
     });
   });
 
-  test.each(ROUTES.filter(({ api }) => api === 'participant' || api === 'widget'))(
-    "$method $path (public) is counted by its API's rule",
-    ({ api, path }) => {
-      expect(path).toContain(RATE_RULES.find((rule) => rule.api === api)!.pathSegment);
-    },
-  );
+  test.each(PUBLIC_ROUTES)("$method $path (public) is counted by its API's rule", ({ api, path }) => {
+    expect(path).toContain(RATE_RULES.find((rule) => rule.api === api)!.pathSegment);
+  });
 
-  test('the Connect API (signed callers, often a few servers behind one address) is not limited per IP', () => {
-    for (const route of ROUTES.filter(({ api }) => api === 'connect')) {
+  test('the signed APIs (signed callers, often a few servers behind one address) are not limited per IP', () => {
+    for (const route of ROUTES.filter(({ api }) => SIGNED_APIS.includes(api))) {
       for (const { pathSegment } of RATE_RULES) expect(route.path).not.toContain(pathSegment);
     }
   });
@@ -403,7 +404,8 @@ describe('least privilege', () => {
 
     // Transcript files under the prefix; and listing the bucket, so that a missing file is S3's 404, not its 403.
     // Attachment keys: only the attachment functions, and their own test below.
-    const s3 = granted('s3').filter((statement) => !JSON.stringify(statement.Resource).includes('Attachments/'));
+    // Erasure's own grants: the test after the attachments' below.
+    const s3 = granted('s3').filter((statement) => !JSON.stringify(statement.Resource).includes('Attachments/') && !isErasureGrant(statement));
     expect(s3.length).toBe(route.access.bucket === undefined ? 0 : 2);
     if (route.access.bucket) {
       const [objects, listing] = s3.sort((a, b) => actions(a)[0]!.localeCompare(actions(b)[0]!)) as [Statement, Statement];
@@ -443,8 +445,25 @@ describe('least privilege', () => {
     download: [[['s3:GetObject'], kept]],
   };
   test.each(allRoutes)('$name has exactly the object actions on attachment keys its attachment use needs', (route) => {
-    const onAttachments = statementsOf(route.functionId()).filter((statement) => JSON.stringify(statement.Resource).includes('Attachments/'));
+    const onAttachments = statementsOf(route.functionId()).filter(
+      (statement) => JSON.stringify(statement.Resource).includes('Attachments/') && !isErasureGrant(statement),
+    );
     expect(onAttachments.map((statement) => [actions(statement), statement.Resource])).toEqual(attachmentGrants[route.access.attachments ?? 'none']);
+  });
+
+  // Erasing a line removes every version of its files: version listing and deletion, on the line's keys only.
+  test.each(allRoutes)('$name lists and deletes object versions only if it erases lines', (route) => {
+    const erasure = statementsOf(route.functionId()).filter(isErasureGrant);
+    const expected = route.access.erases
+      ? [
+          [
+            ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+            [objectsArn('/connect/*/ChatTranscripts/*'), kept, uploads],
+          ],
+          [['s3:ListBucketVersions', 's3:ListBucket'], { 'Fn::GetAtt': [bucketId, 'Arn'] }],
+        ]
+      : [];
+    expect(erasure.map((statement) => [actions(statement), statement.Resource])).toEqual(expected);
   });
 
   test('every attachment function knows the attachment settings', () => {
@@ -482,13 +501,17 @@ describe('table actions per route', () => {
   test.each(allRoutes)('$name: BatchWriteItem only if it archives transcripts, DeleteItem only if it forgets connections', (route) => {
     const granted = tableActionsOf(route.functionId());
     const deletes = route.access.deletes ?? [];
-    expect(granted.includes('dynamodb:BatchWriteItem')).toBe(deletes.includes('transcript-items'));
+    expect(granted.includes('dynamodb:BatchWriteItem')).toBe(deletes.includes('transcript-items') || deletes.includes('line'));
     expect(granted.includes('dynamodb:DeleteItem')).toBe(deletes.includes('connections'));
   });
 
-  // Archiving writes the file before it deletes the items: one never goes without the other.
-  test.each(allRoutes)('$name deletes transcript items exactly when it may write transcript files', (route) => {
-    expect((route.access.deletes ?? []).includes('transcript-items')).toBe(route.access.bucket === 'readwrite');
+  // Archiving writes the file; only the sweep deletes the items, a grace later, once no request can be reading them.
+  test.each(allRoutes)('$name never deletes transcript items (the sweep does)', (route) => {
+    expect(route.access.deletes ?? []).not.toContain('transcript-items');
+  });
+  test('the sweep deletes transcript items, and may write the files they are in', () => {
+    expect(SWEEP.access.deletes).toContain('transcript-items');
+    expect(SWEEP.access.bucket).toBe('readwrite');
   });
 
   // The fan-out forgets connections API Gateway reports gone and closes expired ones.
@@ -589,42 +612,31 @@ describe('the sweep', () => {
     expect(resources[sweepId()]!.Properties.Timeout).toBe(55);
   });
 
-  test('the table has its sparse index of due records: sharded partition key, due time as sort key, keys only', () => {
+  /** A sparse index of the table: string partition key, number sort key, and what it projects. */
+  const hasIndex = (index: typeof SWEEP_INDEX | typeof QUEUE_INDEX, Projection: object) =>
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: Match.arrayWith([
         {
-          IndexName: SWEEP_INDEX.name,
+          IndexName: index.name,
           KeySchema: [
-            { AttributeName: SWEEP_INDEX.partitionKey, KeyType: 'HASH' },
-            { AttributeName: SWEEP_INDEX.sortKey, KeyType: 'RANGE' },
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
+          Projection,
         },
       ]),
       AttributeDefinitions: Match.arrayWith([
-        { AttributeName: SWEEP_INDEX.partitionKey, AttributeType: 'S' },
-        { AttributeName: SWEEP_INDEX.sortKey, AttributeType: 'N' },
+        { AttributeName: index.partitionKey, AttributeType: 'S' },
+        { AttributeName: index.sortKey, AttributeType: 'N' },
       ]),
     });
+
+  test('the table has its sparse index of due records: sharded partition key, due time as sort key, keys only', () => {
+    hasIndex(SWEEP_INDEX, { ProjectionType: 'KEYS_ONLY' });
   });
 
   test("the table has its queues' sparse index: a queue's partition, the enqueue time as sort key, what the waiting list shows", () => {
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
-      GlobalSecondaryIndexes: Match.arrayWith([
-        {
-          IndexName: QUEUE_INDEX.name,
-          KeySchema: [
-            { AttributeName: QUEUE_INDEX.partitionKey, KeyType: 'HASH' },
-            { AttributeName: QUEUE_INDEX.sortKey, KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...QUEUE_INDEX.projected] },
-        },
-      ]),
-      AttributeDefinitions: Match.arrayWith([
-        { AttributeName: QUEUE_INDEX.partitionKey, AttributeType: 'S' },
-        { AttributeName: QUEUE_INDEX.sortKey, AttributeType: 'N' },
-      ]),
-    });
+    hasIndex(QUEUE_INDEX, { ProjectionType: 'INCLUDE', NonKeyAttributes: [...QUEUE_INDEX.projected] });
   });
 
   test('the sweep function may do exactly what ending a chat does, and Query the sweep index (no Scan)', () => {
@@ -758,5 +770,7 @@ test('cdk-nag (AwsSolutions) finds nothing unacknowledged', () => {
 test('bad settings fail the synth with a clear message', () => {
   expect(() => synth({ keyRotationDays: 30 })).toThrow(/keyRotationDays must be an integer >= 32/);
   expect(() => synth({ removalPolicy: 'snapshot' })).toThrow(/removalPolicy must be one of retain, destroy/);
+  // Amazon Connect's routing profiles take 1 to 10 chats per agent.
+  expect(() => synth({ agentChatLimit: 11 })).toThrow(/agentChatLimit must be an integer >= 1 and <= 10, got 11/);
   expect(Stack.of(stack).stackName).toBe('Test');
 });

@@ -45,7 +45,7 @@ test('one function per REST route and the sweep, none with a WEBSOCKET_URL', () 
     expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.WEBSOCKET_URL).toBeUndefined();
 });
 
-test('nothing may post to connections or delete connection records; archiving still deletes transcript items', () => {
+test('nothing may post to connections or delete connection records; the sweep still deletes transcript items', () => {
   expect(policyActions.filter((action) => action.startsWith('execute-api:'))).toEqual([]);
   expect(policyActions).not.toContain('dynamodb:DeleteItem');
   expect(policyActions).toContain('dynamodb:BatchWriteItem');

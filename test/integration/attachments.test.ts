@@ -1,10 +1,13 @@
+import { QUOTAS } from '../../lambdas/domain/limits';
 import {
   AccessDeniedException,
   ConflictException,
   GetAttachmentCommand,
+  ServiceQuotaExceededException,
   StartAttachmentUploadCommand,
   ValidationException,
 } from '@aws-sdk/client-connectparticipant';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type Connected, INSTANCE, joinAgent, leave, pageBack, startChat, transfer } from '../support/chat';
 import { attachmentItems, complete, download, PDF, PNG, putToUrl, sendFile, startUpload } from '../support/attachments';
 import { startTestServer, type TestServer } from '../support/local-server';
@@ -313,6 +316,46 @@ describe('kept across every continuation of a chat', () => {
     const stranger = await startChat(t);
     for (const id of [onSecond, onBranch, past.files.c1]) await expect(download(t, stranger, id)).rejects.toBeInstanceOf(AccessDeniedException);
   });
+});
+
+test('a contact takes QUOTAS.AttachmentsPerContact uploads: one more is a ServiceQuotaExceededException; a transfer starts a new count', async () => {
+  const customer = await startChat(t);
+  const started = await Promise.all(
+    Array.from({ length: QUOTAS.AttachmentsPerContact }, (_, i) => startUpload(t, customer, `f${i}.txt`, 'text/plain', 2, `quota-${i}`)),
+  );
+  expect(new Set(started.map((upload) => upload.AttachmentId)).size).toBe(QUOTAS.AttachmentsPerContact);
+  const over = startUpload(t, customer, 'one-more.txt', 'text/plain', 2);
+  await expect(over).rejects.toBeInstanceOf(ServiceQuotaExceededException);
+  await expect(over).rejects.toMatchObject({ $metadata: { httpStatusCode: 402 } });
+  // A retry of one counted already is the same upload, not one more.
+  expect((await startUpload(t, customer, 'f0.txt', 'text/plain', 2, 'quota-0')).AttachmentId).toBe(started[0]!.AttachmentId);
+
+  await transfer(t, customer.contactId, 'q');
+  expect((await startUpload(t, customer, 'after-transfer.txt', 'text/plain', 2)).AttachmentId).toBeDefined();
+});
+
+test('a completion refused after the upload was found (the contact is full) leaves no kept file behind', async () => {
+  const customer = await startChat(t);
+  const upload = await startUpload(t, customer, 'late.pdf', 'application/pdf', PDF.length);
+  await putToUrl(upload, PDF);
+  // Full, as after QUOTAS.ItemsPerContact items: the item cannot be added.
+  await t.server.clients.db.send(
+    new UpdateCommand({
+      TableName: t.server.config.tableName,
+      Key: { pk: `CONTACT#${customer.contactId}`, sk: 'SESSION' },
+      UpdateExpression: 'SET contactItems = :n',
+      ExpressionAttributeValues: { ':n': QUOTAS.ItemsPerContact },
+    }),
+  );
+  const refused = complete(t, customer, upload.AttachmentId!);
+  await expect(refused).rejects.toBeInstanceOf(ServiceQuotaExceededException);
+  await expect(refused).rejects.toMatchObject({ $metadata: { httpStatusCode: 402 } });
+  const store = new DynamoContactStore(t.server.clients.db, t.server.config.tableName);
+  const attachment = (await store.getAttachment(upload.AttachmentId!))!;
+  expect(attachment.status).toBe('UPLOADING');
+  expect(await t.server.clients.s3.head(attachment.key)).toBeUndefined();
+  // The upload itself stays where the lifecycle rule (locally, the sweep at start) removes it.
+  expect(await t.server.clients.s3.head(attachment.uploadKey)).toMatchObject({ contentLength: PDF.length });
 });
 
 describe('idempotency', () => {

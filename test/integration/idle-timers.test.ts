@@ -81,7 +81,7 @@ const event = (name: string, participantId: string) => (item: PushedItem) =>
   item.ContentType === `${EVENT}${name}` && item.ParticipantId === participantId;
 const count = (socket: FrameClient, name: string, participantId: string) => socket.items().filter(event(name, participantId)).length;
 
-test('an idle customer is told so, returns with a message, and is auto-disconnected when idle too long: the chat ends', async () => {
+test('an idle customer is told so, returns with a message; idle too long, the agent is auto-disconnected and the customer stays', async () => {
   const { contactId, customer, agent } = await chat();
   await configure(contactId, timer('CUSTOMER', 'IDLE', 2), timer('CUSTOMER', 'DISCONNECT_NONCUSTOMER', 3), timer('AGENT', 'IDLE', 10));
 
@@ -102,16 +102,52 @@ test('an idle customer is told so, returns with a message, and is auto-disconnec
   skew = 5 * MINUTE;
   await agent.socket.next(() => count(agent.socket, 'idle', customer.participantId) === 2, 5000);
 
-  skew = 8 * MINUTE; // idle since 4.5 minutes, 3 more: auto-disconnected, and the chat ends
-  await agent.socket.item(event('autodisconnection', customer.participantId), 5000);
-  await agent.socket.item(event('left', customer.participantId));
-  await agent.socket.item((item) => item.ContentType === 'application/vnd.amazonaws.connect.event.chat.ended');
-  await customer.socket.waitClosed();
+  // Idle since 4.5 minutes, 3 more: as in Amazon Connect ("Customer auto-disconnect timeout: Automatically
+  // disconnect the agent from the chat due to customer idleness"), everyone but the customer leaves.
+  skew = 8 * MINUTE;
+  await customer.socket.item(event('autodisconnection', customer.participantId), 5000);
+  await customer.socket.item(event('left', agent.participantId));
   await agent.socket.waitClosed();
+  expect(customer.socket.closed).toBe(false);
+  expect(customer.socket.items().some(event('left', customer.participantId))).toBe(false);
   const described = await t.connect.send(new DescribeContactCommand({ InstanceId: INSTANCE, ContactId: contactId }));
-  expect(described.Contact?.DisconnectReason).toBe('IDLE_DISCONNECT');
+  expect(described.Contact?.DisconnectTimestamp).toBeUndefined();
+  expect(described.Contact?.DisconnectReason).toBeUndefined();
+  // With no agent left, no timer runs: the customer is not auto-disconnected again.
+  skew = 30 * MINUTE;
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  expect(count(customer.socket, 'autodisconnection', customer.participantId)).toBe(1);
+  expect(count(customer.socket, 'idle', customer.participantId)).toBe(2);
+  // The customer is still on the chat.
+  await t.participant.send(new SendMessageCommand({ ConnectionToken: customer.connectionToken, ContentType: 'text/plain', Content: 'hello?' }));
   // The agent's own idle timer (10 minutes) never ran out.
   expect(count(customer.socket, 'idle', agent.participantId)).toBe(0);
+  await t.connect.send(new StopContactCommand({ InstanceId: INSTANCE, ContactId: contactId }));
+});
+
+test("a customer's timers start only when an agent joins", async () => {
+  const started = await t.connect.send(
+    new StartChatContactCommand({ InstanceId: INSTANCE, ContactFlowId: 'flow', ParticipantDetails: { DisplayName: 'Ann' } }),
+  );
+  const contactId = started.ContactId!;
+  const customer = await connected(started.ParticipantToken!, started.ParticipantId!);
+  await configure(contactId, timer('CUSTOMER', 'IDLE', 2), timer('CUSTOMER', 'DISCONNECT_NONCUSTOMER', 2));
+  skew = 10 * MINUTE; // in the queue, no agent: no timer runs
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  expect(count(customer.socket, 'idle', customer.participantId)).toBe(0);
+  await t.connect.send(
+    new CreateParticipantCommand({
+      InstanceId: INSTANCE,
+      ContactId: contactId,
+      ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: 'Bob' },
+    }),
+  );
+  skew = 11 * MINUTE; // a minute after the agent joined: not idle yet
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  expect(count(customer.socket, 'idle', customer.participantId)).toBe(0);
+  skew = 12.5 * MINUTE;
+  await customer.socket.item(event('idle', customer.participantId), 5000);
+  await t.connect.send(new StopContactCommand({ InstanceId: INSTANCE, ContactId: contactId }));
 });
 
 test('an idle agent is auto-disconnected from its contact, the chat goes on; the timers hold across a transfer', async () => {
@@ -125,8 +161,15 @@ test('an idle agent is auto-disconnected from its contact, the chat goes on; the
   await agent.socket.waitClosed();
   expect(customer.socket.closed).toBe(false);
 
+  // Without an agent, no timer runs; after the transfer, they start when the next agent joins.
   const next = await transfer(t, contactId, 'queue');
   skew = 21 * MINUTE;
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  expect(count(customer.socket, 'idle', customer.participantId)).toBe(0);
+  await t.connect.send(
+    new CreateParticipantCommand({ InstanceId: INSTANCE, ContactId: next, ParticipantDetails: { ParticipantRole: 'AGENT', DisplayName: 'Cy' } }),
+  );
+  skew = 41.5 * MINUTE;
   expect(await customer.socket.item(event('idle', customer.participantId), 5000)).toMatchObject({ ContactId: next });
   // Unset: no more timers, and the chat still only ends at its duration.
   await configure(next, timer('CUSTOMER', 'IDLE'));

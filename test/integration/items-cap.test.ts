@@ -1,12 +1,12 @@
 import { CreateParticipantCommand, ServiceQuotaExceededException, StopContactCommand } from '@aws-sdk/client-connect';
 import { ValidationException } from '@aws-sdk/client-connectparticipant';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { MAX_ITEMS_PER_CONTACT } from '../../lambdas/domain/item-clock';
+import { QUOTAS } from '../../lambdas/domain/limits';
 import { DynamoContactStore } from '../../lambdas/stores/dynamodb/contact-store';
 import { INSTANCE, joinAgent, leave, messages, pageBack, say, startChat, transfer } from '../support/chat';
 import { outcome, serverForFile } from '../support/local-server';
 
-/** A contact holds at most MAX_ITEMS_PER_CONTACT items: its transcript file is written and read whole. */
+/** A contact holds at most QUOTAS.ItemsPerContact items: its transcript file is written and read whole. */
 const server = serverForFile();
 const store = () => new DynamoContactStore(server().server.clients.db, server().server.config.tableName);
 const counted = async (initialContactId: string) => (await store().getSession(initialContactId))?.contactItems;
@@ -31,17 +31,17 @@ test("a full contact refuses messages and joins, each with its operation's error
       TableName: t.server.config.tableName,
       Key: { pk: `CONTACT#${customer.contactId}`, sk: 'SESSION' },
       UpdateExpression: 'SET contactItems = :n',
-      ExpressionAttributeValues: { ':n': MAX_ITEMS_PER_CONTACT - 2 },
+      ExpressionAttributeValues: { ':n': QUOTAS.ItemsPerContact - 2 },
     }),
   );
   await say(t, customer, 'the last message that fits');
   const agent = await joinAgent(t, customer.contactId, 'Bob');
-  expect(await counted(customer.contactId)).toBe(MAX_ITEMS_PER_CONTACT);
+  expect(await counted(customer.contactId)).toBe(QUOTAS.ItemsPerContact);
 
   expect(await outcome(say(t, customer, 'one too many'))).toEqual({
     name: ValidationException.name,
     status: 400,
-    message: expect.stringContaining(`at most ${MAX_ITEMS_PER_CONTACT} transcript items`),
+    message: expect.stringContaining(`at most ${QUOTAS.ItemsPerContact} transcript items`),
   });
   expect(await outcome(say(t, agent, 'one too many'))).toMatchObject({ name: ValidationException.name, status: 400 });
   const join = t.connect.send(
@@ -56,7 +56,7 @@ test("a full contact refuses messages and joins, each with its operation's error
   // Leaving and ending are never refused: the agent's leaving and `chat ended` are kept, in the file too.
   await leave(t, agent);
   await t.connect.send(new StopContactCommand({ InstanceId: INSTANCE, ContactId: customer.contactId }));
-  expect(await counted(customer.contactId)).toBe(MAX_ITEMS_PER_CONTACT + 2);
+  expect(await counted(customer.contactId)).toBe(QUOTAS.ItemsPerContact + 2);
   expect((await store().getContact(customer.contactId))?.transcriptKey).toBeDefined();
   const seen = (await pageBack(t, customer, 100)).flat();
   expect(messages(seen)).toEqual(['the last message that fits']);

@@ -119,7 +119,7 @@ test('the bundled sweep finishes an archive a crash left undone, as its schedule
   expect(await t.server.clients.s3.get(contact!.transcriptKey!)).toContain('said before the crash');
 });
 
-test('the bundles carry only the environment credential provider, and not the SDK S3 client', async () => {
+test('the bundles carry only the environment credential provider, and not the SDK S3 client (erasure alone has it)', async () => {
   const bundle = readFileSync(join(bundles, 'stop-contact.js'), 'utf8');
   expect(bundle).toContain('AWS_SECRET_ACCESS_KEY'); // fromEnv
   // What the default chain's container, web-identity and SSO providers read; the S3 client's endpoint rules.
@@ -127,12 +127,19 @@ test('the bundles carry only the environment credential provider, and not the SD
     expect(bundle).not.toContain(absent);
 });
 
-test('every function stays within its 400 KB bundle budget (npm run bench measures the rest)', async () => {
+/**
+ * The one operator function that erases lines carries the SDK's S3 client (object versions), and is called
+ * rarely, by an operator, not on a customer's path: its budget is larger.
+ */
+const BUDGET_KB: Record<string, number> = { 'erase-line': 600 };
+
+test('every function stays within its bundle budget, 400 KB but for erasure (npm run bench measures the rest)', async () => {
   const sizes: Record<string, number> = {};
   for (const handler of new Set([...ROUTES, ...WEBSOCKET_ROUTES, SWEEP].map((spec) => spec.handler))) {
     const outfile = join(bundles, 'budget', `${handler}.js`);
     await build(handlerBuildOptions(root, handler, outfile));
     sizes[handler] = statSync(outfile).size;
   }
-  for (const [handler, bytes] of Object.entries(sizes)) expect([handler, bytes <= 400 * 1024]).toEqual([handler, true]);
-});
+  for (const [handler, bytes] of Object.entries(sizes)) expect([handler, bytes <= (BUDGET_KB[handler] ?? 400) * 1024]).toEqual([handler, true]);
+  // It builds every function one after another: a minute on a busy two-core machine. A hang guard, not a speed check.
+}, 180_000);

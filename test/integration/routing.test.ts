@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeContactCommand, StartChatContactCommand, StopContactCommand, TransferContactCommand } from '@aws-sdk/client-connect';
+import { withAgents } from '../../lambdas/agent-deps';
 import { wire } from '../../lambdas/deps';
 import type { AgentRouting, SignedInAgent } from '../../lambdas/domain/routing';
 import { Logger } from '../../lambdas/logger';
@@ -20,7 +21,7 @@ beforeAll(async () => {
   t = await startTestServer({ now, routing: { resumeToAgentMs: 60_000, agentChatLimit: 3 } });
   const keyMaterial = JSON.parse(readFileSync(join(t.dataDir, 'signing-keys.json'), 'utf8'));
   const transport = { post: async () => 'sent' as const, close: async () => undefined };
-  agents = wire(t.server.config, t.server.clients, keyMaterial, new Logger('silent'), { transport, now }).deps.agents;
+  agents = withAgents(wire(t.server.config, t.server.clients, keyMaterial, new Logger('silent'), { transport, now })).agents;
 });
 afterAll(() => t.stop());
 

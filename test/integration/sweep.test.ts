@@ -1,4 +1,4 @@
-import { DescribeContactCommand, StartChatContactCommand } from '@aws-sdk/client-connect';
+import { DescribeContactCommand, StartChatContactCommand, StopContactCommand } from '@aws-sdk/client-connect';
 import { GetTranscriptCommand } from '@aws-sdk/client-connectparticipant';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { EVENT, eventItem } from '../../lambdas/domain/items';
@@ -90,6 +90,7 @@ test('a chat nobody touches ends by itself past its duration: everyone told, tra
     return found?.transcriptKey ? found : undefined;
   });
   expect(await t.server.clients.s3.get(record.transcriptKey!)).toContain('anyone there?');
+  skew = 63 * MINUTE; // the items stay in the table a grace after the file (REQUEST_GRACE_MS)
   await eventually(async () => ((await tableItems(contactId)).length === 0 ? true : undefined));
   const { Transcript } = await t.participant.send(
     new GetTranscriptCommand({ ConnectionToken: connectionToken, ScanDirection: 'BACKWARD', MaxResults: 100 }),
@@ -118,6 +119,7 @@ test('a contact left ended but unarchived (a failed write, a crash) is archived 
     return found?.transcriptKey ? found : undefined;
   });
   expect(await t.server.clients.s3.get(record.transcriptKey!)).toContain('said before the crash');
+  skew = 4 * MINUTE; // a grace after the file
   await eventually(async () => ((await tableItems(customer.contactId)).length === 0 ? true : undefined));
   await eventually(async () => (!(await store().unfinishedArchives(Number.MAX_SAFE_INTEGER, 1000)).includes(customer.contactId) ? true : undefined));
 });
@@ -146,11 +148,56 @@ test('items left in the table after the file became durable are deleted by the s
     Transcript: [],
   };
   await new S3TranscriptFiles(t.server.clients.s3).put(key, file);
-  await store().markArchived(customer.contactId, key);
+  await store().markArchived(customer.contactId, key, Date.now());
   expect((await tableItems(customer.contactId)).length).toBeGreaterThan(0);
 
   skew = 2 * MINUTE;
   await eventually(async () => ((await tableItems(customer.contactId)).length === 0 ? true : undefined));
   expect(JSON.parse((await t.server.clients.s3.get(key))!)).toEqual(file);
   await eventually(async () => (!(await store().unfinishedArchives(Number.MAX_SAFE_INTEGER, 1000)).includes(customer.contactId) ? true : undefined));
+});
+
+test('an archived contact keeps its items in the table through the grace, for readers that began before; the sweep deletes them after', async () => {
+  const customer = await startChat(t);
+  await say(t, customer, 'first');
+  await say(t, customer, 'last');
+  await t.connect.send(new StopContactCommand({ InstanceId: INSTANCE, ContactId: customer.contactId }));
+  const record = (await store().getContact(customer.contactId))!;
+  expect(record.transcriptKey).toBeDefined(); // StopContact wrote the file
+
+  const read = async () => {
+    const { connectionToken } = customer;
+    const backward = await t.participant.send(
+      new GetTranscriptCommand({ ConnectionToken: connectionToken, ScanDirection: 'BACKWARD', SortOrder: 'ASCENDING' }),
+    );
+    // FORWARD from a time: the chat's newest contact, read past its end.
+    const forward = await t.participant.send(
+      new GetTranscriptCommand({
+        ConnectionToken: connectionToken,
+        ScanDirection: 'FORWARD',
+        SortOrder: 'ASCENDING',
+        StartPosition: { AbsoluteTime: new Date(record.initiationTimestamp).toISOString() },
+      }),
+    );
+    return [messages(backward.Transcript!), messages(forward.Transcript!)];
+  };
+  await new Promise((resolve) => setTimeout(resolve, 300)); // a few sweeps
+  const held = (await tableItems(customer.contactId)).length;
+  expect(held).toBeGreaterThan(3);
+  expect(await read()).toEqual([
+    ['first', 'last'],
+    ['first', 'last'],
+  ]);
+
+  skew = MINUTE - 5_000;
+  await new Promise((resolve) => setTimeout(resolve, 300)); // still within the grace
+  expect((await tableItems(customer.contactId)).length).toBe(held);
+
+  skew = MINUTE + 5_000;
+  await eventually(async () => ((await tableItems(customer.contactId)).length === 0 ? true : undefined));
+  await eventually(async () => (!(await store().unfinishedArchives(Number.MAX_SAFE_INTEGER, 1000)).includes(customer.contactId) ? true : undefined));
+  expect(await read()).toEqual([
+    ['first', 'last'],
+    ['first', 'last'],
+  ]);
 });

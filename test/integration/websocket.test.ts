@@ -1,6 +1,8 @@
+import { QUOTAS } from '../../lambdas/domain/limits';
 import { CreateParticipantCommand, StartChatContactCommand, StopContactCommand } from '@aws-sdk/client-connect';
 import { DisconnectParticipantCommand, SendEventCommand, SendMessageCommand } from '@aws-sdk/client-connectparticipant';
 import fc from 'fast-check';
+import { FRAME_WINDOW_MS } from '../../lambdas/domain/websockets';
 import { INSTANCE, transfer } from '../support/chat';
 import { startTestServer, type TestServer } from '../support/local-server';
 import { FrameClient, websocketConnection } from '../support/websocket';
@@ -249,23 +251,50 @@ describe('real-time delivery over WebSocket (chatjs frame protocol)', () => {
 
   it('survives 300 malformed frames: each gets an answer or nothing, and the socket still works', async () => {
     const { customer } = await chatWithSockets();
-    const topics = fc.constantFrom('aws/subscribe', 'aws/heartbeat', 'aws/ping', '$connect', '$default', '', 'aws/chat');
-    const frames = fc.sample(
-      fc.oneof(
-        fc.string({ maxLength: 200 }),
-        fc.json().map(String),
-        fc.record({ topic: fc.oneof(topics, fc.anything()), content: fc.anything() }).map((frame) => JSON.stringify(frame)),
-        fc.record({ topic: fc.constant('aws/subscribe'), content: fc.record({ topics: fc.anything() }) }).map((frame) => JSON.stringify(frame)),
-      ),
-      300,
-    );
-    for (const frame of frames) customer.socket.socket.send(frame);
-    customer.socket.socket.send(Buffer.from([0xff, 0x00, 0x80]), { binary: true });
-    customer.socket.send({ topic: 'aws/heartbeat', content: { marker: 'last' } });
-    await customer.socket.next((frame) => frame.topic === 'aws/heartbeat', 5000);
+    // No heartbeats among them: the heartbeat ends each batch, and its answer says the batch was taken.
+    const topics = fc.constantFrom('aws/subscribe', 'aws/ping', '$connect', '$default', '', 'aws/chat');
+    const heartbeat = (frame: Record<string, unknown>) => frame.topic === 'aws/heartbeat';
+    const frames = fc
+      .sample(
+        fc.oneof(
+          fc.string({ maxLength: 200 }),
+          fc.json().map(String),
+          fc.record({ topic: fc.oneof(topics, fc.anything()), content: fc.anything() }).map((frame) => JSON.stringify(frame)),
+          fc.record({ topic: fc.constant('aws/subscribe'), content: fc.record({ topics: fc.anything() }) }).map((frame) => JSON.stringify(frame)),
+        ),
+        300,
+      )
+      .filter((frame) => !/aws\/heartbeat/.test(frame));
+    // Within the frame limit: a batch and its marker per window.
+    const batch = QUOTAS.FramesPerConnectionWindow - 6;
+    for (let start = 0; start < frames.length; start += batch) {
+      for (const frame of frames.slice(start, start + batch)) customer.socket.socket.send(frame);
+      if (start === 0) customer.socket.socket.send(Buffer.from([0xff, 0x00, 0x80]), { binary: true });
+      customer.socket.send({ topic: 'aws/heartbeat' });
+      const answered = await customer.socket.next(heartbeat, 5000);
+      customer.socket.frames.splice(customer.socket.frames.indexOf(answered), 1);
+      skew += FRAME_WINDOW_MS;
+    }
     for (const frame of customer.socket.frames) expect(frame.topic !== undefined || frame.message === 'Forbidden').toBe(true);
     const sent = await say(customer.connectionToken, 'still delivered');
     await customer.socket.item((item) => item.Id === sent.Id);
+  });
+
+  it('a socket sending more than QUOTAS.FramesPerConnectionWindow frames in a window is closed; the chat and its other sockets go on', async () => {
+    const { customer, agent } = await chatWithSockets();
+    skew += FRAME_WINDOW_MS - ((Date.now() + skew) % FRAME_WINDOW_MS) + 100; // at a window's start: the flood is all in it
+    for (let i = 0; i < 3 * QUOTAS.FramesPerConnectionWindow; i++) customer.socket.send({ topic: 'aws/heartbeat' });
+    await customer.socket.waitClosed(5000);
+    expect(customer.socket.frames.filter((frame) => frame.topic === 'aws/heartbeat').length).toBeLessThanOrEqual(QUOTAS.FramesPerConnectionWindow);
+
+    agent.socket.send({ topic: 'aws/heartbeat' });
+    await agent.socket.next((frame) => frame.topic === 'aws/heartbeat');
+    const sent = await say(customer.connectionToken, 'after the flood');
+    await agent.socket.item((item) => item.Id === sent.Id);
+    // chatjs reconnects: a new socket of the same participant counts from nothing.
+    const again = await open((await websocketConnection(t, customer.participantToken)).url);
+    again.send({ topic: 'aws/heartbeat' });
+    await again.next((frame) => frame.topic === 'aws/heartbeat');
   });
 
   it('a closed socket is forgotten: pushes go on to the others', async () => {

@@ -32,7 +32,7 @@ const FLAGS = [
 export const launchChromium = (): Promise<Browser> => chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
 
 /** A local server on a free port serving freshly built pages, with the pages' build folder removed at stop. */
-export async function startWebServer(options: Pick<LocalServerOptions, 'attachments'> = {}): Promise<TestServer> {
+export async function startWebServer(options: Pick<LocalServerOptions, 'attachments' | 'websocket'> = {}): Promise<TestServer> {
   const webDir = mkdtempSync(join(tmpdir(), 'persistent-chat-web-'));
   await buildWeb(join(__dirname, '..', '..', 'web'), webDir);
   const t = await startTestServer({ ...options, webDir });
@@ -49,7 +49,7 @@ export async function startWebServer(options: Pick<LocalServerOptions, 'attachme
  * before the file's tests and stopped after them; the contexts (browser profiles) a test opens are closed
  * when that test ends.
  */
-export function browserTestbed(options: Pick<LocalServerOptions, 'attachments'> = {}) {
+export function browserTestbed(options: Pick<LocalServerOptions, 'attachments' | 'websocket'> = {}) {
   let server: TestServer | undefined;
   let browser: Browser | undefined;
   const contexts: BrowserContext[] = [];

@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectClient, type ConnectClientConfig } from '@aws-sdk/client-connect';
 import { ConnectParticipantClient } from '@aws-sdk/client-connectparticipant';
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { HttpRequest } from '@smithy/protocol-http';
+import { SignatureV4 } from '@smithy/signature-v4';
 import { type LocalServer, type LocalServerOptions, startLocalServer } from '../../local/server';
 
 /** A local server on a free port with a fresh data directory, driven through the real SDK clients. */
@@ -29,12 +32,15 @@ export const participantClient = (endpoint: string) =>
   });
 
 export async function startTestServer(
-  options: Pick<LocalServerOptions, 'webDir' | 'now' | 'attachments' | 'attachmentCheck' | 'sweepIntervalMs' | 'routing'> = {},
+  options: Pick<
+    LocalServerOptions,
+    'webDir' | 'now' | 'attachments' | 'attachmentCheck' | 'sweepIntervalMs' | 'websocket' | 'customerTokens' | 'logLevel' | 'routing'
+  > = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'persistent-chat-test-'));
   const harness = {} as TestServer;
   const open = async () => {
-    harness.server = await startLocalServer({ port: 0, dataDir, logLevel: 'silent', ...options });
+    harness.server = await startLocalServer({ port: 0, dataDir, ...options, logLevel: options.logLevel ?? 'silent' });
     harness.connect = connectClient(harness.server.url);
     harness.participant = participantClient(harness.server.url);
   };
@@ -88,4 +94,31 @@ export async function eventually<T>(check: () => Promise<T | undefined>, ms = 10
     if (Date.now() > deadline) throw new Error(`not so within ${ms} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** A POST to one of our signed (operator) routes, SigV4-signed with the local credentials as an SDK client signs. */
+export async function signedPost(
+  t: TestServer,
+  path: string,
+  body: unknown,
+): Promise<{ status: number; errorType: string | null; body: Record<string, unknown> }> {
+  const url = new URL(t.server.url);
+  const text = JSON.stringify(body);
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    region: 'us-east-1',
+    service: 'connect',
+    sha256: Sha256,
+  });
+  const request = new HttpRequest({
+    method: 'POST',
+    hostname: url.hostname,
+    port: Number(url.port),
+    path,
+    headers: { host: url.host, 'content-type': 'application/json' },
+    body: text,
+  });
+  const { host: _host, ...headers } = (await signer.sign(request)).headers;
+  const response = await fetch(`${t.server.url}${path}`, { method: 'POST', headers, body: text });
+  return { status: response.status, errorType: response.headers.get('x-amzn-errortype'), body: (await response.json()) as Record<string, unknown> };
 }

@@ -1,7 +1,8 @@
 import { DomainError } from '../../lambdas/domain/errors';
-import { Fields } from '../../lambdas/domain/fields';
+import { Fields } from '../../lambdas/http/fields';
 import { checkMessage, compareItems, idBoundsAt, newItemId } from '../../lambdas/domain/items';
-import { inCommitOrder, ItemClock, MAX_ITEMS_PER_CONTACT } from '../../lambdas/domain/item-clock';
+import { inCommitOrder, ItemClock } from '../../lambdas/domain/item-clock';
+import { QUOTAS } from '../../lambdas/domain/limits';
 import type { ChatSession } from '../../lambdas/domain/model';
 import { WriteConflict } from '../../lambdas/domain/ports';
 
@@ -23,7 +24,7 @@ describe('Fields', () => {
     expect(message(() => body.optionalInteger('Count', { min: 0, max: 10 }))).toBe('Count must be an integer');
     expect(message(() => body.optionalEnum('Kind', ['A', 'B']))).toBe('Kind must be one of A, B');
     expect(message(() => body.object('Nested').string('Name', { max: 10 }))).toBe('Nested.Name must be a string');
-    expect(message(() => body.optionalStringList('List', { maxItems: 5, item: { max: 5 } }))).toBe('List[1] must be a string');
+    expect(message(() => body.optionalStringList('List', { max: 5 }, { max: 5 }))).toBe('List[1] must be a string');
     expect(message(() => body.optionalStringMap('Map', { key: { min: 1, max: 5 }, value: { max: 5 } }))).toBe('Map.k must be a string');
   });
 
@@ -97,9 +98,9 @@ describe('the item clock', () => {
     expect(fresh.next()).toBe(7);
   });
 
-  it('has room for items up to MAX_ITEMS_PER_CONTACT, and says the quota is reached past it', () => {
-    expect(() => new ItemClock({ initialContactId: 'c', contactItems: MAX_ITEMS_PER_CONTACT - 1 }, 1).room(1)).not.toThrow();
-    expect(() => new ItemClock({ initialContactId: 'c', contactItems: MAX_ITEMS_PER_CONTACT }, 1).room(1)).toThrow(
+  it('has room for items up to QUOTAS.ItemsPerContact, and says the quota is reached past it', () => {
+    expect(() => new ItemClock({ initialContactId: 'c', contactItems: QUOTAS.ItemsPerContact - 1 }, 1).room(1)).not.toThrow();
+    expect(() => new ItemClock({ initialContactId: 'c', contactItems: QUOTAS.ItemsPerContact }, 1).room(1)).toThrow(
       expect.objectContaining({ kind: 'QuotaExceeded' }),
     );
   });

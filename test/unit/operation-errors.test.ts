@@ -31,7 +31,7 @@ function modelledErrors(model: Model, operation: string): string[] {
 
 const namesAnswered = ({ api, errors }: OperationErrors): ErrorName[] => [...new Set([...Object.values(errors), INTERNAL_ERROR[api]])];
 
-const routes = ROUTES.map((spec) => ({ spec, operation: HANDLERS[spec.handler]!.operation }));
+const routes = ROUTES.map((spec) => ({ spec, operation: HANDLERS[spec.handler].operation }));
 const modelled = routes.filter(({ spec }) => spec.api === 'connect' || spec.api === 'participant');
 
 test('every route names an operation of its own API', () => {
@@ -70,4 +70,14 @@ test("the gateway's own refusals have the status both models give them", () => {
 
 test('docs/errors.md is what `npm run docs:errors` writes from the table', () => {
   expect(readFileSync(ERRORS_DOC, 'utf8')).toBe(renderErrorsDoc());
+});
+
+test("our operator routes answer with the Connect API's names and statuses", () => {
+  const operator = routes.filter(({ spec }) => spec.api === 'operator');
+  expect(operator.length).toBeGreaterThan(0);
+  for (const { operation } of operator) {
+    expect(schema('connect', operation)).toBeUndefined(); // not a model operation: nothing to hold it against
+    for (const name of namesAnswered(OPERATIONS[operation]))
+      expect([name, schema('connect', name)?.[3].httpError]).toEqual([name, ERROR_STATUS[name]]);
+  }
 });

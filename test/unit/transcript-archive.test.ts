@@ -60,7 +60,7 @@ function world(filesFail: boolean) {
 }
 
 describe('archiving a contact transcript', () => {
-  it('writes the whole transcript as Amazon Connect names and shapes it, then frees the table', async () => {
+  it('writes the whole transcript as Amazon Connect names and shapes it, and leaves the table to the sweep', async () => {
     const { deps, table, files, items } = world(false);
     await new Transcripts(deps).archive(contact);
     const key = 'connect/inst/ChatTranscripts/2026/01/02/c1_20260102T03:04_UTC.json';
@@ -73,8 +73,9 @@ describe('archiving a contact transcript', () => {
     });
     expect(files.get(key)!.Transcript).toEqual(items);
     expect(table.archivedKey).toBe(key);
-    expect(table.items).toEqual([]);
-    expect(table.finished).toBe(true);
+    // Readers that began before read the table: the items stay until the sweep frees it, a grace later.
+    expect(table.items).toEqual(items);
+    expect(table.finished).toBe(false);
   });
 
   it('deletes nothing and marks nothing when the file cannot be written, and says so', async () => {
@@ -86,41 +87,33 @@ describe('archiving a contact transcript', () => {
     await transcripts.archiveOrWarn(contact);
     expect(deps.warn).toHaveBeenCalledWith(expect.stringContaining('archive failed'), expect.objectContaining({ contactId: 'c1' }));
     // Still readable, from the table, as the chat's newest contact and as a past one whose file is missing.
-    expect(await transcripts.open('inst', { contactId: 'c1' }, true).read('BACKWARD', undefined, 2)).toEqual([items[1200], items[1199]]);
-    const past = transcripts.open('inst', { contactId: 'c1', initialContactId: 'c1', initiationTimestamp: start }, false);
+    expect(await transcripts.open('inst', { contactId: 'c1' }, 'ENDED').read('BACKWARD', undefined, 2)).toEqual([items[1200], items[1199]]);
+    const past = transcripts.open('inst', { contactId: 'c1', initialContactId: 'c1', initiationTimestamp: start }, undefined);
     expect(await past.read('BACKWARD', undefined, 2)).toEqual([items[1200], items[1199]]);
     expect(table.finished).toBe(false); // still due for the sweep
   });
 
-  it('finishes what a crash left after the file was durable: deletes the items left, keeps the file', async () => {
+  it('frees the table of an archived contact, keeping the file', async () => {
     const { deps, table, files, items } = world(false);
-    await new Transcripts(deps).archive(contact);
+    const transcripts = new Transcripts(deps);
+    await transcripts.archive(contact);
     const [key] = files.keys();
-    // As if the process had died after marking the contact, before deleting: its items are back in the table.
-    table.items = [...items];
-    table.finished = false;
-    files.set(key!, { ...files.get(key!)!, Transcript: items.slice(0, 1) }); // whatever is there is kept
-    await new Transcripts(deps).archive({ ...contact, transcriptKey: key });
-    expect(files.get(key!)!.Transcript).toEqual(items.slice(0, 1));
+    await transcripts.freeTable({ ...contact, transcriptKey: key });
+    expect(files.get(key!)!.Transcript).toEqual(items);
     expect(table.items).toEqual([]);
     expect(table.finished).toBe(true);
   });
 
-  it('two archives at once (a request and the sweep) write a whole file', async () => {
-    const { deps, table, files, items } = world(false);
-    // The second starts when the first has marked the contact and deleted half its items.
-    const deleteItems = deps.store.deleteItems;
-    let interleaved = false;
-    deps.store.deleteItems = async (id, ids) => {
-      if (interleaved) return deleteItems(id, ids);
-      interleaved = true;
-      await deleteItems(id, ids.slice(0, 600));
-      await new Transcripts(deps).archive(contact);
-      await deleteItems(id, ids.slice(600));
-    };
-    await new Transcripts(deps).archive(contact);
-    expect([...files.values()].map((file) => file.Transcript)).toEqual([items]);
-    expect(table.items).toEqual([]);
+  it('never frees the table of a contact without a file', async () => {
+    const { deps, table, items } = world(false);
+    await expect(new Transcripts(deps).freeTable(contact)).rejects.toThrow('no transcript file');
+    expect(table.items).toEqual(items);
+  });
+
+  it('writes nothing again for a contact already archived', async () => {
+    const { deps, files } = world(false);
+    await new Transcripts(deps).archive({ ...contact, transcriptKey: 'connect/elsewhere.json' });
+    expect(files.size).toBe(0);
   });
 
   it('waits for attachment checks still running on the contact, but not past ATTACHMENT_CHECK_WAIT_MS', async () => {

@@ -1,5 +1,6 @@
 import { UserManager, WebStorageStateStore } from 'oidc-client-ts';
 import { apiBaseUrl, ChatConnection, plainWords, ServiceError } from './api';
+import { LIMITS } from '../../lambdas/domain/limits';
 import { ChatView } from './chat-view';
 
 /**
@@ -193,7 +194,12 @@ async function openChat(contactId: string, customerName: string, joined: Joined)
   transferTo.append(new Option('to queue', 'queue'), new Option('to agent', 'agent'));
   transferTo.setAttribute('aria-label', 'Transfer to');
   const target = document.createElement('input');
-  target.maxLength = 256;
+  // What the API takes, so a value it would refuse cannot be typed.
+  const targetLimit = () => (transferTo.value === 'agent' ? LIMITS.AgentResourceId : LIMITS.QueueId).max;
+  target.maxLength = targetLimit();
+  transferTo.addEventListener('change', () => {
+    target.maxLength = targetLimit();
+  });
   target.autocomplete = 'off';
   target.setAttribute('aria-label', 'Queue or agent');
   const transfer = el(

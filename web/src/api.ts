@@ -64,6 +64,8 @@ export class ChatConnection {
     /** Kept to ask for WebSocket URLs: each one serves a single connection, and a dropped socket needs a new one. */
     readonly participantToken?: string,
     private firstUrl?: string,
+    /** False when CreateParticipantConnection gave no WebSocket URL: the deployment has no WebSocket API (`-c websocket=false`). */
+    private readonly websocket = true,
   ) {}
 
   static client(base: string): ConnectParticipantClient {
@@ -86,7 +88,7 @@ export class ChatConnection {
         ConnectParticipant: true,
       }),
     );
-    return new ChatConnection(client, ConnectionCredentials!.ConnectionToken!, participantToken, Websocket?.Url);
+    return new ChatConnection(client, ConnectionCredentials!.ConnectionToken!, participantToken, Websocket?.Url, Websocket?.Url !== undefined);
   }
 
   /** A connection kept from before a reload (its token lives for a day, and only while the chat does). */
@@ -96,11 +98,12 @@ export class ChatConnection {
 
   /**
    * A WebSocket URL for the next socket: the one CreateParticipantConnection gave first (used at once,
-   * well within its 100 seconds), then a new one per call. Undefined without a participant token: the page then polls.
+   * well within its 100 seconds), then a new one per call. Undefined without a participant token or
+   * without a WebSocket API, and a call answers undefined once the service gives none: the page then polls.
    */
-  get websocketUrls(): (() => Promise<string>) | undefined {
+  get websocketUrls(): (() => Promise<string | undefined>) | undefined {
     const participantToken = this.participantToken;
-    if (!participantToken) return undefined;
+    if (!participantToken || !this.websocket) return undefined;
     return async () => {
       const first = this.firstUrl;
       this.firstUrl = undefined;
@@ -108,7 +111,7 @@ export class ChatConnection {
       const { Websocket } = await this.client.send(
         new CreateParticipantConnectionCommand({ ParticipantToken: participantToken, Type: ['WEBSOCKET'] }),
       );
-      return Websocket!.Url!;
+      return Websocket?.Url;
     };
   }
 

@@ -1,5 +1,6 @@
 import { type ChatConnection, type Item, plainWords, TYPING } from './api';
 import { ACCEPT, fileCard, statusOf, Uploads } from './attachments';
+import { QUOTAS } from '../../lambdas/domain/limits';
 import { LiveChannel } from './live';
 
 const EVENT = {
@@ -95,7 +96,7 @@ export class ChatView {
     this.message = document.createElement('textarea');
     // The desk shows several chats at once: each box its own id (the first keeps the customer page's).
     const messageId = views++ ? `message-${views}` : 'message';
-    Object.assign(this.message, { id: messageId, name: 'message', rows: 1, maxLength: 1024 });
+    Object.assign(this.message, { id: messageId, name: 'message', rows: 1, maxLength: QUOTAS.MessageContent['text/plain'] });
     this.message.setAttribute('autocomplete', 'off');
     this.message.setAttribute('enterkeyhint', 'send');
     this.sendButton = el('button', { type: 'submit', textContent: 'Send' });

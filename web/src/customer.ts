@@ -1,4 +1,5 @@
 import { apiBaseUrl, ChatConnection, plainWords, postJson, ServiceError } from './api';
+import { LIMITS } from '../../lambdas/domain/limits';
 import { ChatView, isRefused } from './chat-view';
 
 /** What `POST /widget/chat` returns: StartChatContact's fields and the token to come back with. */
@@ -55,6 +56,9 @@ const page = {
   smallprint: byId<HTMLElement>('smallprint'),
   contactId: byId<HTMLSpanElement>('contact-id'),
 };
+
+// What the API takes, so a name the API would refuse cannot be typed.
+page.name.maxLength = LIMITS.DisplayName.max;
 
 const base = apiBaseUrl();
 let current: { view: ChatView; connection: ChatConnection } | undefined;

@@ -7,8 +7,11 @@ const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 30_000;
 
 export interface LiveOptions {
-  /** A fresh single-use WebSocket URL (CreateParticipantConnection with `WEBSOCKET`); each connect needs a new one. */
-  url: () => Promise<string>;
+  /**
+   * A fresh single-use WebSocket URL (CreateParticipantConnection with `WEBSOCKET`); each connect needs a
+   * new one. Undefined: the service has no WebSocket API, and the channel stays down (items are polled).
+   */
+  url: () => Promise<string | undefined>;
   /** A transcript item, typing event or receipt pushed on `aws/chat`. */
   onItem: (item: Item) => void;
   /** Subscribed: from now on items arrive pushed. */
@@ -43,7 +46,7 @@ export class LiveChannel {
   }
 
   private async connect(): Promise<void> {
-    let url: string;
+    let url: string | undefined;
     try {
       url = await this.options.url();
     } catch (error) {
@@ -51,7 +54,7 @@ export class LiveChannel {
       if (!(error instanceof Error && error.name === 'AccessDeniedException')) this.reconnectLater();
       return;
     }
-    if (this.closed) return;
+    if (this.closed || url === undefined) return;
     const socket = new WebSocket(url);
     this.socket = socket;
     let answered = true;

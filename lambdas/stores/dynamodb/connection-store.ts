@@ -1,5 +1,14 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type { ChatConnection } from '../../domain/model';
 import { type ConnectionStore, WriteConflict } from '../../domain/ports';
 import { CONNECTIONS_PREFIX, keys, readPages, TTL_ATTRIBUTE, toRecord, withKey } from './keys';
@@ -59,6 +68,34 @@ export class DynamoConnectionStore implements ConnectionStore {
       ),
     );
     return items.map((item) => toRecord<ChatConnection>(item));
+  }
+
+  async countFrame(connectionId: string, window: number): Promise<number | undefined> {
+    const update = (expression: string, condition: string): Promise<number | undefined> =>
+      this.updateConnection(connectionId, {
+        UpdateExpression: expression,
+        ConditionExpression: `attribute_exists(pk) AND ${condition}`,
+        ExpressionAttributeValues: { ':window': window, ':one': 1 },
+      });
+    // The window's count, else a new window's (racing another container's start of it, then its count).
+    return (
+      (await update('ADD frames :one', 'frameWindow = :window')) ??
+      (await update('SET frameWindow = :window, frames = :one', '(attribute_not_exists(frameWindow) OR frameWindow < :window)')) ??
+      (await update('ADD frames :one', 'frameWindow = :window'))
+    );
+  }
+
+  /** A conditional update of the connection's own record: its frame count after it, or undefined when the condition failed. */
+  private async updateConnection(connectionId: string, update: Omit<UpdateCommandInput, 'TableName' | 'Key'>): Promise<number | undefined> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({ TableName: this.tableName, Key: keys.connection(connectionId), ReturnValues: 'UPDATED_NEW', ...update }),
+      );
+      return Attributes?.frames as number;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
   }
 
   async claimOnce(key: string, expiresAt: number): Promise<boolean> {

@@ -11,8 +11,18 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { AgentRecord, Attachment, ChatSession, Contact, ContactRef, Participant, Receipt, TokenGrant, TranscriptItem } from '../../domain/model';
-import type { ParticipantTimers } from '../../domain/timers';
+import type {
+  AgentRecord,
+  Attachment,
+  ChatSession,
+  Contact,
+  ContactRef,
+  Participant,
+  ParticipantTimers,
+  Receipt,
+  TokenGrant,
+  TranscriptItem,
+} from '../../domain/model';
 import {
   type AcceptWrite,
   type AddParticipantWrite,
@@ -20,6 +30,7 @@ import {
   type AttachmentChecked,
   type ConflictReason,
   type ContactStore,
+  type CustomerLine,
   type EndSessionWrite,
   type IdempotencyKey,
   type IdempotencyRecord,
@@ -28,6 +39,8 @@ import {
   type ParticipantLeftWrite,
   type QueuedContact,
   type QueueRef,
+  type SourceClaim,
+  type StartAttachmentWrite,
   type StartChatWrite,
   type TimersFiredWrite,
   type TransferWrite,
@@ -100,6 +113,10 @@ export class DynamoContactStore implements ContactStore {
     return this.get<IdempotencyRecord>(keys.idempotency(key));
   }
 
+  getCustomerLine(instanceId: string, customerId: string) {
+    return this.get<CustomerLine>(keys.customerLine(instanceId, customerId));
+  }
+
   async startChat(write: StartChatWrite): Promise<void> {
     const { session } = write;
     const steps: Step[] = [
@@ -110,39 +127,43 @@ export class DynamoContactStore implements ContactStore {
       ),
       this.put({ ...withKey(keys.contact(write.contact.contactId), write.contact), ...queueKeyOf(write.contact) }, 'already-exists'),
       ...write.items.map((item) => this.putItem(write.contact.contactId, item)),
-      this.grantStep(write.grant),
-      ...this.idempotencySteps(write.idempotency),
+      ...this.grantSteps(write.grant),
+      ...this.idempotencySteps(write.idempotency, session.initialContactId),
     ];
-    if (write.sourceClaim) {
-      const { sourceContactId, sourceInitialContactId, claimedBy } = write.sourceClaim;
-      steps.push(
-        {
-          item: {
-            Update: {
-              TableName: this.tableName,
-              Key: keys.contact(sourceContactId),
-              UpdateExpression: 'SET persistentChatSourceOf = :by',
-              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(persistentChatSourceOf)',
-              ExpressionAttributeValues: { ':by': claimedBy },
-            },
-          },
-          conflict: 'source-already-used',
-        },
-        {
-          item: {
-            ConditionCheck: {
-              TableName: this.tableName,
-              Key: keys.session(sourceInitialContactId),
-              ConditionExpression: '#state = :ended',
-              ExpressionAttributeNames: STATE,
-              ExpressionAttributeValues: { ':ended': 'ENDED' },
-            },
-          },
-          conflict: 'source-session-active',
-        },
-      );
-    }
+    if (write.customerLine) steps.push(this.customerLineStep(write.contact, write.customerLine.first));
+    if (write.sourceClaim) steps.push(...this.sourceClaimSteps(write.sourceClaim));
     await this.transact(steps);
+  }
+
+  /** The line's SourceClaim (ports.ts) as conditions of the start's transaction: what makes the continuation rule atomic. */
+  private sourceClaimSteps({ sourceContactId, sourceInitialContactId, claimedBy }: SourceClaim): Step[] {
+    return [
+      {
+        item: {
+          Update: {
+            TableName: this.tableName,
+            Key: keys.contact(sourceContactId),
+            UpdateExpression: 'SET persistentChatSourceOf = :by',
+            // A contact being erased seeds nothing: its line must not grow past the erasure.
+            ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(persistentChatSourceOf) AND attribute_not_exists(erasure)',
+            ExpressionAttributeValues: { ':by': claimedBy },
+          },
+        },
+        conflict: 'source-already-used',
+      },
+      {
+        item: {
+          ConditionCheck: {
+            TableName: this.tableName,
+            Key: keys.session(sourceInitialContactId),
+            ConditionExpression: '#state = :ended',
+            ExpressionAttributeNames: STATE,
+            ExpressionAttributeValues: { ':ended': 'ENDED' },
+          },
+        },
+        conflict: 'source-session-active',
+      },
+    ];
   }
 
   async transfer({ from, to, toItems, clock, idempotency }: TransferWrite): Promise<void> {
@@ -153,7 +174,7 @@ export class DynamoContactStore implements ContactStore {
       ...from.items.map((item) => this.putItem(from.contactId, item)),
       this.put({ ...withKey(keys.contact(to.contactId), to), ...queueKeyOf(to) }, 'already-exists'),
       ...toItems.map((item) => this.putItem(to.contactId, item)),
-      ...this.idempotencySteps(idempotency),
+      ...this.idempotencySteps(idempotency, to.initialContactId),
     ]);
   }
 
@@ -188,8 +209,8 @@ export class DynamoContactStore implements ContactStore {
         ? this.acceptContact(contactId, participant, accept)
         : this.updateActiveContact(contactId, 'SET participants = list_append(participants, :participant)', { ':participant': [participant] }),
       ...items.map((item) => this.putItem(contactId, item)),
-      this.grantStep(grant),
-      ...this.idempotencySteps(idempotency),
+      ...this.grantSteps(grant),
+      ...this.idempotencySteps(idempotency, clock.initialContactId),
       ...(accept ? [this.agentStep(accept)] : []),
     ]);
   }
@@ -280,7 +301,7 @@ export class DynamoContactStore implements ContactStore {
   }
 
   async putGrant(tokenHash: string, grant: TokenGrant): Promise<void> {
-    await this.transact([this.grantStep({ tokenHash, grant })]);
+    await this.transact(this.grantSteps({ tokenHash, grant }));
   }
 
   async appendItem({ contactId, item, returned, activity, clock, idempotency, completes }: AppendItemWrite): Promise<void> {
@@ -288,7 +309,7 @@ export class DynamoContactStore implements ContactStore {
       this.claimClock(clock, contactId, activity ? { set: 'activity = :activity', values: { ':activity': activity } } : {}),
       ...(returned ? [this.putItem(contactId, returned)] : []),
       this.putItem(contactId, item),
-      ...this.idempotencySteps(idempotency),
+      ...this.idempotencySteps(idempotency, clock.initialContactId),
       ...(completes ? [this.completeAttachment(completes.attachmentId, contactId, item.Id), this.countCheck(contactId, 1)] : []),
     ]);
   }
@@ -297,9 +318,29 @@ export class DynamoContactStore implements ContactStore {
     return this.get<Attachment>(keys.attachment(attachmentId));
   }
 
-  async startAttachment(attachment: Attachment, expiresAt: number, idempotency?: IdempotencyRecord): Promise<void> {
-    const item = { ...withKey(keys.attachment(attachment.attachmentId), attachment), [TTL_ATTRIBUTE]: Math.ceil(expiresAt / 1000) };
-    await this.transact([this.put(item, 'already-exists'), ...this.idempotencySteps(idempotency)]);
+  async startAttachment({ attachment, expiresAt, contactId, maxPerContact, idempotency }: StartAttachmentWrite): Promise<void> {
+    const key = keys.attachment(attachment.attachmentId);
+    const item = { ...withKey(key, attachment), [TTL_ATTRIBUTE]: Math.ceil(expiresAt / 1000) };
+    const counted: Step = {
+      item: {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.contact(contactId),
+          UpdateExpression: 'ADD attachmentUploads :one',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(attachmentUploads) OR attachmentUploads < :max)',
+          ExpressionAttributeValues: { ':one': 1, ':max': maxPerContact },
+        },
+      },
+      conflict: 'attachment-quota',
+    };
+    // The idempotency record first: a retry that lost the race is told so, not that the quota is reached.
+    await this.transact([
+      ...this.idempotencySteps(idempotency, attachment.initialContactId),
+      counted,
+      this.put(item, 'already-exists'),
+      // Not expiring: a completed attachment is kept as long as its chat.
+      this.ownedStep(attachment.initialContactId, key),
+    ]);
   }
 
   async attachmentChecked({ attachmentId, contactId, itemId, contactStartedAt, status }: AttachmentChecked): Promise<boolean> {
@@ -330,10 +371,10 @@ export class DynamoContactStore implements ContactStore {
       conflict: 'contact-not-active',
     };
     try {
-      await this.transact([record, onItem, this.countCheck(contactId, -1)]);
+      await this.transact([record, onItem, this.countCheck(contactId, -1, 'attribute_not_exists(transcriptKey)')]);
       return true;
     } catch (error) {
-      // The item left the table: its contact's file was written anyway, after waiting its longest for this check.
+      // The contact's file was written anyway, after waiting its longest for this check (its item may still be in the table, for a while).
       if (!(error instanceof WriteConflict && error.reason === 'contact-not-active')) throw error;
       await this.transact([record, this.countCheck(contactId, -1)]);
       return false;
@@ -371,19 +412,19 @@ export class DynamoContactStore implements ContactStore {
     }
   }
 
-  /** The contact's count of attachments in check (its transcript file waits for them). */
-  private countCheck(contactId: string, by: 1 | -1): Step {
+  /** The contact's count of attachments in check (its transcript file waits for them); `unless` refuses it as `contact-not-active`. */
+  private countCheck(contactId: string, by: 1 | -1, unless?: string): Step {
     return {
       item: {
         Update: {
           TableName: this.tableName,
           Key: keys.contact(contactId),
           UpdateExpression: 'ADD attachmentsInCheck :by',
-          ConditionExpression: 'attribute_exists(pk)',
+          ConditionExpression: `attribute_exists(pk)${unless ? ` AND ${unless}` : ''}`,
           ExpressionAttributeValues: { ':by': by },
         },
       },
-      conflict: 'already-exists',
+      conflict: unless ? 'contact-not-active' : 'already-exists',
     };
   }
 
@@ -478,15 +519,16 @@ export class DynamoContactStore implements ContactStore {
     return { contact, items: items.slice(0, limit) };
   }
 
-  async markArchived(contactId: string, transcriptKey: string): Promise<void> {
+  async markArchived(contactId: string, transcriptKey: string, at: number): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.contact(contactId),
-        UpdateExpression: 'SET transcriptKey = :key',
+        // Due for the sweep again from `at`: it deletes the items once the grace after it is over.
+        UpdateExpression: 'SET transcriptKey = :key, archivedAt = :at, #shard = :shard, #at = :at',
         ConditionExpression: '#state = :ended',
-        ExpressionAttributeNames: STATE,
-        ExpressionAttributeValues: { ':key': transcriptKey, ':ended': 'ENDED' },
+        ExpressionAttributeNames: { ...STATE, '#shard': SWEEP_INDEX.partitionKey, '#at': SWEEP_INDEX.sortKey },
+        ExpressionAttributeValues: { ':key': transcriptKey, ':at': at, ':shard': sweepShard('ARCHIVE', contactId), ':ended': 'ENDED' },
       }),
     );
   }
@@ -522,8 +564,8 @@ export class DynamoContactStore implements ContactStore {
     return this.dueInIndex('CHAT', before, limit);
   }
 
-  async unfinishedArchives(endedBefore: number, limit: number): Promise<string[]> {
-    return this.dueInIndex('ARCHIVE', endedBefore, limit);
+  async unfinishedArchives(before: number, limit: number): Promise<string[]> {
+    return this.dueInIndex('ARCHIVE', before, limit);
   }
 
   /** One Query per shard of the kind, in parallel, for records due by `before`; the soonest `limit` of them, as ids. */
@@ -634,14 +676,57 @@ export class DynamoContactStore implements ContactStore {
     return this.put(withKey(keys.item(contactId, item.Id), stored), 'already-exists');
   }
 
-  private grantStep({ tokenHash, grant }: { tokenHash: string; grant: TokenGrant }): Step {
-    return this.put({ ...withKey(keys.grant(tokenHash), grant), [TTL_ATTRIBUTE]: Math.ceil(grant.expiresAt / 1000) }, 'already-exists');
+  /** A grant, and its note beside the chat's session (both expire with the grant). */
+  private grantSteps({ tokenHash, grant }: { tokenHash: string; grant: TokenGrant }): Step[] {
+    const key = keys.grant(tokenHash);
+    const expires = Math.ceil(grant.expiresAt / 1000);
+    return [this.put({ ...withKey(key, grant), [TTL_ATTRIBUTE]: expires }, 'already-exists'), this.ownedStep(grant.initialContactId, key, expires)];
   }
 
-  private idempotencySteps(record: IdempotencyRecord | undefined): Step[] {
+  /** An idempotency record of a call on the chat `initialContactId`, and its note beside the chat's session. */
+  private idempotencySteps(record: IdempotencyRecord | undefined, initialContactId: string): Step[] {
     if (!record) return [];
-    const item = { ...withKey(keys.idempotency(record), record), [TTL_ATTRIBUTE]: Math.ceil(record.expiresAt / 1000) };
-    return [this.put(item, 'idempotency-token-used')];
+    const key = keys.idempotency(record);
+    const expires = Math.ceil(record.expiresAt / 1000);
+    return [
+      this.put({ ...withKey(key, record), [TTL_ATTRIBUTE]: expires }, 'idempotency-token-used'),
+      this.ownedStep(initialContactId, key, expires),
+    ];
+  }
+
+  /** Notes in the chat's partition that the record at `key` belongs to the chat (erasure finds it there); expiring with it, if it does. */
+  private ownedStep(initialContactId: string, key: { pk: string; sk: string }, expires?: number): Step {
+    const item = { ...keys.owned(initialContactId, key), owned: key, ...(expires !== undefined && { [TTL_ATTRIBUTE]: expires }) };
+    return { item: { Put: { TableName: this.tableName, Item: item } }, conflict: 'already-exists' };
+  }
+
+  /**
+   * The customer's line moves on to the chat just started: a first chat only while the customer has no
+   * line, a later one only while the line is not being erased.
+   */
+  private customerLineStep(contact: Contact, first: boolean): Step {
+    const key = keys.customerLine(contact.instanceId, contact.customerId!);
+    if (first) {
+      const line: CustomerLine = {
+        instanceId: contact.instanceId,
+        customerId: contact.customerId!,
+        latestInitialContactId: contact.initialContactId,
+      };
+      return this.put(withKey(key, line), 'line-exists');
+    }
+    return {
+      item: {
+        Update: {
+          TableName: this.tableName,
+          Key: key,
+          // Written whole: a line kept from before the index existed joins it here.
+          UpdateExpression: 'SET latestInitialContactId = :chat, instanceId = :instance, customerId = :customer',
+          ConditionExpression: 'attribute_not_exists(erasure)',
+          ExpressionAttributeValues: { ':chat': contact.initialContactId, ':instance': contact.instanceId, ':customer': contact.customerId },
+        },
+      },
+      conflict: 'line-erasing',
+    };
   }
 
   /**

@@ -25,6 +25,21 @@ export const keys = {
   agent: (instanceId: string, username: string) => ({ pk: `AGENT#${encodeURIComponent(instanceId)}#${encodeURIComponent(username)}`, sk: 'AGENT' }),
   /** A used WebSocket URL, kept until it would have expired anyway. */
   websocketUrl: (urlId: string) => ({ pk: `WSURL#${urlId}`, sk: 'WSURL' }),
+  /** A customer's line (`CustomerLine`), by instance and the host's customer id, encoded as idempotency keys are. */
+  customerLine: (instanceId: string, customerId: string) => ({
+    pk: `CUSTOMER#${encodeURIComponent(instanceId)}#${encodeURIComponent(customerId)}`,
+    sk: 'CUSTOMER',
+  }),
+  /**
+   * Beside a chat's session: a record kept in a partition of its own that belongs to the chat (a token
+   * grant, an idempotency record, an attachment), so that erasing the chat finds it in the chat's own
+   * partition. Sorts after the session (`OWNS#` > `ITEM$`), outside the contact's record-and-items range.
+   */
+  owned: (initialContactId: string, key: { pk: string; sk: string }) => ({ pk: `CONTACT#${initialContactId}`, sk: `${OWNED_PREFIX}${key.pk}` }),
+  /** An erasure of a customer's line (`ErasureRecord`): what it erases, then that it is done. */
+  erasure: (erasureId: string) => ({ pk: `ERASURE#${erasureId}`, sk: 'ERASURE' }),
+  /** What remains of an erased contact: the erasure that removed it (no content). */
+  erased: (contactId: string) => ({ pk: `ERASED#${contactId}`, sk: 'ERASED' }),
   idempotency: ({ operation, instanceId, clientToken }: IdempotencyKey) => ({
     // Encoded so that no instance id and token can spell another pair's key.
     pk: `CLIENTTOKEN#${operation}#${encodeURIComponent(instanceId)}#${encodeURIComponent(clientToken)}`,
@@ -33,6 +48,7 @@ export const keys = {
 };
 
 export const CONNECTIONS_PREFIX = 'CONNECTIONS#';
+export const OWNED_PREFIX = 'OWNS#';
 
 /** Items of a contact sort after its record and before a session, by their time-ordered ids. */
 export const ITEM_PREFIX = 'ITEM#';
@@ -46,7 +62,7 @@ export const TTL_ATTRIBUTE = 'ttl';
 /**
  * The sweep's sparse index: only records the sweep has work on carry its keys. An active chat's session
  * (`CHAT`, due at its `sweepAt`: its end of duration, or a participant timer) and an ended contact whose
- * archive is unfinished (`ARCHIVE`, since its end), each kind spread over `SWEEP_SHARDS` partitions by a
+ * archive is unfinished (`ARCHIVE`, since its end, then since its file became durable), each kind spread over `SWEEP_SHARDS` partitions by a
  * hash of the id, so no partition key is hot; the sweep queries each shard by time range. KEYS_ONLY:
  * the sweep reads every record it acts on afresh (index reads are eventually consistent).
  */

@@ -1,10 +1,5 @@
-import { invalidParameter } from './errors';
-
-/** Length limits, counted in UTF-16 code units as the SDK's Smithy model counts them. */
-export interface Length {
-  min?: number;
-  max: number;
-}
+import { invalidParameter } from '../domain/errors';
+import type { Length, Range } from '../domain/limits';
 
 type Json = Record<string, unknown>;
 
@@ -80,7 +75,7 @@ export class Fields {
     return value;
   }
 
-  optionalInteger(member: string, range: { min: number; max: number }): number | undefined {
+  optionalInteger(member: string, range: Range): number | undefined {
     const value = this.raw(member);
     if (value === undefined) return undefined;
     const name = this.name(member);
@@ -91,7 +86,7 @@ export class Fields {
     return value;
   }
 
-  integer(member: string, range: { min: number; max: number }): number {
+  integer(member: string, range: Range): number {
     const value = this.optionalInteger(member, range);
     if (value === undefined) throw invalidParameter(`${this.name(member)} is required`);
     return value;
@@ -116,7 +111,7 @@ export class Fields {
   }
 
   /** A list member's items, unchecked, once the list itself is checked: a list, of an allowed length. */
-  private list(member: string, { minItems = 0, maxItems }: { minItems?: number; maxItems: number }): { name: string; items: unknown[] } | undefined {
+  private list(member: string, { min: minItems = 0, max: maxItems }: Length): { name: string; items: unknown[] } | undefined {
     const value = this.raw(member);
     if (value === undefined) return undefined;
     const name = this.name(member);
@@ -126,26 +121,27 @@ export class Fields {
     return { name, items: value };
   }
 
-  optionalStringList(member: string, limits: { minItems?: number; maxItems: number; item: Length }): string[] | undefined {
-    const list = this.list(member, limits);
+  optionalStringList(member: string, items: Length, item: Length): string[] | undefined {
+    const list = this.list(member, items);
     if (!list) return undefined;
     const { name } = list;
-    return list.items.map((item, index) => {
-      if (typeof item !== 'string') throw invalidParameter(`${name}[${index}] must be a string`);
-      checkString(`${name}[${index}]`, item, limits.item);
-      return item;
+    return list.items.map((value, index) => {
+      if (typeof value !== 'string') throw invalidParameter(`${name}[${index}] must be a string`);
+      checkString(`${name}[${index}]`, value, item);
+      return value;
     });
   }
 
-  stringList(member: string, limits: { minItems?: number; maxItems: number; item: Length }): string[] {
-    const value = this.optionalStringList(member, limits);
+  stringList(member: string, items: Length, item: Length): string[] {
+    const value = this.optionalStringList(member, items, item);
     if (value === undefined) throw invalidParameter(`${this.name(member)} is required`);
     return value;
   }
 
-  /** A list of the given values; as the models' lists of enums, at least one item when present. */
+  /** A list of the given values; as the models' lists of enums, at least one item when present, none longer than the longest value. */
   optionalEnumList<T extends string>(member: string, values: readonly T[]): T[] | undefined {
-    const list = this.optionalStringList(member, { minItems: 1, maxItems: values.length, item: { min: 1, max: 100 } });
+    const longest = Math.max(...values.map((value) => value.length));
+    const list = this.optionalStringList(member, { min: 1, max: values.length }, { min: 1, max: longest });
     const unknown = list?.find((value) => !(values as readonly string[]).includes(value));
     if (unknown !== undefined) throw invalidParameter(`${this.name(member)} must contain only ${values.join(', ')}`);
     return list as T[] | undefined;
@@ -179,7 +175,7 @@ export class Fields {
 
   /** A list whose items are objects, read by `read`. */
   optionalObjectList<T>(member: string, maxItems: number, read: (fields: Fields) => T): T[] | undefined {
-    const list = this.list(member, { maxItems });
+    const list = this.list(member, { max: maxItems });
     return list?.items.map((item, index) => read(Fields.of(item, `${list.name}[${index}]`)));
   }
 
