@@ -13,7 +13,14 @@ export interface AgentDeps extends Deps {
 export function withAgents({ config, deps, store, now }: Wiring): AgentDeps {
   return {
     ...deps,
-    agents: new AgentRouting({ store, contacts: deps.contacts, settings: config.routing, instanceId: config.widget.instanceId, now }),
+    agents: new AgentRouting({
+      store,
+      contacts: deps.contacts,
+      desks: deps.websockets,
+      settings: config.routing,
+      instanceId: config.widget.instanceId,
+      now,
+    }),
   };
 }
 

@@ -152,6 +152,8 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/agent-api/waiting', handler: 'agent-waiting', api: 'agent', access: { ...WRITE, indexes: ['queue'] } },
   { method: 'POST', path: '/agent-api/accept', handler: 'agent-accept', api: 'agent', access: WRITE_AND_PUSH },
   { method: 'GET', path: '/agent-api/chats', handler: 'agent-chats', api: 'agent', access: READ },
+  // Signs a desk's WebSocket URL: no data touched (every function reads the signing key).
+  { method: 'POST', path: '/agent-api/connection', handler: 'agent-connection', api: 'agent', access: READ },
   { method: 'POST', path: '/agent-api/rejoin', handler: 'agent-rejoin', api: 'agent', access: WRITE },
   { method: 'POST', path: '/agent-api/transfer', handler: 'agent-transfer', api: 'agent', access: TRANSCRIPTS },
   { method: 'POST', path: '/agent-api/end', handler: 'agent-end', api: 'agent', access: TRANSCRIPTS },

@@ -183,7 +183,8 @@ export class Contacts {
       } catch (error) {
         throw continues ? continues.refused(error) : error;
       }
-      // Nothing to push: no connection can exist yet for a chat that has just been created.
+      // Nothing to push to the chat, which nobody can be connected to yet; its queue's desks learn it waits.
+      await this.waitingChanged(contact);
       return result;
     });
   }
@@ -268,6 +269,7 @@ export class Contacts {
         });
         return {
           from,
+          to,
           ended,
           frames: [...itemFrames(from.initialContactId, from.contactId, items), ...itemFrames(from.initialContactId, to.contactId, toItems)],
         };
@@ -278,9 +280,16 @@ export class Contacts {
         done.frames,
         done.from.participants.map((p) => p.participantId),
       );
+      await this.waitingChanged(done.from);
+      await this.waitingChanged(done.to);
       await this.deps.transcripts.archiveOrWarn(done.ended);
       return result;
     });
+  }
+
+  /** A contact started or stopped waiting (domain/routing.ts): the agent desks that list it are told. */
+  private async waitingChanged(contact: Contact): Promise<void> {
+    if (contact.routingState === 'QUEUED') await this.deps.push.toQueue(contact);
   }
 
   async stop(instanceId: string, contactId: string, disconnectReason?: string): Promise<void> {
@@ -324,6 +333,7 @@ export class Contacts {
       return { ended: { ...current, state: 'ENDED', disconnectTimestamp: now, participants } satisfies Contact, items };
     });
     await this.deps.push.toChat(ended.initialContactId, itemFrames(ended.initialContactId, ended.contactId, items), 'everyone');
+    await this.waitingChanged(ended);
     await this.deps.transcripts.archiveOrWarn(ended);
   }
 
@@ -367,6 +377,8 @@ export class Contacts {
         return { result, items };
       });
       await this.deps.push.toChat(contact.initialContactId, itemFrames(contact.initialContactId, contact.contactId, items));
+      // An accept: the contact left its queue.
+      if (input.accept) await this.waitingChanged(contact);
       return result;
     });
   }

@@ -264,4 +264,9 @@ export interface ChatConnection {
   connectedAt: number;
   /** The connection is cut at the first push after this (about an hour after it opened). */
   expiresAt: number;
+  /**
+   * An agent desk's connection (push.ts, `agentDesks`): the agent's queues, whose waiting lists it is told
+   * about; its `participantId` is the agent's username and its `initialContactId` the instance's desks.
+   */
+  queues?: string[];
 }

@@ -6,6 +6,7 @@ import type { Contact } from './model';
 import { type ContactStore, type QueuedContact, WriteConflict } from './ports';
 import { hashToken, newToken } from './tokens';
 import type { RoutingSettings } from './queues';
+import type { Websockets } from './websockets';
 
 /**
  * Routing, the agents' side (queues.ts places each new contact in a queue): a queue's waiting list is one
@@ -51,6 +52,8 @@ export interface AgentRoutingDeps {
   settings: RoutingSettings;
   /** The instance the agent API serves (the widget's). */
   instanceId: string;
+  /** The desks' WebSocket URLs (websockets.ts). */
+  desks: Pick<Websockets, 'deskUrl'>;
   now: () => number;
 }
 
@@ -159,6 +162,14 @@ export class AgentRouting {
   async end(agent: SignedInAgent, contactId: string): Promise<void> {
     const contact = await this.serving(agent, contactId);
     await this.deps.contacts.stop(contact.instanceId, contactId);
+  }
+
+  /**
+   * A WebSocket URL for the agent's desk, which is then told when a waiting list of the agent's changes
+   * and reads it again (polling only while it has no socket); `{}` without a WebSocket API.
+   */
+  connection(agent: SignedInAgent): { Url?: string; ConnectionExpiry?: string } {
+    return this.deps.desks.deskUrl(this.deps.instanceId, agent) ?? {};
   }
 
   /** The agent is no longer signed in: continued chats are no longer held for it. */

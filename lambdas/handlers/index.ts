@@ -7,6 +7,7 @@ import type { Route } from '../http/api';
 import type { WebsocketRoute } from '../http/websocket';
 import { route as agentAccept } from './agent-accept';
 import { route as agentChats } from './agent-chats';
+import { route as agentConnection } from './agent-connection';
 import { route as agentEnd } from './agent-end';
 import { route as agentRejoin } from './agent-rejoin';
 import { route as agentSignOut } from './agent-sign-out';
@@ -47,6 +48,7 @@ export type LocalDeps = AttachmentDeps & CustomerDeps & ErasureDeps & AgentDeps;
 export const HANDLERS = {
   'agent-accept': agentAccept,
   'agent-chats': agentChats,
+  'agent-connection': agentConnection,
   'agent-end': agentEnd,
   'agent-rejoin': agentRejoin,
   'agent-sign-out': agentSignOut,

@@ -142,6 +142,7 @@ export const OPERATIONS = {
     },
   },
   AgentChats: { api: 'agent', errors: { ...VALIDATION, ...ACCESS_DENIED } },
+  AgentConnection: { api: 'agent', errors: { ...VALIDATION, ...ACCESS_DENIED } },
   AgentRejoin: { api: 'agent', errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND } },
   AgentTransfer: { api: 'agent', errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND, ...BUSY_CONFLICT } },
   AgentEnd: { api: 'agent', errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND, ...BUSY_CONFLICT, ContactNotActive: 'ConflictException' } },

@@ -77,6 +77,27 @@ test('two agents see a new chat, both press Accept, one gets it; it is transferr
   await screenshot(other, 'desk-04-transferred-and-ended');
 });
 
+test('with its socket open the desk reads the waiting list when told, not every second; a new chat still shows at once', async () => {
+  const cy = await signIn('cy', 'support');
+  const reads: number[] = [];
+  cy.on('request', (request) => {
+    if (request.url().endsWith('/agent-api/waiting')) reads.push(Date.now());
+  });
+  // Time for the socket to open (its catch-up read included); without it the desk reads every second.
+  await cy.waitForTimeout(2500);
+  const quietFrom = reads.length;
+  await cy.waitForTimeout(3000);
+  expect(reads.length - quietFrom).toBe(0);
+
+  const customer = await open('/', { width: 390, height: 844 });
+  await customer.getByLabel('Your name').fill('Margaret');
+  await customer.getByRole('button', { name: 'Start chat' }).click();
+  const started = Date.now();
+  await waitingRow(cy, 'Margaret').waitFor({ timeout: 2000 });
+  expect(reads.filter((at) => at >= started).length).toBeGreaterThanOrEqual(1);
+  expect(Date.now() - started).toBeLessThan(2000);
+});
+
 /** The one page for which `check` comes true, waiting for it; fails when both or neither do. */
 async function eventuallyOne(pages: Page[], check: (page: Page) => Promise<boolean>): Promise<Page> {
   for (let tries = 0; tries < 100; tries++) {

@@ -1,8 +1,9 @@
 import { DescribeContactCommand } from '@aws-sdk/client-connect';
-import { CreateParticipantConnectionCommand, SendMessageCommand } from '@aws-sdk/client-connectparticipant';
+import { CreateParticipantConnectionCommand, DisconnectParticipantCommand, SendMessageCommand } from '@aws-sdk/client-connectparticipant';
 import { SignJWT, generateKeyPair } from 'jose';
 import { agentApi, signIn } from '../support/agents';
 import { startTestServer, type TestServer } from '../support/local-server';
+import { FrameClient } from '../support/websocket';
 
 /** The agent API over HTTP, with tokens from the local OpenID Connect provider's sign-in. */
 let t: TestServer;
@@ -107,4 +108,41 @@ test('the wrong queue, a bad request, an unknown contact: answered in the partic
     body: expect.objectContaining({ __type: 'ResourceNotFoundException' }),
   });
   expect((await eve('POST', 'sign-out')).status).toBe(200);
+});
+
+test("a desk's socket is told when a waiting list of its queues changes: a chat starts waiting, is accepted, ends while waiting", async () => {
+  const ann = agentApi(url, await signIn(url, 'ann', ['support']));
+  const bob = agentApi(url, await signIn(url, 'bob', ['billing']));
+  const [annDesk, bobDesk] = await Promise.all(
+    [ann, bob].map(async (agent) => {
+      const { status, body } = await agent<{ Url: string; ConnectionExpiry: string }>('POST', 'connection');
+      expect([status, body.ConnectionExpiry]).toEqual([200, expect.any(String)]);
+      return FrameClient.open(body.Url);
+    }),
+  );
+  const nudges = (desk: FrameClient) => desk.frames.filter((frame) => frame.topic === 'agent/waiting').length;
+  const nudged = (desk: FrameClient, count: number) =>
+    desk
+      .next(() => nudges(desk) >= count, 2000)
+      .then(() => expect(JSON.parse(desk.frames.at(-1)!.content as string)).toEqual({ QueueId: 'support' }));
+
+  const first = await customer('Ada');
+  await nudged(annDesk, 1);
+  expect((await ann('POST', 'accept', { ContactId: first.ContactId })).status).toBe(200);
+  await nudged(annDesk, 2);
+  const second = await customer('Grace');
+  await nudged(annDesk, 3);
+  const connection = await t.participant.send(
+    new CreateParticipantConnectionCommand({ ParticipantToken: second.ParticipantToken, Type: ['CONNECTION_CREDENTIALS'] }),
+  );
+  await t.participant.send(new DisconnectParticipantCommand({ ConnectionToken: connection.ConnectionCredentials!.ConnectionToken }));
+  await nudged(annDesk, 4);
+  // Bob's queues are not the widget's: nothing of these reached his desk.
+  expect(nudges(bobDesk)).toBe(0);
+
+  // A URL serves one connection, and only for its 100 seconds; an agent API token is no URL.
+  const { body } = await ann<{ Url: string }>('POST', 'connection');
+  (await FrameClient.open(body.Url)).socket.close();
+  await expect(FrameClient.open(body.Url)).rejects.toThrow('refused: 403');
+  for (const desk of [annDesk, bobDesk]) desk.socket.close();
 });

@@ -125,6 +125,8 @@ beforeAll(async () => {
     'erase-line': { body: { InstanceId: INSTANCE, ContactId: 'no-such-contact' }, required: [['InstanceId']] },
     'agent-waiting': { body: {}, required: [], bearer: agentToken },
     'agent-chats': { body: {}, required: [], bearer: agentToken },
+    // Its body is not read either; a URL it signed would change nothing stored until used.
+    'agent-connection': { body: {}, required: [], bearer: agentToken },
     'agent-accept': waiting,
     'agent-rejoin': waiting,
     'agent-end': waiting,

@@ -24,8 +24,15 @@ const page = {
   chats: byId<HTMLElement>('chats'),
 };
 
-/** How often the waiting list is read; each read also keeps the agent signed in (docs/agents.md). */
-const WAITING_POLL_MS = 1000;
+/**
+ * How often the waiting list is read: every second while the desk has no socket, else only when the
+ * socket says it changed and every 30 s, which keeps the agent signed in (docs/agents.md) and shows a
+ * chat held for another agent once the hold ends.
+ */
+const WAITING_READ_MS = { withoutPush: 1000, withPush: 30_000 };
+/** The desk's socket, reopened after a drop: 1 s, doubling, at most 30 s; a heartbeat keeps an idle one open. */
+const PUSH_RETRY_MS = { first: 1000, max: 30_000 };
+const PUSH_HEARTBEAT_MS = 60_000;
 
 interface WaitingContact {
   ContactId: string;
@@ -142,14 +149,81 @@ function renderWaiting(contacts: WaitingContact[]): void {
   page.noneWaiting.hidden = contacts.length > 0;
 }
 
+let lastRead = 0;
+let reading: Promise<void> | undefined;
+let readAgain = false;
+
+/** Reads the waiting list; asked while a read is under way, reads once more after it (nudges come in bursts). */
 async function refreshWaiting(): Promise<void> {
   if (!accessToken) return;
-  try {
-    renderWaiting((await agentApi<{ Contacts: WaitingContact[] }>('GET', 'waiting')).Contacts);
-  } catch (error) {
-    if (accessToken) showError(plainWords(error, 'read the waiting chats'));
+  if (reading) {
+    readAgain = true;
+    return reading;
   }
+  reading = (async () => {
+    do {
+      readAgain = false;
+      lastRead = Date.now();
+      try {
+        renderWaiting((await agentApi<{ Contacts: WaitingContact[] }>('GET', 'waiting')).Contacts);
+      } catch (error) {
+        if (accessToken) showError(plainWords(error, 'read the waiting chats'));
+      }
+    } while (readAgain && accessToken);
+  })().finally(() => {
+    reading = undefined;
+  });
+  return reading;
 }
+
+/**
+ * The desk's socket (`POST /agent-api/connection`): told when a waiting list of the agent's changes,
+ * the desk reads it again. None without a WebSocket API; while it is down, the desk polls.
+ */
+const push = {
+  socket: undefined as WebSocket | undefined,
+  retryMs: PUSH_RETRY_MS.first,
+  get up(): boolean {
+    return push.socket?.readyState === WebSocket.OPEN;
+  },
+  async open(): Promise<void> {
+    if (!accessToken) return;
+    let url: string | undefined;
+    try {
+      url = (await agentApi<{ Url?: string }>('POST', 'connection')).Url;
+    } catch {
+      return push.retry();
+    }
+    if (!url) return;
+    const socket = new WebSocket(url);
+    push.socket = socket;
+    const heartbeat = setInterval(() => socket.send(JSON.stringify({ topic: 'aws/heartbeat' })), PUSH_HEARTBEAT_MS);
+    socket.addEventListener('open', () => {
+      push.retryMs = PUSH_RETRY_MS.first;
+      // What changed before the socket was open.
+      void refreshWaiting();
+    });
+    socket.addEventListener('message', (event) => {
+      if ((JSON.parse(String(event.data)) as { topic?: string }).topic === 'agent/waiting') void refreshWaiting();
+    });
+    socket.addEventListener('close', () => {
+      clearInterval(heartbeat);
+      if (push.socket !== socket) return;
+      push.socket = undefined;
+      push.retry();
+    });
+  },
+  retry(): void {
+    if (!accessToken) return;
+    setTimeout(() => void push.open(), push.retryMs);
+    push.retryMs = Math.min(push.retryMs * 2, PUSH_RETRY_MS.max);
+  },
+  close(): void {
+    const { socket } = push;
+    push.socket = undefined;
+    socket?.close();
+  },
+};
 
 async function acceptChat(contact: WaitingContact, button: HTMLButtonElement): Promise<void> {
   button.disabled = true;
@@ -258,6 +332,7 @@ async function reopenChats(): Promise<void> {
 
 function showSignedOut(message?: string): void {
   accessToken = '';
+  push.close();
   for (const contactId of [...open.keys()]) closeChat(contactId, '');
   page.signedOut.hidden = false;
   page.queue.hidden = true;
@@ -275,11 +350,12 @@ async function signedIn(token: string, username: string, queues: string[]): Prom
   page.who.textContent = `Signed in as ${username}${queues.length ? ` (queues: ${queues.join(', ')})` : ''}`;
   await refreshWaiting();
   await reopenChats();
+  void push.open();
   const loop = async () => {
-    await refreshWaiting();
-    if (accessToken) setTimeout(() => void loop(), WAITING_POLL_MS);
+    if (Date.now() - lastRead >= (push.up ? WAITING_READ_MS.withPush : WAITING_READ_MS.withoutPush)) await refreshWaiting();
+    if (accessToken) setTimeout(() => void loop(), WAITING_READ_MS.withoutPush);
   };
-  setTimeout(() => void loop(), WAITING_POLL_MS);
+  setTimeout(() => void loop(), WAITING_READ_MS.withoutPush);
 }
 
 page.signIn.addEventListener('click', () => void users.signinRedirect());
