@@ -98,6 +98,56 @@ test('with its socket open the desk reads the waiting list when told, not every 
   expect(Date.now() - started).toBeLessThan(2000);
 });
 
+test('a returning customer is offered first to her last agent, who pages back through both earlier chats with "Load earlier messages"', async () => {
+  const [dee, eve] = [await signIn('dee', 'support'), await signIn('eve', 'support')];
+  const customer = await open('/', { width: 390, height: 844 });
+  await customer.getByLabel('Your name').fill('Ada');
+  await customer.getByRole('button', { name: 'Start chat' }).click();
+  const visits = ['first', 'second', 'third'];
+  for (const [n, visit] of visits.entries()) {
+    if (n > 0) await customer.getByRole('button', { name: 'Continue chat' }).click();
+    for (const line of ['Hello', `My ${visit} question`, 'Are you there?']) {
+      await customer.getByLabel('Message').fill(line);
+      await customer.getByLabel('Message').press('Enter');
+      await inLog(customer, line);
+    }
+    const row = waitingRow(dee, 'Ada');
+    if (n > 0) {
+      // Continued: held for dee, who served the line last, and not shown to eve meanwhile.
+      await row.getByText('reserved for you').waitFor({ timeout: 3000 });
+      await eve.waitForTimeout(1500);
+      expect(await waitingRow(eve, 'Ada').count()).toBe(0);
+      if (n === 1) await screenshot(dee, 'desk-05-continued-chat-reserved-for-the-last-agent');
+    }
+    await row.getByRole('button', { name: 'Accept' }).click();
+    const chat = chatPanel(dee, 'Ada');
+    await inLog(chat, `My ${visit} question`);
+    if (n === visits.length - 1) break;
+    await chat.getByLabel('Message').fill(`Answer to the ${visit} question`);
+    await chat.getByLabel('Message').press('Enter');
+    await inLog(customer, `Answer to the ${visit} question`, 3000);
+    await chat.getByRole('button', { name: 'End chat' }).click();
+    await customer.getByRole('heading', { name: /This chat has ended/ }).waitFor({ timeout: 3000 });
+  }
+
+  // The accepted chat shows its own messages; the two earlier chats are a click (or more) away.
+  const chat = chatPanel(dee, 'Ada');
+  const earlier = chat.getByRole('button', { name: 'Load earlier messages' });
+  await earlier.waitFor();
+  expect(await chat.getByRole('log').getByText('My first question', { exact: true }).count()).toBe(0);
+  let clicks = 0;
+  while (await earlier.isVisible()) {
+    await earlier.click();
+    clicks++;
+    await dee.waitForFunction(() => !document.querySelector<HTMLButtonElement>('.desk-chat button.earlier')?.disabled);
+    if (clicks > 20) throw new Error('"Load earlier messages" never goes away');
+  }
+  expect(clicks).toBeGreaterThan(1);
+  for (const text of ['My first question', 'Answer to the first question', 'My second question', 'Answer to the second question'])
+    await inLog(chat, text);
+  await screenshot(dee, 'desk-06-earlier-chats-loaded');
+});
+
 /** The one page for which `check` comes true, waiting for it; fails when both or neither do. */
 async function eventuallyOne(pages: Page[], check: (page: Page) => Promise<boolean>): Promise<Page> {
   for (let tries = 0; tries < 100; tries++) {
