@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { browserTestbed, screenshot } from '../support/browser';
+import { accessibilityViolations, browserTestbed, screenshot } from '../support/browser';
 
 /** The agent desk (`/agent`): two agents signed in through the local provider's page, and a customer on hers. */
 const bed = browserTestbed();
@@ -15,6 +15,8 @@ const inLog = (scope: Page | ReturnType<Page['locator']>, text: string, timeout 
 
 async function signIn(username: string, queues: string): Promise<Page> {
   const desk = await open('/agent');
+  await desk.getByRole('button', { name: 'Sign in' }).waitFor();
+  expect(await accessibilityViolations(desk)).toEqual([]);
   await desk.getByRole('button', { name: 'Sign in' }).click();
   await desk.getByLabel('Username').fill(username);
   await desk.getByLabel('Queues').fill(queues);
@@ -41,6 +43,7 @@ test('two agents see a new chat, both press Accept, one gets it; it is transferr
   // Both desks list it within a second or so of the poll, with its queue and time waiting.
   for (const desk of [ann, bob]) await waitingRow(desk, 'Linus').getByText('queue support').waitFor({ timeout: 3000 });
   await screenshot(ann, 'desk-01-waiting');
+  expect(await accessibilityViolations(ann)).toEqual([]);
   await Promise.all([ann, bob].map((desk) => waitingRow(desk, 'Linus').getByRole('button', { name: 'Accept' }).click()));
   const winners = await eventuallyOne([ann, bob], (desk) => chatPanel(desk, 'Linus').isVisible());
   const [winner, other] = winners === ann ? [ann, bob] : [bob, ann];
@@ -52,6 +55,7 @@ test('two agents see a new chat, both press Accept, one gets it; it is transferr
   await waitingRow(other, 'Linus').waitFor({ state: 'detached', timeout: 3000 });
   expect(await chatPanel(other, 'Linus').count()).toBe(0);
   await screenshot(other, 'desk-02-taken-by-the-other');
+  expect(await accessibilityViolations(other)).toEqual([]);
 
   const chat = chatPanel(winner, 'Linus');
   await inLog(chat, 'Hi, can someone help with my bill?');
@@ -60,6 +64,7 @@ test('two agents see a new chat, both press Accept, one gets it; it is transferr
   await chat.getByLabel('Message').press('Enter');
   await inLog(customer, 'Hello Linus, let me look.', 3000);
   await screenshot(winner, 'desk-03-accepted-and-replied');
+  expect(await accessibilityViolations(winner)).toEqual([]);
 
   // To the other agent: reserved for it.
   await chat.getByLabel('Transfer to').selectOption('agent');
@@ -146,6 +151,7 @@ test('a returning customer is offered first to her last agent, who pages back th
   for (const text of ['My first question', 'Answer to the first question', 'My second question', 'Answer to the second question'])
     await inLog(chat, text);
   await screenshot(dee, 'desk-06-earlier-chats-loaded');
+  expect(await accessibilityViolations(dee)).toEqual([]);
 });
 
 /** The one page for which `check` comes true, waiting for it; fails when both or neither do. */

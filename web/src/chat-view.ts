@@ -56,7 +56,8 @@ const day = (iso: string) => new Date(iso).toLocaleDateString([], { weekday: 'sh
  */
 export class ChatView {
   readonly element: HTMLElement;
-  private readonly log: HTMLOListElement;
+  private readonly log: HTMLDivElement;
+  private readonly items: HTMLOListElement;
   private readonly earlier: HTMLButtonElement;
   private readonly typing: HTMLParagraphElement;
   private readonly form: HTMLFormElement;
@@ -87,8 +88,10 @@ export class ChatView {
   constructor(private readonly options: ChatViewOptions) {
     this.earlier = el('button', { type: 'button', className: 'earlier', textContent: 'Load earlier messages', hidden: true });
     // The log scrolls by itself and takes focus, so a keyboard can scroll it. Its name must not contain
-    // "Message", which labels the text box.
-    this.log = el('ol', { className: 'log', tabIndex: 0 });
+    // "Message", which labels the text box. The list inside keeps its own role: a role on the list
+    // itself would leave its items outside any list.
+    this.items = el('ol', { className: 'log-items' });
+    this.log = el('div', { className: 'log', tabIndex: 0 }, this.items);
     this.log.setAttribute('role', 'log');
     this.log.setAttribute('aria-label', 'Conversation');
     this.typing = el('p', { className: 'typing' });
@@ -371,7 +374,7 @@ export class ChatView {
     const next = this.shown[index];
     this.shown.splice(index, 0, item);
     this.elements.set(item.Id!, node);
-    this.log.insertBefore(node, next ? (this.dividers.get(next.Id!) ?? this.elements.get(next.Id!)!) : null);
+    this.items.insertBefore(node, next ? (this.dividers.get(next.Id!) ?? this.elements.get(next.Id!)!) : null);
   }
 
   /** A heading with the date before each conversation: the first item shown, and every item after a `chat ended`. */
@@ -390,7 +393,7 @@ export class ChatView {
       if (this.dividers.has(id)) continue;
       const divider = el('li', { className: 'divider' }, el('h2', { textContent: label }));
       this.dividers.set(id, divider);
-      this.log.insertBefore(divider, this.elements.get(id)!);
+      this.items.insertBefore(divider, this.elements.get(id)!);
     }
   }
 
