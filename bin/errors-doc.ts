@@ -13,20 +13,24 @@ import {
   type OperationErrors,
 } from '../lambdas/http/errors';
 import { WEBSOCKET_OPERATION } from '../lambdas/http/websocket';
-import { AGENT_ROUTES } from '../local/agent-routes';
 import { ROUTES, WEBSOCKET_ROUTES } from '../lambdas/routes';
 
 /** docs/errors.md, from the one table of what each operation answers (lambdas/http/errors.ts). This file runs from bin/ (tests) or .build/ (the script): both one level down. */
 export const ERRORS_DOC = join(__dirname, '..', 'docs', 'errors.md');
 
-const API_NAMES: Record<Api, string> = { connect: 'Connect', participant: 'participant', widget: 'ours', operator: 'ours (signed)' };
+const API_NAMES: Record<Api, string> = {
+  connect: 'Connect',
+  participant: 'participant',
+  widget: 'ours',
+  operator: 'ours (signed)',
+  agent: 'agent API',
+};
 
-/** Where each operation is served: its HTTP routes (the local agent desk's too) and WebSocket route keys. */
+/** Where each operation is served: its HTTP routes and WebSocket route keys. */
 function routesByOperation(): Map<Operation, string[]> {
   const routes = new Map<Operation, string[]>();
   const add = (operation: Operation, route: string) => routes.set(operation, [...(routes.get(operation) ?? []), route]);
   for (const spec of ROUTES) add(HANDLERS[spec.handler]!.operation, `${spec.method} ${spec.path}`);
-  for (const { spec, route } of AGENT_ROUTES) add(route.operation, `${spec.method} ${spec.path}`);
   for (const { routeKey } of WEBSOCKET_ROUTES) add(WEBSOCKET_OPERATION, `WebSocket ${routeKey}`);
   return routes;
 }
@@ -78,7 +82,7 @@ export function renderErrorsDoc(): string {
     ...Object.values(GATEWAY_ERRORS).map(({ name, when }) => `- ${when}: ${error(name)}`),
     '',
     'The local server alone also answers, for requests that reach no operation: `ForbiddenException` 403 (a',
-    "Host other than 127.0.0.1 or localhost, or another origin calling the agent desk's `/local/` routes),",
+    'Host other than 127.0.0.1 or localhost),',
     '`UnknownOperationException` 404 and `MethodNotAllowedException` 405.',
     '',
   ].join('\n');

@@ -1,4 +1,6 @@
 import { type AttachmentSettings, attachmentSettings } from './domain/attachment-types';
+import { LIMITS, QUOTAS, type Range } from './domain/limits';
+import { DEFAULT_AGENT_CHAT_LIMIT, DEFAULT_QUEUE_ID, DEFAULT_RESUME_TO_AGENT_MS, type RoutingSettings } from './domain/queues';
 import type { CustomerTokenSettings } from './http/customer-tokens';
 
 /** The handlers' settings, read from the environment once per container and checked then. */
@@ -29,6 +31,8 @@ export interface Config {
   widget: WidgetConfig;
   /** Which files chats may carry: allowed extensions and the size limit, Amazon Connect's two settings. */
   attachments: AttachmentSettings;
+  /** Queues, the agents' chat limit and the resume-to-last-agent window. */
+  routing: RoutingSettings;
   /**
    * How customer tokens (the host site's JWTs naming its signed-in customer) are verified. The HS256
    * secret comes from the environment locally, from Secrets Manager on AWS (`secretArn`), never from
@@ -57,6 +61,37 @@ export function attachmentSettingsFromEnvironment(env: NodeJS.ProcessEnv): Attac
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
+}
+
+/**
+ * Routing: `DEFAULT_QUEUE_ID`; `CONTACT_FLOW_QUEUES` (`flow=queue,...`: the queue each ContactFlowId
+ * routes to); `WIDGET_QUEUE_ID`, the widget flow's queue; `AGENT_CHAT_LIMIT`; `RESUME_TO_AGENT_SECONDS`.
+ */
+export function routingSettingsFromEnvironment(env: NodeJS.ProcessEnv, widget: WidgetConfig): RoutingSettings {
+  const queueId = (name: string, value: string) => {
+    if (value.length < LIMITS.QueueId.min || value.length > LIMITS.QueueId.max) {
+      throw new ConfigError(`${name}: a queue id is ${LIMITS.QueueId.min} to ${LIMITS.QueueId.max} characters, not '${value}'`);
+    }
+    return value;
+  };
+  const flowQueues: Record<string, string> = {};
+  for (const pair of (env.CONTACT_FLOW_QUEUES ?? '').split(',').filter((entry) => entry.trim())) {
+    const [flow, queue, ...rest] = pair.split('=').map((part) => part.trim());
+    if (!flow || !queue || rest.length) throw new ConfigError(`CONTACT_FLOW_QUEUES: "${pair}" is not flow=queue`);
+    flowQueues[flow] = queueId('CONTACT_FLOW_QUEUES', queue);
+  }
+  flowQueues[widget.contactFlowId] ??= queueId('WIDGET_QUEUE_ID', env.WIDGET_QUEUE_ID || DEFAULT_QUEUE_ID);
+  const count = (name: string, fallback: number, { min, max }: Range) => {
+    const value = env[name] ? Number(env[name]) : fallback;
+    if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}`);
+    return value;
+  };
+  return {
+    defaultQueueId: queueId('DEFAULT_QUEUE_ID', env.DEFAULT_QUEUE_ID || DEFAULT_QUEUE_ID),
+    flowQueues,
+    agentChatLimit: count('AGENT_CHAT_LIMIT', DEFAULT_AGENT_CHAT_LIMIT, QUOTAS.AgentChats),
+    resumeToAgentMs: count('RESUME_TO_AGENT_SECONDS', DEFAULT_RESUME_TO_AGENT_MS / 1000, QUOTAS.ResumeToAgentSeconds) * 1000,
+  };
 }
 
 /**
@@ -91,6 +126,7 @@ export function configFromEnvironment(env: NodeJS.ProcessEnv): Config {
     keySource: env.SIGNING_KEY_SECRET_ARN ? { secretArn: env.SIGNING_KEY_SECRET_ARN } : { file: required('SIGNING_KEY_FILE') },
     widget: widgetConfigFromEnvironment(env),
     attachments: attachmentSettingsFromEnvironment(env),
+    routing: routingSettingsFromEnvironment(env, widgetConfigFromEnvironment(env)),
     customerTokens: customerTokensFromEnvironment(env),
     websocketUrl: env.WEBSOCKET_URL ?? '',
   };

@@ -6,6 +6,7 @@ import { type Config, configFromEnvironment } from './config';
 import { Contacts } from './domain/contacts';
 import { KeyRing, type KeyMaterial } from './domain/keys';
 import { Participants } from './domain/participants';
+import { RoutingRules } from './domain/queues';
 import { type ChatPush, ConnectionFanout, type ConnectionTransport } from './domain/push';
 import { TranscriptPages } from './domain/transcript-pages';
 import { Sweep } from './domain/sweep';
@@ -78,7 +79,7 @@ export function wire(config: Config, clients: Clients, keyMaterial: KeyMaterial,
     warn: log.warn,
     now,
   });
-  const contacts = new Contacts({ store, keys, transcripts, push, now });
+  const contacts = new Contacts({ store, keys, transcripts, push, now, routing: new RoutingRules({ store, settings: config.routing }) });
   const participants = new Participants({ store, keys, contacts, push, now });
   const sweep = new Sweep({
     store,

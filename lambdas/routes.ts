@@ -55,7 +55,7 @@ export interface RouteAccess {
   erases?: boolean;
 }
 
-export type TableIndex = 'sweep';
+export type TableIndex = 'sweep' | 'queue';
 
 export type TableDeletion = 'transcript-items' | 'connections' | 'line';
 
@@ -146,6 +146,18 @@ export const ROUTES: readonly RouteSpec[] = [
     api: 'operator',
     access: { ...TRANSCRIPTS, deletes: [...TRANSCRIPTS.deletes!, 'line'], erases: true },
   },
+  // The agent API (docs/agents.md): authorized by an agent's access token (API Gateway's Cognito
+  // authorizer on AWS, the local server's check of its own provider's tokens locally); bounded by the
+  // stage's throttle, each call by the agent's queues (a query each) and chat limit.
+  { method: 'GET', path: '/agent-api/waiting', handler: 'agent-waiting', api: 'agent', access: { ...WRITE, indexes: ['queue'] } },
+  { method: 'POST', path: '/agent-api/accept', handler: 'agent-accept', api: 'agent', access: WRITE_AND_PUSH },
+  { method: 'GET', path: '/agent-api/chats', handler: 'agent-chats', api: 'agent', access: READ },
+  // Signs a desk's WebSocket URL: no data touched (every function reads the signing key).
+  { method: 'POST', path: '/agent-api/connection', handler: 'agent-connection', api: 'agent', access: READ },
+  { method: 'POST', path: '/agent-api/rejoin', handler: 'agent-rejoin', api: 'agent', access: WRITE },
+  { method: 'POST', path: '/agent-api/transfer', handler: 'agent-transfer', api: 'agent', access: TRANSCRIPTS },
+  { method: 'POST', path: '/agent-api/end', handler: 'agent-end', api: 'agent', access: TRANSCRIPTS },
+  { method: 'POST', path: '/agent-api/sign-out', handler: 'agent-sign-out', api: 'agent', access: WRITE },
 ];
 
 /**

@@ -3,6 +3,7 @@ import {
   AccessLogField,
   AccessLogFormat,
   AuthorizationType,
+  CognitoUserPoolsAuthorizer,
   Cors,
   EndpointType,
   LambdaIntegration,
@@ -10,7 +11,9 @@ import {
   ResponseType,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
+import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { AGENT_SCOPE } from '../lambdas/http/agent';
 import { Construct } from 'constructs';
 import { CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS, CORS_MAX_AGE_SECONDS } from '../lambdas/http/cors';
 import { type Api, SIGNED_APIS } from '../lambdas/http/errors';
@@ -19,6 +22,8 @@ import { PublicRateLimits } from './public-rate-limits';
 import { pascalCase, routeFunction, type RouteFunctionProps } from './route-function';
 
 export interface ChatApiProps extends RouteFunctionProps {
+  /** The agents' user pool: the agent routes take its access tokens (Cognito authorizer). */
+  agentPool: IUserPool;
   stageName: string;
   throttleRateLimit: number;
   throttleBurstLimit: number;
@@ -50,6 +55,8 @@ export function fixedResponseCorsHeaders(corsAllowOrigins: readonly string[]): R
  */
 const GATEWAY_ERRORS: { types: ResponseType[]; name: string; statusCode?: string; message?: string; idName?: string }[] = [
   { types: [ResponseType.ACCESS_DENIED, ResponseType.INVALID_SIGNATURE, ResponseType.EXPIRED_TOKEN], name: 'AccessDeniedException' },
+  // The Cognito authorizer refused an agent token (missing, expired, wrong scope): 401, as the local server answers.
+  { types: [ResponseType.UNAUTHORIZED], name: 'AccessDeniedException', idName: 'Unauthorized' },
   { types: [ResponseType.THROTTLED], name: 'ThrottlingException' },
   {
     types: [ResponseType.MISSING_AUTHENTICATION_TOKEN],
@@ -70,6 +77,7 @@ const AUTHORIZATION: Record<Api, string> = {
   operator: "Operator calls (erasing a customer's line): IAM (SigV4) authorization, as the Connect API; callers are AWS principals.",
   widget:
     'Public by design: a website visitor starts a chat without credentials, as with the Amazon Connect chat widget; the method has its own low throttle and the handler fixes instance and flow.',
+  agent: "Agent API: API Gateway's Cognito user pool authorizer checks the agent's access token.",
 };
 
 /**
@@ -82,6 +90,7 @@ const AUTHORIZATION: Record<Api, string> = {
  */
 export class ChatApi extends Construct {
   readonly api: RestApi;
+  private readonly agentAuthorizer: CognitoUserPoolsAuthorizer;
 
   constructor(
     scope: Construct,
@@ -149,6 +158,7 @@ export class ChatApi extends Construct {
       this.api.addGatewayResponse(`Gateway${type.responseType}`, { type, responseHeaders: corsHeaders });
     }
 
+    this.agentAuthorizer = new CognitoUserPoolsAuthorizer(this, 'AgentAuthorizer', { cognitoUserPools: [props.agentPool] });
     for (const route of ROUTES) this.addRoute(route);
     if (props.waf) {
       new PublicRateLimits(this, 'Waf', {
@@ -170,12 +180,17 @@ export class ChatApi extends Construct {
     // Erasure goes on after the gateway's 29 s (the caller then calls again, which finishes or finds it done).
     const timeout = route.access.erases ? Duration.minutes(5) : undefined;
     const fn = routeFunction(this, pascalCase(route.handler), route.handler, route.access, this.props, timeout);
-    const authorizationType = SIGNED_APIS.includes(route.api) ? AuthorizationType.IAM : AuthorizationType.NONE;
+    const authorization =
+      route.api === 'agent'
+        ? // Access tokens (they carry `username` and `cognito:groups`): a scope makes the authorizer take them rather than ID tokens.
+          { authorizationType: AuthorizationType.COGNITO, authorizer: this.agentAuthorizer, authorizationScopes: [AGENT_SCOPE] }
+        : { authorizationType: SIGNED_APIS.includes(route.api) ? AuthorizationType.IAM : AuthorizationType.NONE };
+    const { authorizationType } = authorization;
     const method = this.api.root
       .resourceForPath(route.path)
-      .addMethod(route.method, new LambdaIntegration(fn, { allowTestInvoke: false }), { authorizationType });
+      .addMethod(route.method, new LambdaIntegration(fn, { allowTestInvoke: false }), authorization);
     const reason = AUTHORIZATION[route.api];
-    Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason });
+    if (authorizationType !== AuthorizationType.COGNITO) Validations.of(method).acknowledge({ id: 'AwsSolutions-COG4', reason });
     if (authorizationType === AuthorizationType.NONE) Validations.of(method).acknowledge({ id: 'AwsSolutions-APIG4', reason });
   }
 

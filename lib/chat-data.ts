@@ -7,7 +7,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { attachmentKeys } from '../lambdas/domain/attachments';
-import { SWEEP_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../lambdas/stores/dynamodb/table';
+import { QUEUE_INDEX, SWEEP_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../lambdas/stores/dynamodb/table';
 import { ChatFunction } from './chat-function';
 import { acknowledgeWildcardResource } from './nag';
 import { lambdaEntry } from './paths';
@@ -54,6 +54,14 @@ export class ChatData extends Construct {
       partitionKey: { name: SWEEP_INDEX.partitionKey, type: AttributeType.STRING },
       sortKey: { name: SWEEP_INDEX.sortKey, type: AttributeType.NUMBER },
       projectionType: ProjectionType.KEYS_ONLY,
+    });
+    // Sparse: only contacts waiting for an agent carry its partition key; a queue's waiting list is one Query.
+    this.table.addGlobalSecondaryIndex({
+      indexName: QUEUE_INDEX.name,
+      partitionKey: { name: QUEUE_INDEX.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: QUEUE_INDEX.sortKey, type: AttributeType.NUMBER },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...QUEUE_INDEX.projected],
     });
 
     this.bucket = props.transcriptBucketName

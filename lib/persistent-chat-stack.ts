@@ -1,5 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { AgentSignIn } from './agent-sign-in';
 import { ChatApi } from './chat-api';
 import { ChatData } from './chat-data';
 import { ChatSweep } from './chat-sweep';
@@ -18,7 +19,11 @@ export class PersistentChatStack extends Stack {
     const { settings } = props;
     const data = new ChatData(this, 'Data', settings);
     const websocket = settings.websocket ? new ChatWebsocket(this, 'Websocket', { ...settings, data }) : undefined;
-    const { api } = new ChatApi(this, 'Api', { ...settings, data, push: websocket });
+    const signIn = new AgentSignIn(this, 'AgentSignIn', {
+      ...settings,
+      agentQueues: [...new Set([settings.defaultQueueId, settings.widgetQueueId])],
+    });
+    const { api } = new ChatApi(this, 'Api', { ...settings, data, push: websocket, agentPool: signIn.userPool });
     new ChatSweep(this, 'Sweep', { ...settings, data, push: websocket });
     if (settings.apiGatewayCloudWatchRole) {
       // Both stages write access logs: they must come after the region's logging role is set.
@@ -33,6 +38,8 @@ export class PersistentChatStack extends Stack {
         value: websocket.url,
         description: 'What CreateParticipantConnection hands out (with a credential of its own)',
       });
+    new CfnOutput(this, 'UserPoolId', { value: signIn.userPool.userPoolId, description: "The agents' user pool (groups: queues)" });
+    new CfnOutput(this, 'UserPoolClientId', { value: signIn.clientId, description: "The agent desk's app client" });
     if (data.customerTokenSecret)
       new CfnOutput(this, 'CustomerTokenSecretArn', {
         value: data.customerTokenSecret.secretArn,

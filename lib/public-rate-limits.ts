@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import type { Api } from '../lambdas/http/errors';
 
 /** The APIs anyone may call without AWS credentials: the ones a per-IP limit protects. */
-export type PublicApi = Exclude<Api, 'connect' | 'operator'>;
+export type PublicApi = Exclude<Api, 'connect' | 'operator' | 'agent'>;
 
 /**
  * WAF's shortest evaluation window: a rate-based rule counts each IP's requests over the last 60 s

@@ -25,6 +25,11 @@ export interface RouteFunctionProps {
   corsAllowOrigins: string[];
   widgetInstanceId: string;
   widgetContactFlowId: string;
+  defaultQueueId: string;
+  widgetQueueId: string;
+  contactFlowQueues: string;
+  agentChatLimit: number;
+  resumeToAgentSeconds: number;
   logRetention: RetentionDays;
   removalPolicy: RemovalPolicy;
   attachments: AttachmentSettings;
@@ -59,6 +64,11 @@ export function routeFunction(
       SIGNING_KEY_SECRET_ARN: data.signingKey.secretArn,
       WIDGET_INSTANCE_ID: props.widgetInstanceId,
       WIDGET_CONTACT_FLOW_ID: props.widgetContactFlowId,
+      DEFAULT_QUEUE_ID: props.defaultQueueId,
+      WIDGET_QUEUE_ID: props.widgetQueueId,
+      ...(props.contactFlowQueues && { CONTACT_FLOW_QUEUES: props.contactFlowQueues }),
+      AGENT_CHAT_LIMIT: String(props.agentChatLimit),
+      RESUME_TO_AGENT_SECONDS: String(props.resumeToAgentSeconds),
       CORS_ALLOW_ORIGINS: props.corsAllowOrigins.join(','),
       ...(props.push && { WEBSOCKET_URL: props.push.url }),
       ATTACHMENT_EXTENSIONS: props.attachments.extensions.join(','),

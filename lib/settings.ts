@@ -3,6 +3,8 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Node } from 'constructs';
 import { type AttachmentSettings, attachmentSettings } from '../lambdas/domain/attachment-types';
 import { IDEMPOTENCY_TTL_MS } from '../lambdas/domain/idempotency';
+import { QUOTAS } from '../lambdas/domain/limits';
+import { DEFAULT_AGENT_CHAT_LIMIT, DEFAULT_QUEUE_ID, DEFAULT_RESUME_TO_AGENT_MS } from '../lambdas/domain/queues';
 import { RESUME_TOKEN_TTL_MS } from '../lambdas/domain/widget';
 import { WAF_MIN_LIMIT } from './public-rate-limits';
 
@@ -44,6 +46,22 @@ export interface Settings {
   /** The InstanceId and ContactFlowId of chats started by the public widget route. */
   widgetInstanceId: string;
   widgetContactFlowId: string;
+  /**
+   * Routing (lambdas/domain/routing.ts): the instance's default queue; the widget flow's queue; other
+   * flows' queues (`flow=queue,...`); chats an agent handles at once; how long a continued chat is
+   * offered only to the agent who last served the line.
+   */
+  defaultQueueId: string;
+  widgetQueueId: string;
+  contactFlowQueues: string;
+  agentChatLimit: number;
+  resumeToAgentSeconds: number;
+  /** Agents' sign-in (lib/agent-sign-in.ts): an existing user pool and app client, else the stack makes them. */
+  userPoolId?: string;
+  userPoolClientId?: string;
+  userPoolDomainPrefix?: string;
+  /** The desk's URLs (`.../agent`) the sign-in may redirect to. */
+  agentDeskUrls: string[];
   /** Path-style S3 addressing, for S3-compatible endpoints such as LocalStack. */
   s3ForcePathStyle: boolean;
   keyRotationDays: number;
@@ -85,6 +103,13 @@ export const DEFAULTS = {
   transcriptPrefix: 'connect',
   widgetInstanceId: 'widget',
   widgetContactFlowId: 'widget-flow',
+  defaultQueueId: DEFAULT_QUEUE_ID,
+  widgetQueueId: DEFAULT_QUEUE_ID,
+  contactFlowQueues: '',
+  agentChatLimit: DEFAULT_AGENT_CHAT_LIMIT,
+  resumeToAgentSeconds: DEFAULT_RESUME_TO_AGENT_MS / 1000,
+  // The local desk (`npm start` on its usual port) until the stack hosts one.
+  agentDeskUrls: 'http://localhost:8080/agent',
   s3ForcePathStyle: 'false',
   keyRotationDays: 45,
   apiGatewayCloudWatchRole: 'true',
@@ -107,9 +132,10 @@ export function settingsFromContext(node: Node): Settings {
     if (Array.isArray(value)) return value.join(','); // cdk.json may hold a list
     return String(value);
   };
-  const integer = (key: string, fallback: number, min: number): number => {
+  const integer = (key: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
     const value = Number(text(key, String(fallback)));
-    if (!Number.isInteger(value) || value < min) throw new Error(`context ${key} must be an integer >= ${min}, got ${value}`);
+    if (!Number.isInteger(value) || value < min || value > max)
+      throw new Error(`context ${key} must be an integer >= ${min}${max < Number.MAX_SAFE_INTEGER ? ` and <= ${max}` : ''}, got ${value}`);
     return value;
   };
   const oneOf = <T>(key: string, fallback: string, choices: Record<string, T>): T => {
@@ -144,6 +170,23 @@ export function settingsFromContext(node: Node): Settings {
     transcriptPrefix: text('transcriptPrefix', DEFAULTS.transcriptPrefix).replace(/^\/+|\/+$/g, ''),
     widgetInstanceId: text('widgetInstanceId', DEFAULTS.widgetInstanceId),
     widgetContactFlowId: text('widgetContactFlowId', DEFAULTS.widgetContactFlowId),
+    defaultQueueId: text('defaultQueueId', DEFAULTS.defaultQueueId),
+    widgetQueueId: text('widgetQueueId', DEFAULTS.widgetQueueId),
+    contactFlowQueues: text('contactFlowQueues', DEFAULTS.contactFlowQueues),
+    agentChatLimit: integer('agentChatLimit', DEFAULTS.agentChatLimit, QUOTAS.AgentChats.min, QUOTAS.AgentChats.max),
+    resumeToAgentSeconds: integer(
+      'resumeToAgentSeconds',
+      DEFAULTS.resumeToAgentSeconds,
+      QUOTAS.ResumeToAgentSeconds.min,
+      QUOTAS.ResumeToAgentSeconds.max,
+    ),
+    userPoolId: text('userPoolId', '') || undefined,
+    userPoolClientId: text('userPoolClientId', '') || undefined,
+    userPoolDomainPrefix: text('userPoolDomainPrefix', '') || undefined,
+    agentDeskUrls: text('agentDeskUrls', DEFAULTS.agentDeskUrls)
+      .split(',')
+      .map((url) => url.trim())
+      .filter(Boolean),
     s3ForcePathStyle: oneOf('s3ForcePathStyle', DEFAULTS.s3ForcePathStyle, { true: true, false: false }),
     keyRotationDays: integer('keyRotationDays', DEFAULTS.keyRotationDays, MIN_KEY_ROTATION_DAYS),
     apiGatewayCloudWatchRole: oneOf('apiGatewayCloudWatchRole', DEFAULTS.apiGatewayCloudWatchRole, { true: true, false: false }),

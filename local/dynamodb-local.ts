@@ -6,12 +6,13 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  type AttributeDefinition,
   type GlobalSecondaryIndex,
   ResourceNotFoundException,
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { SWEEP_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../lambdas/stores/dynamodb/table';
+import { QUEUE_INDEX, SWEEP_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../lambdas/stores/dynamodb/table';
 import { freePort } from './free-port';
 
 /**
@@ -183,32 +184,47 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** The sweep's index, as lib/chat-data.ts declares it on AWS. */
-const SWEEP_GSI: GlobalSecondaryIndex = {
-  IndexName: SWEEP_INDEX.name,
-  KeySchema: [
-    { AttributeName: SWEEP_INDEX.partitionKey, KeyType: 'HASH' },
-    { AttributeName: SWEEP_INDEX.sortKey, KeyType: 'RANGE' },
-  ],
-  Projection: { ProjectionType: 'KEYS_ONLY' },
-};
-const SWEEP_ATTRIBUTES = [
-  { AttributeName: SWEEP_INDEX.partitionKey, AttributeType: 'S' as const },
-  { AttributeName: SWEEP_INDEX.sortKey, AttributeType: 'N' as const },
+/** The table's indexes, as lib/chat-data.ts declares them on AWS. */
+const INDEXES: { index: GlobalSecondaryIndex; attributes: AttributeDefinition[] }[] = [
+  {
+    index: {
+      IndexName: SWEEP_INDEX.name,
+      KeySchema: [
+        { AttributeName: SWEEP_INDEX.partitionKey, KeyType: 'HASH' },
+        { AttributeName: SWEEP_INDEX.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'KEYS_ONLY' },
+    },
+    attributes: [
+      { AttributeName: SWEEP_INDEX.partitionKey, AttributeType: 'S' },
+      { AttributeName: SWEEP_INDEX.sortKey, AttributeType: 'N' },
+    ],
+  },
+  {
+    index: {
+      IndexName: QUEUE_INDEX.name,
+      KeySchema: [
+        { AttributeName: QUEUE_INDEX.partitionKey, KeyType: 'HASH' },
+        { AttributeName: QUEUE_INDEX.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...QUEUE_INDEX.projected] },
+    },
+    attributes: [
+      { AttributeName: QUEUE_INDEX.partitionKey, AttributeType: 'S' },
+      { AttributeName: QUEUE_INDEX.sortKey, AttributeType: 'N' },
+    ],
+  },
 ];
 
 async function ensureTable(endpoint: string, tableName: string): Promise<void> {
   const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   try {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    // A data directory from before the sweep: its table gets the index (records written before carry no keys in it).
-    if (!Table?.GlobalSecondaryIndexes?.some((index) => index.IndexName === SWEEP_INDEX.name)) {
+    // A data directory from before an index: its table gets it (records written before carry no keys in it).
+    for (const { index, attributes } of INDEXES) {
+      if (Table?.GlobalSecondaryIndexes?.some((existing) => existing.IndexName === index.IndexName)) continue;
       await client.send(
-        new UpdateTableCommand({
-          TableName: tableName,
-          AttributeDefinitions: SWEEP_ATTRIBUTES,
-          GlobalSecondaryIndexUpdates: [{ Create: SWEEP_GSI }],
-        }),
+        new UpdateTableCommand({ TableName: tableName, AttributeDefinitions: attributes, GlobalSecondaryIndexUpdates: [{ Create: index }] }),
       );
     }
   } catch (error) {
@@ -220,13 +236,13 @@ async function ensureTable(endpoint: string, tableName: string): Promise<void> {
         AttributeDefinitions: [
           { AttributeName: TABLE_KEYS.partitionKey, AttributeType: 'S' },
           { AttributeName: TABLE_KEYS.sortKey, AttributeType: 'S' },
-          ...SWEEP_ATTRIBUTES,
+          ...INDEXES.flatMap(({ attributes }) => attributes),
         ],
         KeySchema: [
           { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
           { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
         ],
-        GlobalSecondaryIndexes: [SWEEP_GSI],
+        GlobalSecondaryIndexes: INDEXES.map(({ index }) => index),
       }),
     );
     await client.send(

@@ -3,13 +3,21 @@ import { setInterval as every } from 'node:timers/promises';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { withAgents } from '../lambdas/agent-deps';
 import { withAttachments } from '../lambdas/attachment-deps';
 import { withCustomers } from '../lambdas/customer-deps';
 import { withErasure } from '../lambdas/erasure-deps';
-import { attachmentSettingsFromEnvironment, type Config, customerTokensFromEnvironment, widgetConfigFromEnvironment } from '../lambdas/config';
+import {
+  attachmentSettingsFromEnvironment,
+  type Config,
+  customerTokensFromEnvironment,
+  routingSettingsFromEnvironment,
+  widgetConfigFromEnvironment,
+} from '../lambdas/config';
 import type { CustomerTokenSettings } from '../lambdas/http/customer-tokens';
 import { type Clients, type Deps, wire } from '../lambdas/deps';
 import type { AttachmentSettings } from '../lambdas/domain/attachment-types';
+import type { RoutingSettings } from '../lambdas/domain/queues';
 import { invalidRequest } from '../lambdas/domain/errors';
 import { KeyRing, type KeyMaterial } from '../lambdas/domain/keys';
 import { HANDLERS, type LocalDeps, WEBSOCKET_HANDLERS } from '../lambdas/handlers';
@@ -26,8 +34,8 @@ import {
 import { Logger, type LogLevel } from '../lambdas/logger';
 import { ROUTES, type RouteSpec, WEBSOCKET_ROUTES } from '../lambdas/routes';
 import { documentClient, s3Objects } from '../lambdas/stores/clients';
-import { AGENT_ROUTES } from './agent-routes';
 import { DEMO_SIGN_IN_PATH, demoSignIn } from './demo-sign-in';
+import { type LocalOidc, startLocalOidc } from './oidc';
 import { headerBytes, lambdaContext, MAX_HEADER_BYTES, newRequestId, readBody, Router, toProxyEvent, writeResult } from './api-gateway';
 import { startDynamoDBLocal } from './dynamodb-local';
 import { startS3Local } from './s3-local';
@@ -51,6 +59,8 @@ export interface LocalServerOptions {
   attachments?: AttachmentSettings;
   /** What decides whether a file may be downloaded (a malware scanner); the content sniffing of SniffingCheck when not given. */
   attachmentCheck?: Parameters<typeof withAttachments>[2];
+  /** Routing settings over those of the environment (DEFAULT_QUEUE_ID, WIDGET_QUEUE_ID, AGENT_CHAT_LIMIT, ...). */
+  routing?: Partial<RoutingSettings>;
   /** How often the sweep runs (ending chats past their duration, finishing archives); default 5 s. */
   sweepIntervalMs?: number;
   /**
@@ -97,6 +107,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const log = new Logger(options.logLevel ?? 'info', { service: 'persistent-chat-local' });
   const keyFile = join(dataDir, 'signing-keys.json');
   const keyMaterial = loadOrCreateKeys(keyFile);
+  const widget = widgetConfigFromEnvironment(process.env);
   const config: Config = {
     region: 'us-east-1',
     accountId: '000000000000',
@@ -105,8 +116,9 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     transcriptPrefix: 'connect',
     forcePathStyle: true,
     keySource: { file: keyFile },
-    widget: widgetConfigFromEnvironment(process.env),
+    widget,
     attachments: options.attachments ?? attachmentSettingsFromEnvironment(process.env),
+    routing: { ...routingSettingsFromEnvironment(process.env, widget), ...options.routing },
     customerTokens: options.customerTokens ?? customerTokensFromEnvironment(process.env),
     websocketUrl: '', // known once the server listens: its port is in the URL
   };
@@ -165,6 +177,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       ...withAttachments(wiring, s3, options.attachmentCheck),
       customers: withCustomers(wiring, tokenSettings).customers,
       erasure: withErasure(wiring, { ...s3, versioned: false }).erasure,
+      agents: withAgents(wiring).agents,
     };
     // Nothing of this process is archiving yet: every archive an earlier stop left unfinished is done now, before any request.
     const recovered = await deps.sweep.run({ everyUnfinishedArchive: true });
@@ -181,7 +194,14 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
         server,
         WEBSOCKET_ROUTES.map((spec) => ({ spec, handler: WEBSOCKET_HANDLERS[spec.handler](() => depsReady, log) })),
       );
+    const origin = `http://127.0.0.1:${port}`;
+    const oidc = await startLocalOidc({
+      origin,
+      keyFile: join(dataDir, 'oidc-key.json'),
+      redirectUris: [`${origin}/agent`, `http://localhost:${port}/agent`],
+    });
     ready({
+      oidc,
       router: buildRouter(deps, log),
       credentials,
       log,
@@ -257,11 +277,12 @@ function buildRouter(deps: LocalDeps, log: Logger): Router<Target> {
     const route = HANDLERS[spec.handler];
     router.add(spec, { handler: route(() => ready, log), operation: route.operation });
   }
-  for (const { spec, route } of AGENT_ROUTES) router.add(spec, { handler: route(() => ready, log), operation: route.operation });
   return router;
 }
 
 interface RequestContext {
+  /** The local sign-in for agents, whose access tokens the agent routes take. */
+  oidc: LocalOidc;
   router: Router<Target>;
   credentials: LocalCredentials;
   log: Logger;
@@ -281,16 +302,10 @@ const withinThrottle = (req: IncomingMessage, spec: RouteSpec<string>, throttle:
 /** The names this machine answers to: a DNS-rebinding page reaches 127.0.0.1 under its own host name. */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-/** The agent desk's routes act as an agent without credentials: only the pages served here may call them (no CORS). */
-const isAgentDeskRoute = (pathname: string) => pathname.startsWith('/local/');
-
 /** Why a request is refused before any route sees it, or undefined. */
-function refusedOrigin(req: IncomingMessage, pathname: string): string | undefined {
+function refusedOrigin(req: IncomingMessage): string | undefined {
   const host = req.headers.host ?? '';
   if (!LOOPBACK_HOSTS.has(host.replace(/:\d+$/, ''))) return 'This local server answers only requests addressed to 127.0.0.1 or localhost';
-  if (isAgentDeskRoute(pathname) && req.headers.origin !== undefined && req.headers.origin !== `http://${host}`) {
-    return 'The local agent routes answer only the pages this server serves';
-  }
   return undefined;
 }
 
@@ -309,27 +324,27 @@ function writeError(
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
-  { router, credentials, log, throttle, cors, webDir, fileOrigin, demoSecret }: RequestContext,
+  { oidc, router, credentials, log, throttle, cors, webDir, fileOrigin, demoSecret }: RequestContext,
 ) {
   const requestId = newRequestId();
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const method = req.method ?? 'GET';
   const rawPath = (req.url ?? '/').split('?')[0]!;
-  const refused = refusedOrigin(req, url.pathname);
+  const refused = refusedOrigin(req);
   if (refused) {
     writeError(res, 403, 'ForbiddenException', refused, requestId);
     return;
   }
+  if (await oidc.handle(req, res)) return;
   if (demoSecret && url.pathname === DEMO_SIGN_IN_PATH) return demoSignIn(req, res, demoSecret);
   const match = router.match(method, url.pathname);
-  const corsApplies = !isAgentDeskRoute(url.pathname);
   // A page on another origin (a frontend's dev server) asks first, as API Gateway's mock integration answers on AWS.
-  if (corsApplies && method === 'OPTIONS' && match === 'method-not-allowed') {
+  if (method === 'OPTIONS' && match === 'method-not-allowed') {
     writeResult(res, { statusCode: 204, headers: cors.preflightHeaders(req.headers.origin), body: '' });
     return;
   }
   // The adapter's own refusals carry the CORS headers too, as the gateway's responses do, so that page can read them.
-  const corsHeaders = corsApplies ? cors.responseHeaders(req.headers.origin) : {};
+  const corsHeaders = cors.responseHeaders(req.headers.origin);
   const refuse = (failure: ErrorResponse, extraHeaders: Record<string, string> = {}) =>
     writeResult(res, errorResult(failure, requestId), { ...corsHeaders, ...extraHeaders });
   if (match === undefined && webDir && (await serveStatic(req, res, webDir, url.pathname, fileOrigin))) return;
@@ -367,7 +382,19 @@ async function handle(
       return;
     }
   }
-  const result = await match.target.handler(toProxyEvent(req, url, body, match, requestId), lambdaContext(match.spec.handler, requestId));
+  const event = toProxyEvent(req, url, body, match, requestId);
+  if (match.spec.api === 'agent') {
+    // What API Gateway's Cognito authorizer does on AWS: a valid access token, its claims to the handler.
+    const token = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const verified = token ? await oidc.verify(token) : { refused: 'no access token' };
+    if ('refused' in verified) {
+      log.info('agent token refused', { requestId, route: match.spec.path, reason: verified.refused });
+      refuse({ ...gatewayErrorResponse('Unauthorized', 'Unauthorized'), statusCode: 401 });
+      return;
+    }
+    event.requestContext.authorizer = { claims: verified };
+  }
+  const result = await match.target.handler(event, lambdaContext(match.spec.handler, requestId));
   writeResult(res, result);
 }
 

@@ -10,8 +10,9 @@ import { type ChatPush, itemFrames } from './push';
 import { hashToken, newToken } from './tokens';
 import { changeTimers, type TimerChange, timerState, timersStartedAt } from './timers';
 import type { Transcripts } from './transcripts';
-import { type ContactStore, WriteConflict } from './ports';
+import { type AcceptWrite, type ContactStore, WriteConflict } from './ports';
 import { QUOTAS } from './limits';
+import type { RoutingRules } from './queues';
 
 export const DEFAULT_CHAT_DURATION_MINUTES = 1500;
 export const DEFAULT_SUPPORTED_CONTENT_TYPES = ['text/plain'];
@@ -64,6 +65,8 @@ export interface AddParticipantInput {
   role: Exclude<ParticipantRole, 'CUSTOMER' | 'SYSTEM'>;
   displayName?: string;
   clientToken?: string;
+  /** An agent accepting the contact from its queue (domain/routing.ts): the join happens only if it wins. */
+  accept?: AcceptWrite;
 }
 
 export interface ContactServiceDeps {
@@ -71,6 +74,8 @@ export interface ContactServiceDeps {
   keys: KeyRing;
   transcripts: Transcripts;
   push: ChatPush;
+  /** Where each new contact waits for an agent. */
+  routing: RoutingRules;
   now: () => number;
 }
 
@@ -127,9 +132,18 @@ export class Contacts {
         supportedMessagingContentTypes: supported,
         expiresAt: now + (input.chatDurationInMinutes ?? DEFAULT_CHAT_DURATION_MINUTES) * 60_000,
         startedAt: now,
+        // Carried along the line, so the agent who last served it is known to the chats that continue it.
+        lastAgentId: continues?.lastAgentId,
       };
       // Nobody may ever touch the chat again: the sweep ends it on time.
       session.sweepAt = session.expiresAt;
+      const placement = await this.deps.routing.newChat({
+        instanceId: input.instanceId,
+        contactFlowId: input.contactFlowId,
+        customerName: input.displayName,
+        continued: continues && { lastAgentId: continues.lastAgentId },
+        now,
+      });
       const contact: Contact = {
         contactId,
         instanceId: input.instanceId,
@@ -145,6 +159,7 @@ export class Contacts {
         participants: [],
         segmentAttributes: input.segmentAttributes,
         customerId: input.customerId,
+        ...placement,
       };
       const clock = new ItemClock(session, now);
       const items = [eventItem(EVENT.joined, clock.next(), customer)];
@@ -168,7 +183,8 @@ export class Contacts {
       } catch (error) {
         throw continues ? continues.refused(error) : error;
       }
-      // Nothing to push: no connection can exist yet for a chat that has just been created.
+      // Nothing to push to the chat, which nobody can be connected to yet; its queue's desks learn it waits.
+      await this.waitingChanged(contact);
       return result;
     });
   }
@@ -226,6 +242,14 @@ export class Contacts {
           participants: [],
           segmentAttributes: from.segmentAttributes,
           customerId: from.customerId,
+          ...this.deps.routing.transfer({
+            contactFlowId: input.contactFlowId,
+            queueId: input.queueId,
+            userId: input.userId,
+            customerName: session.customer.displayName,
+            returningCustomer: from.returningCustomer,
+            now,
+          }),
         };
         const ended: Contact = {
           ...from,
@@ -245,6 +269,7 @@ export class Contacts {
         });
         return {
           from,
+          to,
           ended,
           frames: [...itemFrames(from.initialContactId, from.contactId, items), ...itemFrames(from.initialContactId, to.contactId, toItems)],
         };
@@ -255,9 +280,16 @@ export class Contacts {
         done.frames,
         done.from.participants.map((p) => p.participantId),
       );
+      await this.waitingChanged(done.from);
+      await this.waitingChanged(done.to);
       await this.deps.transcripts.archiveOrWarn(done.ended);
       return result;
     });
+  }
+
+  /** A contact started or stopped waiting (domain/routing.ts): the agent desks that list it are told. */
+  private async waitingChanged(contact: Contact): Promise<void> {
+    if (contact.routingState === 'QUEUED') await this.deps.push.toQueue(contact);
   }
 
   async stop(instanceId: string, contactId: string, disconnectReason?: string): Promise<void> {
@@ -301,6 +333,7 @@ export class Contacts {
       return { ended: { ...current, state: 'ENDED', disconnectTimestamp: now, participants } satisfies Contact, items };
     });
     await this.deps.push.toChat(ended.initialContactId, itemFrames(ended.initialContactId, ended.contactId, items), 'everyone');
+    await this.waitingChanged(ended);
     await this.deps.transcripts.archiveOrWarn(ended);
   }
 
@@ -339,10 +372,13 @@ export class Contacts {
           grant: { tokenHash: hashToken(token), grant: grantFor(session, contact, participant, 'participant', now) },
           clock: clock.claim(),
           idempotency: record?.(result),
+          accept: input.accept,
         });
         return { result, items };
       });
       await this.deps.push.toChat(contact.initialContactId, itemFrames(contact.initialContactId, contact.contactId, items));
+      // An accept: the contact left its queue.
+      if (input.accept) await this.waitingChanged(contact);
       return result;
     });
   }

@@ -12,6 +12,7 @@ export const FAILURE_KINDS = {
   AccessDenied: 'missing, wrong, expired or revoked credentials',
   Conflict: 'a write lost its race with others too often',
   QuotaExceeded: 'a documented limit was reached',
+  Taken: 'another agent accepted the contact first, or it left its queue',
 } as const;
 
 export type FailureKind = keyof typeof FAILURE_KINDS;

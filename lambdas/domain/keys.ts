@@ -11,7 +11,7 @@ export interface KeyMaterial {
 }
 
 /** What a signature is for: a signature made for one purpose never verifies for another. */
-export type SigningPurpose = 'next-token' | 'resume-token' | 'connection-token' | 'websocket-url' | 'history-token';
+export type SigningPurpose = 'next-token' | 'resume-token' | 'connection-token' | 'websocket-url' | 'history-token' | 'desk-websocket-url';
 type Purpose = SigningPurpose | 'seal';
 
 const toBase64Url = (buffer: Buffer) => buffer.toString('base64url');

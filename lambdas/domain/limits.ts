@@ -121,4 +121,15 @@ export const QUOTAS = {
   AttachmentsPerContact: 35,
   /** Ours: request bodies above this are refused before parsing (API Gateway's own cap is 10 MB). */
   RequestBodyBytes: 256 * 1024,
+  /**
+   * Amazon Connect's routing profile: chats an agent handles at once (its chat Concurrency, 1 to 10).
+   * The setting (AGENT_CHAT_LIMIT, context agentChatLimit) must lie inside it.
+   */
+  AgentChats: { min: 1, max: 10 },
+  /** Ours: how long a continued chat may be held for the agent who last served the line (RESUME_TO_AGENT_SECONDS). */
+  ResumeToAgentSeconds: { min: 0, max: 3600 },
+  /** Ours: the oldest contacts of each queue an agent's waiting list shows (one query per queue, at any length). */
+  WaitingListContacts: 100,
+  /** Ours: the queues (Cognito groups) of one agent a waiting list reads, each a query: the rest are not read. */
+  AgentQueues: 25,
 } as const;

@@ -113,6 +113,8 @@ export interface Continuation {
   continued: ContactRef;
   /** The past chat's attributes, copied to the new chat. */
   attributes: Record<string, string>;
+  /** The agent who last served the line (routing.ts offers the new chat to that agent first). */
+  lastAgentId?: string;
   /** The start's write-time half of the rule (see `SourceClaim`). */
   claim: (claimedBy: string) => SourceClaim;
   /** The error a caller sees when the start's claim was refused. */
@@ -143,6 +145,7 @@ export async function continuation(
   return {
     continued: contactRef(continued),
     attributes: session.attributes,
+    lastAgentId: session.lastAgentId,
     claim: (claimedBy) => ({ sourceContactId, sourceInitialContactId: source.initialContactId, claimedBy }),
     refused: (error) => refusedClaim(error, sourceContactId),
   };

@@ -85,6 +85,27 @@ export interface Contact {
    */
   linePrevious?: ContactRef;
   lineNext?: ContactRef;
+  /**
+   * Routing (domain/routing.ts): `QUEUED` from the contact's start until an agent accepts it, while it
+   * waits in `queueId` since `enqueueTimestamp`; `ACCEPTED` after. Absent on contacts that never waited
+   * (a post-chat segment, or contacts stored before routing existed).
+   */
+  routingState?: 'QUEUED' | 'ACCEPTED';
+  enqueueTimestamp?: number;
+  /**
+   * Only this agent may accept the contact: until `reservedUntil` (a continued chat offered first to the
+   * agent who last served the line), or for good when absent (a TransferContact to that agent).
+   */
+  reservedFor?: string;
+  reservedUntil?: number;
+  /** What a queue's waiting list shows, copied here at enqueue so that the list is one query per queue. */
+  customerName?: string;
+  /** The customer's line has chats before this one. */
+  returningCustomer?: boolean;
+  /** The agent who accepted the contact (AgentInfo.Id), its participant, and when it accepted. */
+  agentId?: string;
+  agentParticipantId?: string;
+  acceptedByAgentTimestamp?: number;
   /** Set while the contact's line is being erased (erasure.ts): the erasure's id. No chat continues from it. */
   erasure?: string;
 }
@@ -139,6 +160,20 @@ export interface ChatSession {
    * participant, connection and WebSocket tokens of this chat.
    */
   resumeTokensRevokedBefore?: number;
+  /** The agent who last accepted a contact of this chat: a chat continuing it is offered to that agent first. */
+  lastAgentId?: string;
+}
+
+/** An agent of an instance, as routing keeps it: the contacts it accepted, and when it was last seen signed in. */
+export interface AgentRecord {
+  instanceId: string;
+  username: string;
+  /** Contacts accepted and maybe still going on (pruned of ended ones at the next accept), at most the chat limit. */
+  contactIds: string[];
+  /** Bumped by every change of `contactIds`: accepts by one agent are serialized by it. */
+  version: number;
+  /** Any agent API call; a sign-out removes it. */
+  lastSeenAt?: number;
 }
 
 /** What a participant token (stored only as its hash) or a connection token (signed, not stored) grants. */
@@ -229,4 +264,9 @@ export interface ChatConnection {
   connectedAt: number;
   /** The connection is cut at the first push after this (about an hour after it opened). */
   expiresAt: number;
+  /**
+   * An agent desk's connection (push.ts, `agentDesks`): the agent's queues, whose waiting lists it is told
+   * about; its `participantId` is the agent's username and its `initialContactId` the instance's desks.
+   */
+  queues?: string[];
 }

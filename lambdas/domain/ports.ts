@@ -1,4 +1,5 @@
 import type {
+  AgentRecord,
   Attachment,
   AttachmentStatus,
   ChatConnection,
@@ -97,7 +98,25 @@ export interface ContactStore {
   abandonedUploads(before: number): Promise<Attachment[]>;
   /** Forgets an upload that was never completed (only while it is still `UPLOADING`). */
   forgetUpload(attachmentId: string): Promise<void>;
+
+  /**
+   * Contacts waiting in a queue (or for one agent), oldest first, up to `limit`: one query of the queue
+   * index, which is eventually consistent (accepting is what decides, atomically).
+   */
+  queuedContacts(queue: QueueRef, limit: number): Promise<QueuedContact[]>;
+  getAgent(instanceId: string, username: string): Promise<AgentRecord | undefined>;
+  /** Records that the agent is signed in at `at`, or (undefined) that it signed out. */
+  agentSeen(instanceId: string, username: string, at: number | undefined): Promise<void>;
 }
+
+/** A queue of an instance, or the contacts transferred to one agent (TransferContact with UserId). */
+export type QueueRef = { instanceId: string; queueId: string } | { instanceId: string; agentId: string };
+
+/** What a queue's index holds of a waiting contact. */
+export type QueuedContact = Pick<
+  Contact,
+  'contactId' | 'initialContactId' | 'queueId' | 'enqueueTimestamp' | 'customerName' | 'returningCustomer' | 'reservedFor' | 'reservedUntil'
+>;
 
 export interface StartAttachmentWrite {
   attachment: Attachment;
@@ -250,6 +269,16 @@ export interface AddParticipantWrite {
   items: TranscriptItem[];
   grant: { tokenHash: string; grant: TokenGrant };
   idempotency?: IdempotencyRecord;
+  /** An agent accepting the queued contact: it must still be queued and not reserved for another (else `already-accepted`). */
+  accept?: AcceptWrite;
+}
+
+export interface AcceptWrite {
+  at: number;
+  /** The agent's record with this contact added; written only if nobody changed it since it was read (else `agent-changed`). */
+  agent: AgentRecord;
+  /** The version read; none when the agent had no record. */
+  seenVersion?: number;
 }
 
 /** Why an atomic write was refused. */
@@ -260,6 +289,8 @@ export type ConflictReason =
   | 'source-already-used' // a persistent-chat source can seed only one chat
   | 'source-session-active' // a persistent-chat source whose session has not ended
   | 'attachment-completed' // CompleteAttachmentUpload on an upload already completed
+  | 'already-accepted' // another agent accepted the contact first (or it left its queue)
+  | 'agent-changed' // the agent's record changed since it was read (another accept of the same agent)
   | 'attachment-quota' // StartAttachmentUpload on a contact that has had QUOTAS.AttachmentsPerContact uploads
   | 'line-exists' // a customer's first chat, when another device started the customer's line meanwhile
   | 'line-erasing' // the customer's line, or the contact a chat would continue, is being erased
@@ -383,7 +414,11 @@ export interface ErasureStore {
   chatAttachments(initialContactId: string): Promise<Attachment[]>;
   /** Writes the erasure's record, then a tombstone (the erasure's id) for each of its contacts. */
   recordErasure(record: ErasureRecord): Promise<void>;
-  /** Removes every row of the contact's partition (its record, items, session, notes) and every record a note names. */
+  /**
+   * Removes every row of the contact's partition (its record, items, session, notes; with the record its
+   * queue index entry and routing fields) and every record a note names; and the contact from the record
+   * of the agent who accepted it, which belongs to the agent and stays.
+   */
   removeContact(contactId: string): Promise<void>;
   /** Removes the chat's WebSocket connection records and its customer's once-markers. */
   removeChat(chat: ErasureRecord['chats'][number]): Promise<void>;

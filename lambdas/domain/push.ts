@@ -11,6 +11,22 @@ import type { ConnectionStore } from './ports';
 /** The one topic chatjs subscribes to. */
 export const CHAT_TOPIC = 'aws/chat';
 
+/** Ours, to agent desks: a waiting list the desk shows has changed (`{"QueueId"}`), so the desk reads it again. */
+export const WAITING_TOPIC = 'agent/waiting';
+
+/**
+ * Where an instance's agent desks are connected: the connections of one "chat" of their own, so that
+ * telling them is one Query, as a chat's fan-out is.
+ */
+export const agentDesks = (instanceId: string): string => `DESKS#${encodeURIComponent(instanceId)}`;
+
+/** A change to a queue's waiting list: a contact of `queueId` (or reserved for one agent) started or stopped waiting. */
+export interface QueueChange {
+  instanceId: string;
+  queueId?: string;
+  reservedFor?: string;
+}
+
 /** What the `aws/chat` topic carries: a transcript item (or a receipt) of the chat, with its chat and contact. */
 export interface ChatFrame extends Omit<TranscriptItem, 'Type'> {
   /** `MESSAGEMETADATA`: a delivered or read receipt; chatjs shows it to the message's sender. */
@@ -29,6 +45,8 @@ export interface ChatPush {
   toConnection(connection: ChatConnection, frames: readonly ChatFrame[]): Promise<void>;
   /** Closes these connections and forgets them. Never throws. */
   disconnect(connections: readonly ChatConnection[]): Promise<void>;
+  /** Tells the desks of the agents who may accept in the queue (or the one it is reserved for) that its list changed. Never throws. */
+  toQueue(change: QueueChange): Promise<void>;
 }
 
 /** The management side of the sockets: API Gateway's `@connections` API, or the local server's sockets. */
@@ -81,6 +99,18 @@ export class ConnectionFanout implements ChatPush {
       await Promise.all(connections.map((connection) => this.deliver(connection, texts, closing)));
     } catch (error) {
       this.deps.warn('push failed', { initialContactId, error: String(error) });
+    }
+  }
+
+  async toQueue({ instanceId, queueId, reservedFor }: QueueChange): Promise<void> {
+    try {
+      const desks = (await this.deps.connections.chatConnections(agentDesks(instanceId))).filter(
+        (desk) => desk.participantId === reservedFor || (queueId !== undefined && desk.queues?.includes(queueId)),
+      );
+      const text = JSON.stringify({ topic: WAITING_TOPIC, contentType: 'application/json', content: JSON.stringify({ QueueId: queueId }) });
+      await Promise.all(desks.map((desk) => this.deliver(desk, [text], undefined)));
+    } catch (error) {
+      this.deps.warn('push to agent desks failed', { instanceId, queueId, error: String(error) });
     }
   }
 

@@ -5,8 +5,8 @@ import type { KeyRing } from './keys';
 import { continuesPastChat } from './line';
 import type { ChatConnection } from './model';
 import type { Participants, Reader } from './participants';
-import { CHAT_TOPIC, type ChatPush, itemFrames } from './push';
-import { type GrantPayload, grantFromPayload, grantPayload, openToken, signToken } from './signed-token';
+import { agentDesks, CHAT_TOPIC, type ChatPush, itemFrames } from './push';
+import { type GrantPayload, grantFromPayload, grantPayload, openToken, type SignedPayload, signToken } from './signed-token';
 import { type ConnectionStore, type ContactStore, WriteConflict } from './ports';
 import { LIMITS, QUOTAS } from './limits';
 
@@ -36,6 +36,17 @@ const FRAME_COUNTS_KEPT = 10_000;
  */
 /** A grant, plus the URL's own id (`j`): claimed at $connect, so the URL serves one connection. */
 interface UrlPayload extends GrantPayload {
+  j: string;
+}
+
+/**
+ * An agent desk's WebSocket URL (its own signing purpose): the instance, the agent and its queues as its
+ * access token named them when the URL was asked for, and the URL's own id.
+ */
+interface DeskUrlPayload extends SignedPayload {
+  n: string;
+  u: string;
+  q: string[];
   j: string;
 }
 
@@ -76,6 +87,25 @@ export class Websockets {
   }
 
   /**
+   * An agent desk's URL (`POST /agent-api/connection`): single use, valid for 100 seconds, like a
+   * participant's. None without a WebSocket API: the desk then polls.
+   */
+  deskUrl(instanceId: string, agent: { username: string; queues: readonly string[] }): { Url: string; ConnectionExpiry: string } | undefined {
+    if (!this.deps.baseUrl) return undefined;
+    const now = this.deps.now();
+    const payload: DeskUrlPayload = {
+      n: instanceId,
+      u: agent.username,
+      q: [...agent.queues],
+      j: randomUUID(),
+      x: Math.floor((now + WEBSOCKET_URL_TTL_MS) / 1000),
+    };
+    const url = new URL(this.deps.baseUrl);
+    url.searchParams.set('token', signToken(this.deps.keys, 'desk-websocket-url', payload));
+    return { Url: url.toString(), ConnectionExpiry: isoTime(payload.x * 1000) };
+  }
+
+  /**
    * $connect: admits a connection if its URL is authentic, unexpired and unused, and its participant
    * is still in an active chat. The URL is claimed in the same write that records the connection,
    * so two connects racing with one URL cannot both get in.
@@ -83,6 +113,8 @@ export class Websockets {
   async open(token: string | undefined, connectionId: string): Promise<ChatConnection> {
     const now = this.deps.now();
     const payload = token ? openToken<UrlPayload>(this.deps.keys, 'websocket-url', token, now) : 'invalid';
+    const desk = token && payload === 'invalid' ? openToken<DeskUrlPayload>(this.deps.keys, 'desk-websocket-url', token, now) : 'invalid';
+    if (desk !== 'invalid') return this.openDesk(desk, connectionId);
     if (payload === 'expired') throw accessDenied('The WebSocket URL has expired; call CreateParticipantConnection for a new one');
     if (payload === 'invalid' || payload.v !== 1) throw accessDenied('The WebSocket URL is not valid');
     const grant = grantFromPayload(payload);
@@ -115,6 +147,32 @@ export class Websockets {
     if (!(await this.deps.connections.getConnection(connectionId))) {
       throw accessDenied(`A participant keeps at most ${QUOTAS.ConnectionsPerParticipant} WebSocket connections; newer ones replaced this one`);
     }
+    return connection;
+  }
+
+  /**
+   * An agent desk's connection: recorded among the instance's desks, claiming its URL as a participant's
+   * does. It carries only nudges that a waiting list changed (`ChatPush.toQueue`), never a chat's content.
+   */
+  private async openDesk(payload: DeskUrlPayload | 'expired', connectionId: string): Promise<ChatConnection> {
+    if (payload === 'expired') throw accessDenied('The WebSocket URL has expired; ask /agent-api/connection for a new one');
+    const now = this.deps.now();
+    const connection: ChatConnection = {
+      connectionId,
+      initialContactId: agentDesks(payload.n),
+      participantId: payload.u,
+      role: 'AGENT',
+      connectedAt: now,
+      expiresAt: now + WEBSOCKET_CONNECTION_TTL_MS,
+      queues: payload.q,
+    };
+    try {
+      await this.deps.connections.openConnection(connection, { id: payload.j, expiresAt: payload.x * 1000 });
+    } catch (error) {
+      if (error instanceof WriteConflict) throw accessDenied('The WebSocket URL has been used already; ask /agent-api/connection for a new one');
+      throw error;
+    }
+    await this.closeOldest(connection);
     return connection;
   }
 

@@ -19,10 +19,17 @@ export const route = connectRoute<Deps>('DescribeContact', async ({ path }, { co
       RelatedContactId: contact.relatedContactId,
       InitiationMethod: contact.initiationMethod,
       Channel: 'CHAT',
-      QueueInfo: contact.queueId ? { Id: contact.queueId, EnqueueTimestamp: epochSeconds(contact.initiationTimestamp) } : undefined,
+      QueueInfo: contact.queueId
+        ? { Id: contact.queueId, EnqueueTimestamp: epochSeconds(contact.enqueueTimestamp ?? contact.initiationTimestamp) }
+        : undefined,
+      // The agent who accepted it from its queue; else the user a transfer named, or an agent joined by CreateParticipant.
       AgentInfo:
-        contact.userId || agent
-          ? { Id: contact.userId ?? agent?.participantId, ConnectedToAgentTimestamp: epochSeconds(agent?.joinedAt) }
+        contact.agentId || contact.userId || agent
+          ? {
+              Id: contact.agentId ?? contact.userId ?? agent?.participantId,
+              AcceptedByAgentTimestamp: epochSeconds(contact.acceptedByAgentTimestamp),
+              ConnectedToAgentTimestamp: epochSeconds(agent?.joinedAt),
+            }
           : undefined,
       InitiationTimestamp: epochSeconds(contact.initiationTimestamp),
       DisconnectTimestamp: epochSeconds(contact.disconnectTimestamp),

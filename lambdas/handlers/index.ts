@@ -1,9 +1,18 @@
+import type { AgentDeps } from '../agent-deps';
 import type { AttachmentDeps } from '../attachment-deps';
 import type { CustomerDeps } from '../customer-deps';
 import type { ErasureDeps } from '../erasure-deps';
 import type { Deps } from '../deps';
 import type { Route } from '../http/api';
 import type { WebsocketRoute } from '../http/websocket';
+import { route as agentAccept } from './agent-accept';
+import { route as agentChats } from './agent-chats';
+import { route as agentConnection } from './agent-connection';
+import { route as agentEnd } from './agent-end';
+import { route as agentRejoin } from './agent-rejoin';
+import { route as agentSignOut } from './agent-sign-out';
+import { route as agentTransfer } from './agent-transfer';
+import { route as agentWaiting } from './agent-waiting';
 import { route as completeAttachmentUpload } from './complete-attachment-upload';
 import { route as createParticipant } from './create-participant';
 import { route as createParticipantConnection } from './create-participant-connection';
@@ -30,13 +39,21 @@ import { route as widgetHistory } from './widget-history';
 import type { handler as sweep } from './sweep';
 
 /** What the local server builds once for every handler: each composition root's additions together. */
-export type LocalDeps = AttachmentDeps & CustomerDeps & ErasureDeps;
+export type LocalDeps = AttachmentDeps & CustomerDeps & ErasureDeps & AgentDeps;
 
 /**
  * Every handler by its file name, for the local server (on AWS each file is its own function). The
  * names are types (`HandlerName`), so a route naming no handler fails the type check.
  */
 export const HANDLERS = {
+  'agent-accept': agentAccept,
+  'agent-chats': agentChats,
+  'agent-connection': agentConnection,
+  'agent-end': agentEnd,
+  'agent-rejoin': agentRejoin,
+  'agent-sign-out': agentSignOut,
+  'agent-transfer': agentTransfer,
+  'agent-waiting': agentWaiting,
   'complete-attachment-upload': completeAttachmentUpload,
   'create-participant': createParticipant,
   'create-participant-connection': createParticipantConnection,

@@ -1,7 +1,9 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { invalidRequest } from '../domain/errors';
 import { QUOTAS } from '../domain/limits';
+import type { SignedInAgent } from '../domain/routing';
 import type { Logger } from '../logger';
+import { signedInAgent } from './agent';
 import { cors } from './cors';
 import type { ErrorResponse, Operation, OperationOf } from './errors';
 import { Fields } from './fields';
@@ -15,6 +17,8 @@ export interface ApiRequest {
   headers: Record<string, string>;
   requestId: string;
   log: Logger;
+  /** The authorizer's claims (the agent routes: API Gateway's Cognito authorizer, or the local server's check). */
+  claims?: Record<string, unknown>;
 }
 
 export type RouteLogic<D> = (request: ApiRequest, deps: D) => Promise<object>;
@@ -34,6 +38,7 @@ const REST: EventKind<APIGatewayProxyEvent, APIGatewayProxyResult, ApiRequest, o
     headers: lowerCaseHeaders(event.headers),
     requestId,
     log,
+    claims: event.requestContext?.authorizer?.claims as Record<string, unknown> | undefined,
   }),
   answer: (result, { requestId }) => json(200, result, requestId),
   refuse: (failure, requestId) => errorResult(failure, requestId),
@@ -51,6 +56,9 @@ export const connectRoute = <D>(operation: OperationOf<'connect'>, logic: RouteL
 export const participantRoute = <D>(operation: OperationOf<'participant'>, logic: RouteLogic<D>) => defineRoute(operation, logic);
 export const widgetRoute = <D>(operation: OperationOf<'widget'>, logic: RouteLogic<D>) => defineRoute(operation, logic);
 export const operatorRoute = <D>(operation: OperationOf<'operator'>, logic: RouteLogic<D>) => defineRoute(operation, logic);
+/** An agent API route: its logic gets the signed-in agent from the authorizer's claims. */
+export const agentRoute = <D>(operation: OperationOf<'agent'>, logic: (request: ApiRequest, deps: D, agent: SignedInAgent) => Promise<object>) =>
+  defineRoute<D>(operation, (request, deps) => logic(request, deps, signedInAgent(request.claims)));
 
 /** The body as JSON, refused before parsing when too large; no body reads as `{}`. */
 function jsonBody({ body, isBase64Encoded }: APIGatewayProxyEvent): Fields {

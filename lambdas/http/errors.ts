@@ -2,10 +2,11 @@ import { DomainError, type FailureKind } from '../domain/errors';
 
 /**
  * Which API a route belongs to: Connect and participant routes name their errors differently. The
- * widget's public routes (no AWS credentials, called by a browser) name them as the participant API;
- * our operator routes (SigV4-signed like the Connect API, not in its model) as the Connect API.
+ * widget's public routes (no AWS credentials, called by a browser) and the agent API (`/agent-api/`,
+ * authorized by a Cognito access token) name them as the participant API; our operator routes
+ * (SigV4-signed like the Connect API, not in its model) as the Connect API.
  */
-export type Api = 'connect' | 'participant' | 'widget' | 'operator';
+export type Api = 'connect' | 'participant' | 'widget' | 'operator' | 'agent';
 
 /** The APIs whose callers sign with SigV4: IAM authorization on AWS, the local server's own check locally. */
 export const SIGNED_APIS: readonly Api[] = ['connect', 'operator'];
@@ -127,10 +128,25 @@ export const OPERATIONS = {
   },
   // Erasing a customer's line; `Conflict`: the line is being erased by another call, or grows faster than it is marked.
   EraseLine: { api: 'operator', errors: { ...CONNECT_INVALID, ...NOT_FOUND, ...BUSY_CONFLICT } },
-  // The local agent desk's routes (local/agent-routes.ts), never deployed.
-  LocalAgentJoin: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND, ...BUSY_CONFLICT, QuotaExceeded: 'ServiceQuotaExceededException' } },
-  LocalAgentTransfer: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND, ...BUSY_CONFLICT } },
-  LocalAgentStop: { api: 'widget', errors: { ...VALIDATION, ...NOT_FOUND, ...BUSY_CONFLICT, ContactNotActive: 'AccessDeniedException' } },
+  // The agent API (docs/agents.md). `Taken`: another agent accepted the contact first; `QuotaExceeded`: the agent's chat limit.
+  AgentWaiting: { api: 'agent', errors: { ...VALIDATION, ...ACCESS_DENIED } },
+  AgentAccept: {
+    api: 'agent',
+    errors: {
+      ...VALIDATION,
+      ...ACCESS_DENIED,
+      ...NOT_FOUND,
+      ...BUSY_CONFLICT,
+      Taken: 'ConflictException',
+      QuotaExceeded: 'ServiceQuotaExceededException',
+    },
+  },
+  AgentChats: { api: 'agent', errors: { ...VALIDATION, ...ACCESS_DENIED } },
+  AgentConnection: { api: 'agent', errors: { ...VALIDATION, ...ACCESS_DENIED } },
+  AgentRejoin: { api: 'agent', errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND } },
+  AgentTransfer: { api: 'agent', errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND, ...BUSY_CONFLICT } },
+  AgentEnd: { api: 'agent', errors: { ...VALIDATION, ...ACCESS_DENIED, ...NOT_FOUND, ...BUSY_CONFLICT, ContactNotActive: 'ConflictException' } },
+  AgentSignOut: { api: 'agent', errors: { ...VALIDATION, ...ACCESS_DENIED } },
   // WebSocket events: only the status reaches the client (a refused upgrade, or nothing on a frame).
   WebsocketEvent: { api: 'participant', errors: { ...ACCESS_DENIED, ...BUSY_CONFLICT } },
 } as const satisfies Record<string, OperationErrors>;
@@ -145,6 +161,7 @@ export const INTERNAL_ERROR: Record<Api, ErrorName> = {
   participant: 'InternalServerException',
   widget: 'InternalServerException',
   operator: 'InternalServiceException',
+  agent: 'InternalServerException',
 };
 
 /**
@@ -154,6 +171,7 @@ export const INTERNAL_ERROR: Record<Api, ErrorName> = {
  */
 export const GATEWAY_ERRORS = {
   AccessDenied: { name: 'AccessDeniedException', when: 'a missing or wrong SigV4 signature on a Connect route' },
+  Unauthorized: { name: 'AccessDeniedException', when: 'a missing, expired or invalid agent access token on an agent API route (HTTP 401)' },
   Throttled: { name: 'ThrottlingException', when: "too many requests (the stage's limit, or a public route's own)" },
 } as const satisfies Record<string, { name: ErrorName; when: string }>;
 

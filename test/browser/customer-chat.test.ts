@@ -1,5 +1,5 @@
 import type { Page, WebSocketRoute } from 'playwright-core';
-import { agentJoins, browserTestbed, contactId, inLog, log, screenshot, send } from '../support/browser';
+import { accessibilityViolations, agentJoins, browserTestbed, contactId, inLog, log, screenshot, send } from '../support/browser';
 
 /** The customer's page in headless Chromium against the local server, with an agent on the SDK. */
 const bed = browserTestbed();
@@ -27,6 +27,7 @@ test('start, talk, end, come back, continue, and page back to the first conversa
   await page.goto(t().server.url);
   await page.getByLabel('Your name').waitFor();
   await screenshot(page, '01-welcome');
+  expect(await accessibilityViolations(page)).toEqual([]);
 
   await page.getByLabel('Your name').fill('Ada');
   await page.getByRole('button', { name: 'Start chat' }).click();
@@ -52,10 +53,12 @@ test('start, talk, end, come back, continue, and page back to the first conversa
   await send(page, 'No, that is all. Thanks!');
   agent.close();
   await screenshot(page, '02-agent-replied');
+  expect(await accessibilityViolations(page)).toEqual([]);
 
   await page.getByRole('button', { name: 'End chat' }).click();
   await page.getByRole('heading', { name: /You ended the chat/ }).waitFor();
   await screenshot(page, '03-ended');
+  expect(await accessibilityViolations(page)).toEqual([]);
 
   await page.reload();
   await page.getByRole('heading', { name: 'Welcome back, Ada' }).waitFor();
@@ -71,6 +74,7 @@ test('start, talk, end, come back, continue, and page back to the first conversa
   await earlier.waitFor();
   expect(await log(page).getByText('Hello, my parcel has not arrived', { exact: true }).count()).toBe(0);
   await screenshot(page, '05-continued');
+  expect(await accessibilityViolations(page)).toEqual([]);
 
   let clicks = 0;
   while (await earlier.isVisible()) {
@@ -88,6 +92,7 @@ test('start, talk, end, come back, continue, and page back to the first conversa
   expect(dividers[1]).toMatch(/^This conversation · /);
   await page.getByText('Hello, my parcel has not arrived').scrollIntoViewIfNeeded();
   await screenshot(page, '06-first-conversation-loaded');
+  expect(await accessibilityViolations(page)).toEqual([]);
   console.log(`agent reply shown after ${latency} ms; "Load earlier messages" clicked ${clicks} time(s)`);
 });
 
@@ -195,6 +200,7 @@ test('a forged resume token is refused, shown in plain words, and forgotten', as
   expect(await page.getByRole('button', { name: 'Continue chat' }).isVisible()).toBe(false);
   expect(await page.evaluate(() => localStorage.getItem('persistent-chat.remembered'))).toBeNull();
   await screenshot(page, '10-forged-token-refused');
+  expect(await accessibilityViolations(page)).toEqual([]);
 });
 
 test('a link naming another API is ignored: the resume token goes only to this service', async () => {

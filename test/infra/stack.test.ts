@@ -7,7 +7,7 @@ import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { SIGNED_APIS } from '../../lambdas/http/errors';
 import { type RouteAccess, ROUTES, SWEEP, WEBSOCKET_ROUTES } from '../../lambdas/routes';
-import { SWEEP_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/stores/dynamodb/table';
+import { QUEUE_INDEX, SWEEP_INDEX, TABLE_KEYS, TTL_ATTRIBUTE } from '../../lambdas/stores/dynamodb/table';
 import type { ChatApi } from '../../lib/chat-api';
 import { nodeRuntime } from '../../lib/chat-function';
 import { FUNCTIONS_NODE_MAJOR, HANDLER_BUNDLING } from '../../lib/handler-bundling';
@@ -44,6 +44,8 @@ const bucketId = only('AWS::S3::Bucket');
 const secretId = only('AWS::SecretsManager::Secret');
 
 const chatApi = stack.node.findChild('Api') as ChatApi;
+/** The routes anyone may call: neither signed (SigV4) nor an agent's (Cognito). */
+const PUBLIC_ROUTES = ROUTES.filter(({ api }) => !SIGNED_APIS.includes(api) && api !== 'agent');
 const methodOf = (route: (typeof ROUTES)[number]): Method => {
   const method = chatApi.api.methods.find((candidate) => candidate.resource.path === route.path && candidate.httpMethod === route.method);
   if (!method) throw new Error(`no method for ${route.method} ${route.path}`);
@@ -103,8 +105,29 @@ describe('API', () => {
     expect(methodProps(route).AuthorizationType).toBe('AWS_IAM');
   });
 
-  test.each(ROUTES.filter(({ api }) => !SIGNED_APIS.includes(api)))('$method $path ($api) takes no gateway authorization', (route) => {
+  test.each(PUBLIC_ROUTES)('$method $path ($api) takes no gateway authorization', (route) => {
     expect(methodProps(route).AuthorizationType).toBe('NONE');
+  });
+
+  test.each(ROUTES.filter(({ api }) => api === 'agent'))(
+    "$method $path (agent API) takes the agents' access tokens: the Cognito authorizer",
+    (route) => {
+      const [authorizerId] = Object.keys(template.findResources('AWS::ApiGateway::Authorizer'));
+      expect(methodProps(route)).toMatchObject({
+        AuthorizationType: 'COGNITO_USER_POOLS',
+        AuthorizerId: { Ref: authorizerId },
+        AuthorizationScopes: ['openid'],
+      });
+    },
+  );
+
+  test("the authorizer is the agents' user pool's", () => {
+    const [poolId] = Object.keys(template.findResources('AWS::Cognito::UserPool'));
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'COGNITO_USER_POOLS',
+      ProviderARNs: [{ 'Fn::GetAtt': [poolId, 'Arn'] }],
+      IdentitySource: 'method.request.header.Authorization',
+    });
   });
 
   test('has no resource policy, so the gateway never evaluates the SigV4 header on participant routes', () => {
@@ -227,7 +250,7 @@ describe('per-client-IP limits (WAF)', () => {
     });
   });
 
-  test.each(ROUTES.filter(({ api }) => !SIGNED_APIS.includes(api)))("$method $path (public) is counted by its API's rule", ({ api, path }) => {
+  test.each(PUBLIC_ROUTES)("$method $path (public) is counted by its API's rule", ({ api, path }) => {
     expect(path).toContain(RATE_RULES.find((rule) => rule.api === api)!.pathSegment);
   });
 
@@ -365,8 +388,19 @@ describe('least privilege', () => {
     const statements = statementsOf(route.functionId());
     const granted = (service: string) => statements.filter((statement) => actions(statement).some((action) => action.startsWith(`${service}:`)));
 
-    for (const statement of granted('dynamodb')) expect(resourcesOf(statement)).toEqual([{ 'Fn::GetAtt': [tableId, 'Arn'] }]);
-    expect(granted('dynamodb').flatMap(actions).sort()).toEqual(tableActions(route.access, true).sort());
+    const tableArn = { 'Fn::GetAtt': [tableId, 'Arn'] };
+    const [onTable, onIndexes] = [
+      granted('dynamodb').filter((s) => !JSON.stringify(s.Resource).includes('/index/')),
+      granted('dynamodb').filter((s) => JSON.stringify(s.Resource).includes('/index/')),
+    ];
+    for (const statement of onTable) expect(resourcesOf(statement)).toEqual([tableArn]);
+    expect(onTable.flatMap(actions).sort()).toEqual(tableActions(route.access, true).sort());
+    // Query on the indexes its access names, nothing else.
+    expect(onIndexes.map((statement) => [actions(statement), resourcesOf(statement)])).toEqual(
+      route.access.indexes?.length
+        ? [[['dynamodb:Query'], route.access.indexes.map((name) => ({ 'Fn::Join': ['', [tableArn, `/index/${name}`]] }))]]
+        : [],
+    );
 
     // Transcript files under the prefix; and listing the bucket, so that a missing file is S3's 404, not its 403.
     // Attachment keys: only the attachment functions, and their own test below.
@@ -578,23 +612,31 @@ describe('the sweep', () => {
     expect(resources[sweepId()]!.Properties.Timeout).toBe(55);
   });
 
-  test('the table has its sparse index of due records: sharded partition key, due time as sort key, keys only', () => {
+  /** A sparse index of the table: string partition key, number sort key, and what it projects. */
+  const hasIndex = (index: typeof SWEEP_INDEX | typeof QUEUE_INDEX, Projection: object) =>
     template.hasResourceProperties('AWS::DynamoDB::Table', {
-      GlobalSecondaryIndexes: [
+      GlobalSecondaryIndexes: Match.arrayWith([
         {
-          IndexName: SWEEP_INDEX.name,
+          IndexName: index.name,
           KeySchema: [
-            { AttributeName: SWEEP_INDEX.partitionKey, KeyType: 'HASH' },
-            { AttributeName: SWEEP_INDEX.sortKey, KeyType: 'RANGE' },
+            { AttributeName: index.partitionKey, KeyType: 'HASH' },
+            { AttributeName: index.sortKey, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
+          Projection,
         },
-      ],
+      ]),
       AttributeDefinitions: Match.arrayWith([
-        { AttributeName: SWEEP_INDEX.partitionKey, AttributeType: 'S' },
-        { AttributeName: SWEEP_INDEX.sortKey, AttributeType: 'N' },
+        { AttributeName: index.partitionKey, AttributeType: 'S' },
+        { AttributeName: index.sortKey, AttributeType: 'N' },
       ]),
     });
+
+  test('the table has its sparse index of due records: sharded partition key, due time as sort key, keys only', () => {
+    hasIndex(SWEEP_INDEX, { ProjectionType: 'KEYS_ONLY' });
+  });
+
+  test("the table has its queues' sparse index: a queue's partition, the enqueue time as sort key, what the waiting list shows", () => {
+    hasIndex(QUEUE_INDEX, { ProjectionType: 'INCLUDE', NonKeyAttributes: [...QUEUE_INDEX.projected] });
   });
 
   test('the sweep function may do exactly what ending a chat does, and Query the sweep index (no Scan)', () => {
@@ -728,5 +770,7 @@ test('cdk-nag (AwsSolutions) finds nothing unacknowledged', () => {
 test('bad settings fail the synth with a clear message', () => {
   expect(() => synth({ keyRotationDays: 30 })).toThrow(/keyRotationDays must be an integer >= 32/);
   expect(() => synth({ removalPolicy: 'snapshot' })).toThrow(/removalPolicy must be one of retain, destroy/);
+  // Amazon Connect's routing profiles take 1 to 10 chats per agent.
+  expect(() => synth({ agentChatLimit: 11 })).toThrow(/agentChatLimit must be an integer >= 1 and <= 10, got 11/);
   expect(Stack.of(stack).stackName).toBe('Test');
 });

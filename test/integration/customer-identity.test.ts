@@ -16,6 +16,7 @@ import type { KeyMaterial } from '../../lambdas/domain/keys';
 import { withErasure } from '../../lambdas/erasure-deps';
 import { Logger } from '../../lambdas/logger';
 import { DynamoErasureStore } from '../../lambdas/stores/dynamodb/erasure-store';
+import { agentApi, signIn } from '../support/agents';
 import { type Connected, leave, messages, pageBack, say } from '../support/chat';
 import { outcome, signedPost, startTestServer, type TestServer } from '../support/local-server';
 import { type WidgetChat, widgetCalls } from '../support/widget';
@@ -236,6 +237,22 @@ describe('erasure', () => {
 
     const again = await erase({ InstanceId: INSTANCE, ContactId: ids[0] });
     expect([again.status, again.body.ErasedContactIds]).toEqual([200, []]);
+  });
+
+  test("the agent who accepted a chat of the line keeps its record, without the line's contacts, and goes on accepting", async () => {
+    const sub = newCustomer();
+    const { ids } = await lineOf(sub, 1);
+    const agent = agentApi(t.server.url, await signIn(t.server.url, `agent-${sub}`, ['support']));
+    expect((await agent('POST', 'accept', { ContactId: ids[0] })).status).toBe(200);
+    expect((await t.server.clients.db.send(new ScanCommand({ TableName: t.server.config.tableName }))).Items).toContainEqual(
+      expect.objectContaining({ pk: expect.stringMatching(/^AGENT#/), contactIds: [ids[0]] }),
+    );
+
+    expect((await erase({ InstanceId: INSTANCE, CustomerId: sub })).status).toBe(200);
+    expect(await traces(ids)).toEqual([]);
+    expect(await agent('GET', 'chats')).toEqual({ status: 200, body: { Chats: [] } });
+    const next = await lineOf(newCustomer(), 1);
+    expect((await agent('POST', 'accept', { ContactId: next.ids[0] })).status).toBe(200);
   });
 
   test('by ContactId (any contact of the line); an unknown ContactId is 404; exactly one of the two is required', async () => {

@@ -8,6 +8,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import fc from 'fast-check';
 import { SIGNED_APIS } from '../../lambdas/http/errors';
 import { ROUTES, type RouteSpec } from '../../lambdas/routes';
+import { signIn } from '../support/agents';
 import { PDF, putToUrl, sendFile, startUpload } from '../support/attachments';
 import { INSTANCE, joinAgent, startChat } from '../support/chat';
 import { startTestServer, type TestServer } from '../support/local-server';
@@ -54,6 +55,9 @@ beforeAll(async () => {
   const uploaded = await startUpload(t, chat, 'a.pdf', 'application/pdf', PDF.length);
   await putToUrl(uploaded, PDF);
   const attached = await sendFile(t, chat, 'b.pdf', 'application/pdf', PDF);
+  // An agent of the chat's queue, its contact still waiting: a request that got through would accept, transfer or end it.
+  const agentToken = await signIn(t.server.url, 'fuzz-agent', ['support']);
+  const waiting = { body: { ContactId: chat.contactId }, required: [['ContactId']], bearer: agentToken };
   templates = {
     'start-chat-contact': {
       body: {
@@ -119,6 +123,16 @@ beforeAll(async () => {
     'widget-history': { body: { ResumeToken }, required: [] },
     // A contact that does not exist: the well-formed request is a 404 too, and erases nothing.
     'erase-line': { body: { InstanceId: INSTANCE, ContactId: 'no-such-contact' }, required: [['InstanceId']] },
+    'agent-waiting': { body: {}, required: [], bearer: agentToken },
+    'agent-chats': { body: {}, required: [], bearer: agentToken },
+    // Its body is not read either; a URL it signed would change nothing stored until used.
+    'agent-connection': { body: {}, required: [], bearer: agentToken },
+    'agent-accept': waiting,
+    'agent-rejoin': waiting,
+    'agent-end': waiting,
+    'agent-transfer': { ...waiting, body: { ContactId: chat.contactId, QueueId: 'billing' } },
+    // Its body is not read: only what every route refuses before its logic reaches it.
+    'agent-sign-out': { body: {}, required: [], bearer: agentToken },
   };
 });
 
@@ -283,6 +297,10 @@ async function send(spec: RouteSpec, template: Template, request: Malformed) {
   if (spec.api === 'participant' && request.auth !== 'none') {
     const token = template.bearer!;
     headers['x-amz-bearer'] = request.auth === 'forged' ? `${token.slice(0, -4)}AAAA` : request.auth === 'truncated' ? token.slice(0, 10) : token;
+  }
+  if (spec.api === 'agent' && request.auth !== 'none') {
+    const token = template.bearer!;
+    headers.authorization = `Bearer ${request.auth === 'forged' ? `${token.slice(0, -4)}AAAA` : request.auth === 'truncated' ? token.slice(0, 10) : token}`;
   }
   if (SIGNED_APIS.includes(spec.api) && request.auth !== 'none') {
     const secretAccessKey = request.auth === 'valid' ? 'local' : 'forged';

@@ -54,21 +54,6 @@ test.each(['evil.example', 'evil.example:80', '127.0.0.1.evil.example'])(
   },
 );
 
-test('the agent routes answer the pages this server serves, and no other site', async () => {
-  const { ContactId } = JSON.parse((await send('/widget/chat', { host: `127.0.0.1:${port()}` }, JSON.stringify({ DisplayName: 'Ada' }))).body) as {
-    ContactId: string;
-  };
-  const join = (origin?: string) =>
-    send('/local/agent/join', { host: `127.0.0.1:${port()}`, ...(origin && { origin }) }, JSON.stringify({ ContactId, DisplayName: 'Sam' }));
-
-  const foreign = await join('https://evil.example');
-  expect([foreign.status, foreign.errorType]).toEqual([403, 'ForbiddenException']);
-  expect(foreign.body).not.toContain('ParticipantToken');
-  expect((await join(`http://localhost:${port()}`)).status).toBe(403); // another origin, though the same machine
-  expect(JSON.parse((await join(`http://127.0.0.1:${port()}`)).body)).toHaveProperty('ParticipantToken');
-  expect(JSON.parse((await join()).body)).toHaveProperty('ParticipantToken'); // no Origin: not a browser's cross-site request
-});
-
 describe('CORS: a frontend dev server on another origin calls the API as it would the stack', () => {
   const host = () => ({ host: `127.0.0.1:${port()}` });
   /** What a browser sends before the participant SDK's first call from another origin. */
@@ -87,6 +72,7 @@ describe('CORS: a frontend dev server on another origin calls the API as it woul
     ['POST', '/widget/chat', 'http://localhost:5173'],
     ['PUT', '/contact/chat', 'http://localhost:3000'],
     ['GET', '/contacts/instance/contact-id', 'http://localhost:3000'],
+    ['GET', '/agent-api/waiting', 'http://localhost:5173'],
   ])('answers the preflight of %s %s from %s', async (method, path, origin) => {
     const answer = await preflight(path, origin, method);
     expect(answer.status).toBe(204);
@@ -112,13 +98,6 @@ describe('CORS: a frontend dev server on another origin calls the API as it woul
         [400, 'ValidationException', '*', 'x-amzn-RequestId,x-amzn-ErrorType'],
       ],
     );
-  });
-
-  test('keeps the agent desk routes same-origin: no preflight, no CORS headers', async () => {
-    const answer = await preflight('/local/agent/join', 'http://localhost:5173');
-    expect([answer.status, answer.errorType, answer.headers['access-control-allow-origin']]).toEqual([403, 'ForbiddenException', undefined]);
-    const same = await preflight('/local/agent/join', `http://127.0.0.1:${port()}`);
-    expect([same.status, same.headers['access-control-allow-origin']]).toEqual([405, undefined]);
   });
 
   test('keeps the Host check before CORS', async () => {

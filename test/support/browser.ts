@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateParticipantCommand, type ConnectClient } from '@aws-sdk/client-connect';
 import { CreateParticipantConnectionCommand, SendEventCommand, SendMessageCommand } from '@aws-sdk/client-connectparticipant';
+import axe from 'axe-core';
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 import { buildWeb } from '../../web/build';
 import type { LocalServerOptions } from '../../local/server';
@@ -89,6 +90,23 @@ export async function send(page: Page, text: string): Promise<void> {
   await page.getByLabel('Message').fill(text);
   await page.getByLabel('Message').press('Enter');
   await inLog(page, text);
+}
+
+/** The rules of WCAG 2.1 level AA (and of 2.0, which 2.1 includes), by axe-core's tags. */
+const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/**
+ * What axe-core finds against WCAG 2.1 AA on the page as it shows now: one line per rule broken, with
+ * the elements that break it, so a failing test names them. axe runs in the page, put there through the
+ * browser's devtools protocol, which the page's Content-Security-Policy does not govern.
+ */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axe.source);
+  const { violations } = await page.evaluate(
+    (tags) => (window as unknown as { axe: typeof axe }).axe.run(document, { runOnly: { type: 'tag', values: tags } }),
+    WCAG_21_AA,
+  );
+  return violations.map(({ id, nodes }) => `${id}: ${nodes.map((node) => node.target.join(' ')).join(', ')}`);
 }
 
 /** Saves what the page shows now as `test/artifacts/browser/<name>.png`, for a person to look at. */

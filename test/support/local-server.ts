@@ -37,7 +37,7 @@ export const participantClient = (endpoint: string) =>
 export async function startTestServer(
   options: Pick<
     LocalServerOptions,
-    'webDir' | 'now' | 'attachments' | 'attachmentCheck' | 'sweepIntervalMs' | 'websocket' | 'customerTokens' | 'logLevel'
+    'webDir' | 'now' | 'attachments' | 'attachmentCheck' | 'sweepIntervalMs' | 'websocket' | 'customerTokens' | 'logLevel' | 'routing'
   > = {},
 ): Promise<TestServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'persistent-chat-test-'));

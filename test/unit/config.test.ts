@@ -35,3 +35,18 @@ test('no WEBSOCKET_URL: a stack without a WebSocket API (-c websocket=false)', (
   expect(WEBSOCKET_URL).toBeDefined();
   expect(configFromEnvironment(withoutWebsocket).websocketUrl).toBe('');
 });
+
+test('routing: flows to queues, the widget flow to WIDGET_QUEUE_ID; the chat limit and queue ids inside domain/limits.ts', () => {
+  const { routing } = configFromEnvironment({
+    ...stack,
+    CONTACT_FLOW_QUEUES: 'sales-flow=sales, help=billing',
+    WIDGET_QUEUE_ID: 'web',
+    AGENT_CHAT_LIMIT: '10',
+  });
+  expect(routing).toMatchObject({ flowQueues: { 'sales-flow': 'sales', help: 'billing', 'local-widget-flow': 'web' }, agentChatLimit: 10 });
+  expect(() => configFromEnvironment({ ...stack, AGENT_CHAT_LIMIT: '11' })).toThrow('AGENT_CHAT_LIMIT must be an integer from 1 to 10');
+  expect(() => configFromEnvironment({ ...stack, AGENT_CHAT_LIMIT: '0' })).toThrow(ConfigError);
+  expect(() => configFromEnvironment({ ...stack, RESUME_TO_AGENT_SECONDS: '3601' })).toThrow(ConfigError);
+  expect(() => configFromEnvironment({ ...stack, CONTACT_FLOW_QUEUES: `flow=${'q'.repeat(257)}` })).toThrow(/a queue id is 1 to 256 characters/);
+  expect(() => configFromEnvironment({ ...stack, CONTACT_FLOW_QUEUES: 'flow' })).toThrow('CONTACT_FLOW_QUEUES: "flow" is not flow=queue');
+});

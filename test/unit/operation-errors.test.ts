@@ -55,7 +55,7 @@ test.each(modelled.map(({ spec, operation }) => [operation, spec.api as Model] a
 );
 
 test("our own routes answer with the participant API's names and statuses", () => {
-  for (const { operation } of routes.filter(({ spec }) => spec.api === 'widget')) {
+  for (const { operation } of routes.filter(({ spec }) => spec.api === 'widget' || spec.api === 'agent')) {
     expect(schema('participant', operation)).toBeUndefined(); // not a model operation: nothing to hold it against
     for (const name of namesAnswered(OPERATIONS[operation]))
       expect([name, schema('participant', name)?.[3].httpError]).toEqual([name, ERROR_STATUS[name]]);

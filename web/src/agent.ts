@@ -1,138 +1,383 @@
-import { apiBaseUrl, ChatConnection, plainWords, postJson } from './api';
+import { UserManager, WebStorageStateStore } from 'oidc-client-ts';
+import { apiBaseUrl, ChatConnection, plainWords, ServiceError } from './api';
 import { LIMITS } from '../../lambdas/domain/limits';
 import { ChatView } from './chat-view';
 
 /**
- * The local agent desk (`/agent`, served by `npm start` only): join a chat by its ContactId, reply,
- * transfer, end. Joining, transferring and ending go through the local server's `/local/agent/*`
- * routes; the conversation itself through the participant API, as on the customer's page.
+ * The agent desk (`/agent`): sign in (OpenID Connect, authorization code with PKCE: the local
+ * provider on `npm start`, Cognito's managed login on AWS), the waiting chats of the agent's queues,
+ * accept, and the accepted chats side by side, each with the customer's whole line. Routing goes
+ * through the agent API (docs/agents.md) with the access token; each conversation through the
+ * participant API with the agent's participant token, exactly as the customer's page does.
  */
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const page = {
   error: byId<HTMLParagraphElement>('error'),
   notice: byId<HTMLParagraphElement>('notice'),
-  join: byId<HTMLElement>('join'),
-  joinForm: byId<HTMLFormElement>('join-form'),
-  contact: byId<HTMLInputElement>('contact'),
-  name: byId<HTMLInputElement>('agent-name'),
-  joinButton: byId<HTMLButtonElement>('join-button'),
-  chat: byId<HTMLElement>('chat'),
-  controls: byId<HTMLElement>('controls'),
-  transferForm: byId<HTMLFormElement>('transfer-form'),
-  queue: byId<HTMLInputElement>('queue'),
-  stop: byId<HTMLButtonElement>('stop'),
-  smallprint: byId<HTMLElement>('smallprint'),
-  contactId: byId<HTMLSpanElement>('contact-id'),
+  who: byId<HTMLParagraphElement>('who'),
+  signedOut: byId<HTMLElement>('signed-out'),
+  signIn: byId<HTMLButtonElement>('sign-in'),
+  signOut: byId<HTMLButtonElement>('sign-out'),
+  queue: byId<HTMLElement>('queue'),
+  waiting: byId<HTMLUListElement>('waiting'),
+  noneWaiting: byId<HTMLParagraphElement>('none-waiting'),
+  chats: byId<HTMLElement>('chats'),
 };
 
-// What the API takes, so a value the API would refuse cannot be typed.
-page.contact.maxLength = LIMITS.ContactId.max;
-page.name.maxLength = LIMITS.DisplayName.max;
-page.queue.maxLength = LIMITS.QueueId.max;
+/**
+ * How often the waiting list is read: every second while the desk has no socket, else only when the
+ * socket says it changed and every 30 s, which keeps the agent signed in (docs/agents.md) and shows a
+ * chat held for another agent once the hold ends.
+ */
+const WAITING_READ_MS = { withoutPush: 1000, withPush: 30_000 };
+/** The desk's socket, reopened after a drop: 1 s, doubling, at most 30 s; a heartbeat keeps an idle one open. */
+const PUSH_RETRY_MS = { first: 1000, max: 30_000 };
+const PUSH_HEARTBEAT_MS = 60_000;
 
-const base = apiBaseUrl();
-let current: { view: ChatView; contactId: string } | undefined;
+interface WaitingContact {
+  ContactId: string;
+  QueueId: string;
+  CustomerName: string;
+  WaitingSeconds: number;
+  ReturningCustomer: boolean;
+  ReservedForMe: boolean;
+}
+
+interface Joined {
+  ParticipantId: string;
+  ParticipantCredentials: { ParticipantToken: string };
+}
+
+/**
+ * Where to sign in: `agent-config.json` beside the page when the stack hosts it (the user pool's
+ * issuer, the app client, the API), else the local server's own provider.
+ */
+async function siteConfig(): Promise<{ authority: string; clientId: string; api: string }> {
+  const local = { authority: `${location.origin}/oidc`, clientId: 'agent-desk', api: apiBaseUrl() };
+  try {
+    const response = await fetch('agent-config.json', { cache: 'no-store' });
+    if (response.ok) return { ...local, ...((await response.json()) as Partial<typeof local>) };
+  } catch {
+    // No config file: the local server.
+  }
+  return local;
+}
+
+const config = await siteConfig();
+const base = config.api.replace(/\/+$/, '');
+const redirectUri = `${location.origin}${location.pathname}`;
+const users = new UserManager({
+  authority: config.authority,
+  client_id: config.clientId,
+  redirect_uri: redirectUri,
+  post_logout_redirect_uri: redirectUri,
+  response_type: 'code',
+  scope: 'openid',
+  // The tab's own session: another tab signs in as another agent.
+  userStore: new WebStorageStateStore({ store: sessionStorage }),
+  stateStore: new WebStorageStateStore({ store: sessionStorage }),
+});
+
+let accessToken = '';
+const open = new Map<string, { view: ChatView; panel: HTMLElement }>();
+/** The contacts shown in the list at the last read, with their customer's name, to tell when one was taken. */
+let shown = new Map<string, string>();
+const accepting = new Set<string>();
 
 function showError(message: string | undefined): void {
   page.error.textContent = message ?? '';
   page.error.hidden = !message;
 }
 
-/** Back to the join form with a note of what happened (and, after a transfer, the new contact filled in). */
-function leftChat(notice: string, nextContactId?: string): void {
-  current?.view.close();
-  current = undefined;
-  page.notice.textContent = notice;
-  page.controls.hidden = true;
-  page.join.hidden = false;
-  if (nextContactId) page.contact.value = nextContactId;
-  page.joinButton.focus();
+function notice(message: string): void {
+  page.notice.textContent = message;
 }
 
-async function join(contactId: string, displayName: string): Promise<void> {
-  const joined = await postJson<{ ParticipantId: string; ParticipantToken: string }>(base, '/local/agent/join', {
-    ContactId: contactId,
-    DisplayName: displayName,
+async function agentApi<T>(method: 'GET' | 'POST', path: string, body?: object): Promise<T> {
+  const response = await fetch(`${base}/agent-api/${path}`, {
+    method,
+    headers: { authorization: `Bearer ${accessToken}`, ...(body && { 'content-type': 'application/json' }) },
+    body: body && JSON.stringify(body),
   });
-  const connection = await ChatConnection.open(base, joined.ParticipantToken);
+  const parsed = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  if (response.status === 401) {
+    // The token expired (an hour) or was refused: sign in again.
+    await users.removeUser();
+    showSignedOut('Your sign-in has expired. Sign in again.');
+  }
+  if (!response.ok) throw new ServiceError(String(parsed.__type ?? `HTTP ${response.status}`), String(parsed.message ?? ''), response.status);
+  return parsed as T;
+}
+
+const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]) => {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+};
+
+const waited = (seconds: number) => (seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`);
+
+function renderWaiting(contacts: WaitingContact[]): void {
+  const now = new Map(contacts.map((contact) => [contact.ContactId, contact.CustomerName]));
+  for (const [contactId, name] of shown) {
+    if (!now.has(contactId) && !open.has(contactId) && !accepting.has(contactId))
+      notice(`${name}'s chat is no longer waiting: another agent took it, or it ended.`);
+  }
+  shown = now;
+  page.waiting.replaceChildren(
+    ...contacts.map((contact) => {
+      const accept = el('button', { type: 'button', textContent: 'Accept' });
+      accept.setAttribute('aria-label', `Accept chat with ${contact.CustomerName}`);
+      accept.addEventListener('click', () => void acceptChat(contact, accept));
+      const marks = [
+        contact.ReturningCustomer ? el('span', { className: 'mark', textContent: 'returning customer' }) : '',
+        contact.ReservedForMe ? el('span', { className: 'mark reserved', textContent: 'reserved for you' }) : '',
+      ];
+      const item = el(
+        'li',
+        { className: 'waiting-contact' },
+        el('span', { className: 'customer', textContent: contact.CustomerName || 'Customer' }),
+        el('span', { className: 'queue-name', textContent: `queue ${contact.QueueId}` }),
+        el('span', { className: 'waited', textContent: `waiting ${waited(contact.WaitingSeconds)}` }),
+        ...marks,
+        accept,
+      );
+      item.dataset.contactId = contact.ContactId;
+      return item;
+    }),
+  );
+  page.noneWaiting.hidden = contacts.length > 0;
+}
+
+let lastRead = 0;
+let reading: Promise<void> | undefined;
+let readAgain = false;
+
+/** Reads the waiting list; asked while a read is under way, reads once more after it (nudges come in bursts). */
+async function refreshWaiting(): Promise<void> {
+  if (!accessToken) return;
+  if (reading) {
+    readAgain = true;
+    return reading;
+  }
+  reading = (async () => {
+    do {
+      readAgain = false;
+      lastRead = Date.now();
+      try {
+        renderWaiting((await agentApi<{ Contacts: WaitingContact[] }>('GET', 'waiting')).Contacts);
+      } catch (error) {
+        if (accessToken) showError(plainWords(error, 'read the waiting chats'));
+      }
+    } while (readAgain && accessToken);
+  })().finally(() => {
+    reading = undefined;
+  });
+  return reading;
+}
+
+/**
+ * The desk's socket (`POST /agent-api/connection`): told when a waiting list of the agent's changes,
+ * the desk reads it again. None without a WebSocket API; while it is down, the desk polls.
+ */
+const push = {
+  socket: undefined as WebSocket | undefined,
+  retryMs: PUSH_RETRY_MS.first,
+  get up(): boolean {
+    return push.socket?.readyState === WebSocket.OPEN;
+  },
+  async open(): Promise<void> {
+    if (!accessToken) return;
+    let url: string | undefined;
+    try {
+      url = (await agentApi<{ Url?: string }>('POST', 'connection')).Url;
+    } catch {
+      return push.retry();
+    }
+    if (!url) return;
+    const socket = new WebSocket(url);
+    push.socket = socket;
+    const heartbeat = setInterval(() => socket.send(JSON.stringify({ topic: 'aws/heartbeat' })), PUSH_HEARTBEAT_MS);
+    socket.addEventListener('open', () => {
+      push.retryMs = PUSH_RETRY_MS.first;
+      // What changed before the socket was open.
+      void refreshWaiting();
+    });
+    socket.addEventListener('message', (event) => {
+      if ((JSON.parse(String(event.data)) as { topic?: string }).topic === 'agent/waiting') void refreshWaiting();
+    });
+    socket.addEventListener('close', () => {
+      clearInterval(heartbeat);
+      if (push.socket !== socket) return;
+      push.socket = undefined;
+      push.retry();
+    });
+  },
+  retry(): void {
+    if (!accessToken) return;
+    setTimeout(() => void push.open(), push.retryMs);
+    push.retryMs = Math.min(push.retryMs * 2, PUSH_RETRY_MS.max);
+  },
+  close(): void {
+    const { socket } = push;
+    push.socket = undefined;
+    socket?.close();
+  },
+};
+
+async function acceptChat(contact: WaitingContact, button: HTMLButtonElement): Promise<void> {
+  button.disabled = true;
+  accepting.add(contact.ContactId);
+  try {
+    const joined = await agentApi<Joined>('POST', 'accept', { ContactId: contact.ContactId });
+    await openChat(contact.ContactId, contact.CustomerName, joined);
+    showError(undefined);
+  } catch (error) {
+    const name = error instanceof Error ? error.name : '';
+    if (name === 'ConflictException') notice(`${contact.CustomerName}'s chat was taken by another agent.`);
+    else if (name === 'ServiceQuotaExceededException') showError('You are in as many chats as you can take at once. End one first.');
+    else showError(plainWords(error, 'accept the chat'));
+  } finally {
+    accepting.delete(contact.ContactId);
+    await refreshWaiting();
+  }
+}
+
+/** Closes a chat's panel (if still open: the chat's own end event may have closed it first) and says why. */
+function closeChat(contactId: string, message: string): void {
+  const chat = open.get(contactId);
+  chat?.view.close();
+  chat?.panel.remove();
+  open.delete(contactId);
+  if (message) notice(message);
+}
+
+async function openChat(contactId: string, customerName: string, joined: Joined): Promise<void> {
+  const user = await users.getUser();
+  const displayName = String(user?.profile.username ?? 'Agent');
+  const connection = await ChatConnection.open(base, joined.ParticipantCredentials.ParticipantToken);
   const view = new ChatView({
     connection,
     viewer: { role: 'AGENT', participantId: joined.ParticipantId, displayName },
-    // Refused: this agent is no longer on the contact (transferred away, or the chat ended).
-    onEnded: (how) => leftChat(how === 'ended' ? 'The chat has ended.' : 'You are no longer on this contact.'),
+    onEnded: (how) =>
+      closeChat(contactId, how === 'ended' ? `The chat with ${customerName} has ended.` : `You are no longer in the chat with ${customerName}.`),
     onError: showError,
   });
-  current = { view, contactId };
-  try {
-    await view.start();
-  } catch (error) {
-    current = undefined;
-    throw error;
-  }
-  if (!view.isOpen) return; // the chat had already ended: leftChat has said so
-  page.chat.replaceChildren(view.element);
-  page.chat.hidden = false;
-  page.join.hidden = true;
-  page.controls.hidden = false;
-  page.contactId.textContent = contactId;
-  page.smallprint.hidden = false;
-  page.notice.textContent = '';
-  showError(undefined);
-  view.focus();
+  const titleId = `chat-title-${contactId}`;
+  const transferTo = document.createElement('select');
+  transferTo.append(new Option('to queue', 'queue'), new Option('to agent', 'agent'));
+  transferTo.setAttribute('aria-label', 'Transfer to');
+  const target = document.createElement('input');
+  // What the API takes, so a value it would refuse cannot be typed.
+  const targetLimit = () => (transferTo.value === 'agent' ? LIMITS.AgentResourceId : LIMITS.QueueId).max;
+  target.maxLength = targetLimit();
+  transferTo.addEventListener('change', () => {
+    target.maxLength = targetLimit();
+  });
+  target.autocomplete = 'off';
+  target.setAttribute('aria-label', 'Queue or agent');
+  const transfer = el(
+    'form',
+    { className: 'transfer' },
+    transferTo,
+    target,
+    el('button', { type: 'submit', className: 'secondary', textContent: 'Transfer' }),
+  );
+  const end = el('button', { type: 'button', className: 'danger', textContent: 'End chat' });
+  const panel = el(
+    'section',
+    { className: 'desk-chat' },
+    el('h2', { id: titleId, textContent: customerName || 'Customer' }),
+    view.element,
+    el('div', { className: 'controls' }, transfer, end),
+  );
+  panel.setAttribute('aria-labelledby', titleId);
+  open.set(contactId, { view, panel });
+  transfer.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const to = target.value.trim();
+    if (!to) {
+      showError('Name the queue or the agent to transfer to.');
+      target.focus();
+      return;
+    }
+    try {
+      await agentApi('POST', 'transfer', { ContactId: contactId, ...(transferTo.value === 'agent' ? { UserId: to } : { QueueId: to }) });
+      closeChat(contactId, `Transferred ${customerName}'s chat ${transferTo.value === 'agent' ? 'to agent' : 'to queue'} ${to}.`);
+    } catch (error) {
+      showError(plainWords(error, 'transfer the chat'));
+    }
+  });
+  end.addEventListener('click', async () => {
+    try {
+      await agentApi('POST', 'end', { ContactId: contactId });
+      closeChat(contactId, `You ended the chat with ${customerName}.`);
+    } catch (error) {
+      showError(plainWords(error, 'end the chat'));
+    }
+  });
+  page.chats.append(panel);
+  await view.start();
+  if (view.isOpen) view.focus();
 }
 
-page.joinForm.addEventListener('submit', async (event) => {
-  event.preventDefault();
-  const contactId = page.contact.value.trim();
-  if (!contactId) {
-    showError('Enter the Contact ID of the chat to join.');
-    page.contact.focus();
-    return;
+/** A reloaded desk: the chats the agent is still in, each with a fresh participant token. */
+async function reopenChats(): Promise<void> {
+  const { Chats } = await agentApi<{ Chats: { ContactId: string; CustomerName?: string }[] }>('GET', 'chats');
+  for (const chat of Chats) {
+    if (open.has(chat.ContactId)) continue;
+    await openChat(chat.ContactId, chat.CustomerName ?? 'Customer', await agentApi<Joined>('POST', 'rejoin', { ContactId: chat.ContactId }));
   }
-  page.joinButton.disabled = true;
-  try {
-    await join(contactId, page.name.value.trim() || 'Agent');
-  } catch (error) {
-    const name = error instanceof Error ? error.name : '';
-    showError(
-      name === 'ResourceNotFoundException'
-        ? `There is no chat with Contact ID ${contactId}.`
-        : name === 'ValidationException'
-          ? `You can't join contact ${contactId}: ${error instanceof Error ? error.message : ''}`
-          : plainWords(error, 'join the chat'),
-    );
-  } finally {
-    page.joinButton.disabled = false;
-  }
+}
+
+function showSignedOut(message?: string): void {
+  accessToken = '';
+  push.close();
+  for (const contactId of [...open.keys()]) closeChat(contactId, '');
+  page.signedOut.hidden = false;
+  page.queue.hidden = true;
+  page.who.hidden = true;
+  page.signOut.hidden = true;
+  notice(message ?? '');
+}
+
+async function signedIn(token: string, username: string, queues: string[]): Promise<void> {
+  accessToken = token;
+  page.signedOut.hidden = true;
+  page.queue.hidden = false;
+  page.who.hidden = false;
+  page.signOut.hidden = false;
+  page.who.textContent = `Signed in as ${username}${queues.length ? ` (queues: ${queues.join(', ')})` : ''}`;
+  await refreshWaiting();
+  await reopenChats();
+  void push.open();
+  const loop = async () => {
+    if (Date.now() - lastRead >= (push.up ? WAITING_READ_MS.withPush : WAITING_READ_MS.withoutPush)) await refreshWaiting();
+    if (accessToken) setTimeout(() => void loop(), WAITING_READ_MS.withoutPush);
+  };
+  setTimeout(() => void loop(), WAITING_READ_MS.withoutPush);
+}
+
+page.signIn.addEventListener('click', () => void users.signinRedirect());
+page.signOut.addEventListener('click', async () => {
+  await agentApi('POST', 'sign-out').catch(() => undefined);
+  await users.removeUser();
+  showSignedOut('You signed out.');
 });
 
-page.transferForm.addEventListener('submit', async (event) => {
-  event.preventDefault();
-  if (!current) return;
-  const queue = page.queue.value.trim();
-  try {
-    const { ContactId } = await postJson<{ ContactId: string }>(base, '/local/agent/transfer', {
-      ContactId: current.contactId,
-      ...(queue && { QueueId: queue }),
-    });
-    page.queue.value = ''; // the next contact starts without a queue chosen
-    leftChat(
-      `Transferred${queue ? ` to queue ${queue}` : ' to a post-chat segment'}: the chat continues as contact ${ContactId}. Join it to keep talking.`,
-      ContactId,
-    );
-  } catch (error) {
-    showError(plainWords(error, 'transfer the chat'));
+try {
+  const params = new URLSearchParams(location.search);
+  if (params.has('code') && params.has('state')) {
+    await users.signinRedirectCallback();
+    history.replaceState(null, '', redirectUri);
   }
-});
-
-page.stop.addEventListener('click', async () => {
-  if (!current) return;
-  try {
-    await postJson(base, '/local/agent/stop', { ContactId: current.contactId });
-    leftChat('You ended the chat.');
-  } catch (error) {
-    showError(plainWords(error, 'end the chat'));
-  }
-});
-
-page.contact.value = new URLSearchParams(location.search).get('contact') ?? '';
+  const user = await users.getUser();
+  if (user && !user.expired) {
+    // The access token's claims say who and which queues; the ID token's profile carries the same.
+    const groups = user.profile['cognito:groups'];
+    await signedIn(user.access_token, String(user.profile.username ?? user.profile.sub), Array.isArray(groups) ? groups.map(String) : []);
+  } else showSignedOut();
+} catch (error) {
+  showSignedOut();
+  showError(plainWords(error, 'sign in'));
+}

@@ -47,6 +47,9 @@ const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLEl
   return node;
 };
 
+/** Views made on this page so far. */
+let views = 0;
+
 const byTime = (a: Item, b: Item) => (a.AbsoluteTime! < b.AbsoluteTime! ? -1 : a.AbsoluteTime! > b.AbsoluteTime! ? 1 : a.Id! < b.Id! ? -1 : 1);
 const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 const day = (iso: string) => new Date(iso).toLocaleDateString([], { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
@@ -58,7 +61,8 @@ const day = (iso: string) => new Date(iso).toLocaleDateString([], { weekday: 'sh
  */
 export class ChatView {
   readonly element: HTMLElement;
-  private readonly log: HTMLOListElement;
+  private readonly log: HTMLDivElement;
+  private readonly items: HTMLOListElement;
   private readonly earlier: HTMLButtonElement;
   private readonly typing: HTMLParagraphElement;
   private readonly form: HTMLFormElement;
@@ -89,14 +93,18 @@ export class ChatView {
   constructor(private readonly options: ChatViewOptions) {
     this.earlier = el('button', { type: 'button', className: 'earlier', textContent: 'Load earlier messages', hidden: true });
     // The log scrolls by itself and takes focus, so a keyboard can scroll it. Its name must not contain
-    // "Message", which labels the text box.
-    this.log = el('ol', { className: 'log', tabIndex: 0 });
+    // "Message", which labels the text box. The list inside keeps its own role: a role on the list
+    // itself would leave its items outside any list.
+    this.items = el('ol', { className: 'log-items' });
+    this.log = el('div', { className: 'log', tabIndex: 0 }, this.items);
     this.log.setAttribute('role', 'log');
     this.log.setAttribute('aria-label', options.history?.label ?? 'Conversation');
     this.typing = el('p', { className: 'typing' });
     this.typing.setAttribute('role', 'status');
     this.message = document.createElement('textarea');
-    Object.assign(this.message, { id: 'message', name: 'message', rows: 1, maxLength: QUOTAS.MessageContent['text/plain'] });
+    // The desk shows several chats at once: each box its own id (the first keeps the customer page's).
+    const messageId = views++ ? `message-${views}` : 'message';
+    Object.assign(this.message, { id: messageId, name: 'message', rows: 1, maxLength: QUOTAS.MessageContent['text/plain'] });
     this.message.setAttribute('autocomplete', 'off');
     this.message.setAttribute('enterkeyhint', 'send');
     this.sendButton = el('button', { type: 'submit', textContent: 'Send' });
@@ -111,7 +119,7 @@ export class ChatView {
     this.form = el(
       'form',
       { className: 'composer' },
-      el('label', { htmlFor: 'message', textContent: 'Message' }),
+      el('label', { htmlFor: messageId, textContent: 'Message' }),
       this.uploads.element,
       // Attach before the box, Send after it: Tab from the box goes to Send, as before there were files.
       attach,
@@ -383,7 +391,7 @@ export class ChatView {
     const next = this.shown[index];
     this.shown.splice(index, 0, item);
     this.elements.set(item.Id!, node);
-    this.log.insertBefore(node, next ? (this.dividers.get(next.Id!) ?? this.elements.get(next.Id!)!) : null);
+    this.items.insertBefore(node, next ? (this.dividers.get(next.Id!) ?? this.elements.get(next.Id!)!) : null);
   }
 
   /** A heading with the date before each conversation: the first item shown, and every item after a `chat ended`. */
@@ -402,7 +410,7 @@ export class ChatView {
       if (this.dividers.has(id)) continue;
       const divider = el('li', { className: 'divider' }, el('h2', { textContent: label }));
       this.dividers.set(id, divider);
-      this.log.insertBefore(divider, this.elements.get(id)!);
+      this.items.insertBefore(divider, this.elements.get(id)!);
     }
   }
 

@@ -11,9 +11,20 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { Attachment, ChatSession, Contact, ContactRef, Receipt, TokenGrant, TranscriptItem } from '../../domain/model';
-import type { ParticipantTimers } from '../../domain/model';
+import type {
+  AgentRecord,
+  Attachment,
+  ChatSession,
+  Contact,
+  ContactRef,
+  Participant,
+  ParticipantTimers,
+  Receipt,
+  TokenGrant,
+  TranscriptItem,
+} from '../../domain/model';
 import {
+  type AcceptWrite,
   type AddParticipantWrite,
   type AppendItemWrite,
   type AttachmentChecked,
@@ -26,6 +37,8 @@ import {
   type ItemClockClaim,
   type ItemRange,
   type ParticipantLeftWrite,
+  type QueuedContact,
+  type QueueRef,
   type SourceClaim,
   type StartAttachmentWrite,
   type StartChatWrite,
@@ -37,6 +50,9 @@ import {
   ITEM_PREFIX,
   ITEMS_END,
   keys,
+  QUEUE_INDEX,
+  queueKeyOf,
+  queuePartition,
   readPages,
   RECORD_SK,
   SWEEP_INDEX,
@@ -109,7 +125,7 @@ export class DynamoContactStore implements ContactStore {
         { ...withKey(keys.session(session.initialContactId), session), ...sweepKeys('CHAT', session.initialContactId, session.sweepAt) },
         'already-exists',
       ),
-      this.put(withKey(keys.contact(write.contact.contactId), write.contact), 'already-exists'),
+      this.put({ ...withKey(keys.contact(write.contact.contactId), write.contact), ...queueKeyOf(write.contact) }, 'already-exists'),
       ...write.items.map((item) => this.putItem(write.contact.contactId, item)),
       ...this.grantSteps(write.grant),
       ...this.idempotencySteps(write.idempotency, session.initialContactId),
@@ -156,7 +172,7 @@ export class DynamoContactStore implements ContactStore {
       this.claimClock(clock, from.contactId, { set: 'latestContactId = :to', values: { ':to': to.contactId } }),
       this.endContact(from.contactId, from.now, { next, participants: from.participants }),
       ...from.items.map((item) => this.putItem(from.contactId, item)),
-      this.put(withKey(keys.contact(to.contactId), to), 'already-exists'),
+      this.put({ ...withKey(keys.contact(to.contactId), to), ...queueKeyOf(to) }, 'already-exists'),
       ...toItems.map((item) => this.putItem(to.contactId, item)),
       ...this.idempotencySteps(idempotency, to.initialContactId),
     ]);
@@ -176,14 +192,112 @@ export class DynamoContactStore implements ContactStore {
     ]);
   }
 
-  async addParticipant({ contactId, participant, items, grant, clock, sweepAt, idempotency }: AddParticipantWrite): Promise<void> {
+  async addParticipant({ contactId, participant, items, grant, clock, sweepAt, idempotency, accept }: AddParticipantWrite): Promise<void> {
+    const sets: string[] = [];
+    const values: Record<string, unknown> = {};
+    if (sweepAt !== undefined) {
+      sets.push(`${SWEEP_INDEX.sortKey} = :sweepAt`);
+      values[':sweepAt'] = sweepAt;
+    }
+    if (accept) {
+      sets.push('lastAgentId = :agent');
+      values[':agent'] = accept.agent.username;
+    }
     await this.transact([
-      this.claimClock(clock, contactId, sweepAt === undefined ? {} : { set: `${SWEEP_INDEX.sortKey} = :sweepAt`, values: { ':sweepAt': sweepAt } }),
-      this.updateActiveContact(contactId, 'SET participants = list_append(participants, :participant)', { ':participant': [participant] }),
+      this.claimClock(clock, contactId, sets.length ? { set: sets.join(', '), values } : {}),
+      accept
+        ? this.acceptContact(contactId, participant, accept)
+        : this.updateActiveContact(contactId, 'SET participants = list_append(participants, :participant)', { ':participant': [participant] }),
       ...items.map((item) => this.putItem(contactId, item)),
       ...this.grantSteps(grant),
       ...this.idempotencySteps(idempotency, clock.initialContactId),
+      ...(accept ? [this.agentStep(accept)] : []),
     ]);
+  }
+
+  /**
+   * The one winner of an accept: the contact leaves its queue only while it is still queued and not
+   * reserved for another agent, so of agents accepting at once exactly one transaction goes through.
+   */
+  private acceptContact(contactId: string, participant: Participant, { agent, at }: AcceptWrite): Step {
+    return {
+      item: {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.contact(contactId),
+          UpdateExpression:
+            'SET participants = list_append(participants, :participant), routingState = :accepted, agentId = :agent, agentParticipantId = :pid, acceptedByAgentTimestamp = :at, lastUpdateTimestamp = :at REMOVE #queue',
+          ConditionExpression:
+            '#state = :active AND routingState = :queued AND (attribute_not_exists(reservedFor) OR reservedFor = :agent OR reservedUntil <= :at)',
+          ExpressionAttributeNames: { ...STATE, '#queue': QUEUE_INDEX.partitionKey },
+          ExpressionAttributeValues: {
+            ':participant': [participant],
+            ':accepted': 'ACCEPTED',
+            ':queued': 'QUEUED',
+            ':active': 'ACTIVE',
+            ':agent': agent.username,
+            ':pid': participant.participantId,
+            ':at': at,
+          },
+        },
+      },
+      conflict: 'already-accepted',
+    };
+  }
+
+  /** The agent's record, as the accept leaves it: only if no other accept of the agent's changed it meanwhile. */
+  private agentStep({ agent, seenVersion }: AcceptWrite): Step {
+    return {
+      item: {
+        Put: {
+          TableName: this.tableName,
+          Item: withKey(keys.agent(agent.instanceId, agent.username), agent),
+          ConditionExpression: seenVersion === undefined ? notExists : 'version = :seen',
+          ...(seenVersion !== undefined && { ExpressionAttributeValues: { ':seen': seenVersion } }),
+        },
+      },
+      conflict: 'agent-changed',
+    };
+  }
+
+  async queuedContacts(queue: QueueRef, limit: number): Promise<QueuedContact[]> {
+    const rows = await readPages(
+      (startKey) =>
+        this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: QUEUE_INDEX.name,
+            KeyConditionExpression: '#queue = :queue',
+            ExpressionAttributeNames: { '#queue': QUEUE_INDEX.partitionKey },
+            ExpressionAttributeValues: { ':queue': queuePartition(queue) },
+            Limit: limit,
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      limit,
+    );
+    return rows.slice(0, limit).map((row) => toRecord<QueuedContact>(row));
+  }
+
+  getAgent(instanceId: string, username: string) {
+    return this.get<AgentRecord>(keys.agent(instanceId, username));
+  }
+
+  async agentSeen(instanceId: string, username: string, at: number | undefined): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.agent(instanceId, username),
+        // A first sighting makes the record; its accepts come later.
+        UpdateExpression:
+          at === undefined
+            ? 'REMOVE lastSeenAt'
+            : 'SET lastSeenAt = :at, instanceId = if_not_exists(instanceId, :instance), username = if_not_exists(username, :username), contactIds = if_not_exists(contactIds, :none), version = if_not_exists(version, :zero)',
+        ...(at !== undefined && {
+          ExpressionAttributeValues: { ':at': at, ':instance': instanceId, ':username': username, ':none': [], ':zero': 0 },
+        }),
+      }),
+    );
   }
 
   async putGrant(tokenHash: string, grant: TokenGrant): Promise<void> {
@@ -689,7 +803,12 @@ export class DynamoContactStore implements ContactStore {
       sets.push('disconnectReason = :reason');
       values[':reason'] = how.reason;
     }
-    return this.updateActiveContact(contactId, `SET ${sets.join(', ')}`, values, { '#shard': SWEEP_INDEX.partitionKey, '#at': SWEEP_INDEX.sortKey });
+    // An ended contact waits in no queue.
+    return this.updateActiveContact(contactId, `SET ${sets.join(', ')} REMOVE #queue`, values, {
+      '#shard': SWEEP_INDEX.partitionKey,
+      '#at': SWEEP_INDEX.sortKey,
+      '#queue': QUEUE_INDEX.partitionKey,
+    });
   }
 
   /** One atomic write; a failed condition becomes the WriteConflict of the first step that failed. */

@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Attachment } from '../../domain/model';
+import type { AgentRecord, Attachment, Contact } from '../../domain/model';
 import type { CustomerLine, ErasureRecord, ErasureStore } from '../../domain/ports';
-import { CONNECTIONS_PREFIX, keys, OWNED_PREFIX, readPages, toRecord, withKey } from './keys';
+import { CONNECTIONS_PREFIX, keys, OWNED_PREFIX, RECORD_SK, readPages, toRecord, withKey } from './keys';
 
 type Key = { pk: string; sk: string };
 
@@ -91,9 +91,38 @@ export class DynamoErasureStore implements ErasureStore {
   async removeContact(contactId: string): Promise<void> {
     const rows = await this.partition(keys.contact(contactId).pk);
     const owned = rows.filter((row) => (row.sk as string).startsWith(OWNED_PREFIX)).map((row) => row.owned as Key);
+    // Before the contact's record, which names the agent: a crash in between finds the agent again.
+    const record = rows.find((row) => row.sk === RECORD_SK) as Contact | undefined;
+    if (record?.agentId) await this.forgetAgentContact(keys.agent(record.instanceId, record.agentId), contactId);
     // The records the notes name before the notes: a crash in between leaves the notes to find them again.
     await this.deleteAll(owned);
     await this.deleteAll(rows.map(({ pk, sk }) => ({ pk, sk }) as Key));
+  }
+
+  /**
+   * Takes the contact out of the agent's accepted contacts. The record's `version` serializes accepts
+   * (routing.ts), so this bumps it like one, and loses to one that changed the list meanwhile: read again.
+   */
+  private async forgetAgentContact(key: Key, contactId: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const agent = await this.get<AgentRecord>(key);
+      const at = agent?.contactIds.indexOf(contactId) ?? -1;
+      if (!agent || at < 0) return;
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: `REMOVE contactIds[${at}] SET version = :next`,
+            ConditionExpression: 'version = :seen',
+            ExpressionAttributeValues: { ':seen': agent.version, ':next': agent.version + 1 },
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException) || attempt >= BATCH_ATTEMPTS) throw error;
+      }
+    }
   }
 
   async removeChat({ initialContactId, customerParticipantId }: ErasureRecord['chats'][number]): Promise<void> {

@@ -1,4 +1,5 @@
-import type { IdempotencyKey } from '../../domain/ports';
+import type { Contact } from '../../domain/model';
+import type { IdempotencyKey, QueueRef } from '../../domain/ports';
 
 /**
  * The one table's keys. A contact and, for a session's first contact, its session share the
@@ -20,6 +21,8 @@ export const keys = {
   once: (key: string) => ({ pk: `ONCE#${key}`, sk: 'ONCE' }),
   /** An attachment, by its id: GetAttachment reads it to find the file and to check the reader's line. */
   attachment: (attachmentId: string) => ({ pk: `ATTACHMENT#${attachmentId}`, sk: 'ATTACHMENT' }),
+  /** An agent of an instance: its accepted contacts and presence. */
+  agent: (instanceId: string, username: string) => ({ pk: `AGENT#${encodeURIComponent(instanceId)}#${encodeURIComponent(username)}`, sk: 'AGENT' }),
   /** A used WebSocket URL, kept until it would have expired anyway. */
   websocketUrl: (urlId: string) => ({ pk: `WSURL#${urlId}`, sk: 'WSURL' }),
   /** A customer's line (`CustomerLine`), by instance and the host's customer id, encoded as idempotency keys are. */
@@ -73,6 +76,35 @@ export const SWEEP_INDEX = { name: 'sweep', partitionKey: 'sweepShard', sortKey:
 export const SWEEP_SHARDS = 32;
 export type SweepKind = 'CHAT' | 'ARCHIVE';
 
+/**
+ * The queues' sparse index: a contact carries `queueKey` while it waits (routingState `QUEUED`), so a
+ * queue's waiting list is one Query, oldest first, at any queue length; accepting or ending the contact
+ * removes the key. It projects what the waiting list shows.
+ */
+export const QUEUE_INDEX = {
+  name: 'queue',
+  partitionKey: 'queueKey',
+  sortKey: 'enqueueTimestamp',
+  projected: ['contactId', 'initialContactId', 'queueId', 'customerName', 'returningCustomer', 'reservedFor', 'reservedUntil'],
+} as const;
+
+/** The partition of a queue, or of the contacts transferred to one agent. */
+export function queuePartition(queue: QueueRef): string {
+  const instance = encodeURIComponent(queue.instanceId);
+  return 'queueId' in queue
+    ? `QUEUE#${instance}#${encodeURIComponent(queue.queueId)}`
+    : `AGENTQUEUE#${instance}#${encodeURIComponent(queue.agentId)}`;
+}
+
+/** Where a contact waits: for its one agent when reserved for good (a transfer to the agent), else in its queue. */
+export function queueKeyOf(contact: Contact): { [QUEUE_INDEX.partitionKey]?: string } {
+  if (contact.routingState !== 'QUEUED' || !contact.queueId) return {};
+  const { instanceId, reservedFor, reservedUntil } = contact;
+  const queue: QueueRef =
+    reservedFor && reservedUntil === undefined ? { instanceId, agentId: reservedFor } : { instanceId, queueId: contact.queueId };
+  return { [QUEUE_INDEX.partitionKey]: queuePartition(queue) };
+}
+
 /** The shard of a record: FNV-1a of its id. */
 export function sweepShard(kind: SweepKind, id: string): string {
   let hash = 0x811c9dc5;
@@ -86,7 +118,7 @@ export const withKey = <T extends object>(key: { pk: string; sk: string }, recor
 
 /** Strips the storage-only attributes, leaving the domain record. */
 export function toRecord<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, [TTL_ATTRIBUTE]: _ttl, [SWEEP_INDEX.partitionKey]: _shard, ...record } = item;
+  const { pk: _pk, sk: _sk, [TTL_ATTRIBUTE]: _ttl, [SWEEP_INDEX.partitionKey]: _shard, [QUEUE_INDEX.partitionKey]: _queue, ...record } = item;
   return record as T;
 }
 
