@@ -1,4 +1,4 @@
-import { apiBaseUrl, ChatConnection, plainWords, postJson, ServiceError } from './api';
+import { ChatConnection, plainWords, postJson, ServiceError, siteConfig } from './api';
 import { LIMITS } from '../../lambdas/domain/limits';
 import { ChatView, isRefused } from './chat-view';
 
@@ -60,7 +60,8 @@ const page = {
 // What the API takes, so a name the API would refuse cannot be typed.
 page.name.maxLength = LIMITS.DisplayName.max;
 
-const base = apiBaseUrl();
+// Asked for at once, awaited only by the first call: the welcome form does not wait for it.
+const base = siteConfig().then((config) => config.api);
 let current: { view: ChatView; connection: ChatConnection } | undefined;
 
 function showError(message: string | undefined): void {
@@ -127,10 +128,10 @@ function ended(title: string): void {
 async function begin(request: { DisplayName?: string; ResumeToken?: string }, what: string): Promise<void> {
   busy(true);
   try {
-    const chat = await postJson<WidgetChat>(base, '/widget/chat', request);
+    const chat = await postJson<WidgetChat>(await base, '/widget/chat', request);
     const name = request.DisplayName ?? read<Remembered>(localStorage, REMEMBERED)?.name ?? '';
     localStorage.setItem(REMEMBERED, JSON.stringify({ resumeToken: chat.ResumeToken, name } satisfies Remembered));
-    const connection = await ChatConnection.open(base, chat.ParticipantToken);
+    const connection = await ChatConnection.open(await base, chat.ParticipantToken);
     await enter(connection, {
       connectionToken: connection.connectionToken,
       participantToken: chat.ParticipantToken,
@@ -178,7 +179,7 @@ page.continue.addEventListener('click', () => {
  */
 page.forget.addEventListener('click', () => {
   const remembered = read<Remembered>(localStorage, REMEMBERED);
-  if (remembered) void postJson(base, '/widget/forget', { ResumeToken: remembered.resumeToken }).catch(() => undefined);
+  if (remembered) void base.then((api) => postJson(api, '/widget/forget', { ResumeToken: remembered.resumeToken })).catch(() => undefined);
   localStorage.removeItem(REMEMBERED);
   sessionStorage.removeItem(CONNECTED);
   page.name.value = '';
@@ -209,7 +210,7 @@ async function main(): Promise<void> {
   const connected = read<Connected>(sessionStorage, CONNECTED);
   if (connected) {
     try {
-      await enter(ChatConnection.resume(base, connected.connectionToken, connected.participantToken), connected);
+      await enter(ChatConnection.resume(await base, connected.connectionToken, connected.participantToken), connected);
       return;
     } catch (error) {
       sessionStorage.removeItem(CONNECTED);
