@@ -7,6 +7,7 @@ import { ChatSweep } from './chat-sweep';
 import { ApiGatewayLoggingRole } from './api-gateway-logging-role';
 import { ChatWebsocket } from './chat-websocket';
 import type { Settings } from './settings';
+import { Site } from './site';
 
 export interface PersistentChatStackProps extends StackProps {
   settings: Settings;
@@ -19,11 +20,32 @@ export class PersistentChatStack extends Stack {
     const { settings } = props;
     const data = new ChatData(this, 'Data', settings);
     const websocket = settings.websocket ? new ChatWebsocket(this, 'Websocket', { ...settings, data }) : undefined;
+    // The sign-in's own origins, where the desk exchanges its code and reads the issuer's keys.
+    const signInOrigins = [`https://cognito-idp.${this.region}.amazonaws.com`, `https://*.auth.${this.region}.amazoncognito.com`];
+    const site = settings.site
+      ? new Site(this, 'Site', {
+          ...settings,
+          connectTo: [
+            `https://${data.bucket.bucketRegionalDomainName}`,
+            ...signInOrigins,
+            // The APIs by their hosts: their stages are made after this.
+            `https://*.execute-api.${this.region}.${this.urlSuffix}`,
+            `wss://*.execute-api.${this.region}.${this.urlSuffix}`,
+          ],
+          imagesFrom: [`https://${data.bucket.bucketRegionalDomainName}`],
+        })
+      : undefined;
     const signIn = new AgentSignIn(this, 'AgentSignIn', {
       ...settings,
+      agentDeskUrls: [...settings.agentDeskUrls, ...(site ? [`${site.url}/agent`] : [])],
       agentQueues: [...new Set([settings.defaultQueueId, settings.widgetQueueId])],
     });
     const { api } = new ChatApi(this, 'Api', { ...settings, data, push: websocket, agentPool: signIn.userPool });
+    site?.deploy({
+      api: api.url,
+      authority: `https://cognito-idp.${this.region}.amazonaws.com/${signIn.userPool.userPoolId}`,
+      clientId: signIn.clientId,
+    });
     new ChatSweep(this, 'Sweep', { ...settings, data, push: websocket });
     if (settings.apiGatewayCloudWatchRole) {
       // Both stages write access logs: they must come after the region's logging role is set.
@@ -45,6 +67,7 @@ export class PersistentChatStack extends Stack {
         value: data.customerTokenSecret.secretArn,
         description: 'The HS256 secret the host site signs customer tokens with (read it with GetSecretValue)',
       });
+    if (site) new CfnOutput(this, 'SiteUrl', { value: site.url, description: 'The customer page; the agent desk is at /agent' });
     new CfnOutput(this, 'TranscriptBucketName', { value: data.bucket.bucketName, description: 'Where transcripts are kept' });
   }
 }

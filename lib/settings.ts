@@ -40,6 +40,8 @@ export interface Settings {
    * CreateParticipantConnection then hands out no WebSocket URL, and clients poll.
    */
   websocket: boolean;
+  /** The pages (customer page and agent desk) on CloudFront, with a `config.json` the stack writes (lib/site.ts). */
+  site: boolean;
   /** An existing bucket to keep transcripts in (e.g. where Amazon Connect already writes them); none: the stack makes one. */
   transcriptBucketName?: string;
   transcriptPrefix: string;
@@ -100,6 +102,7 @@ export const DEFAULTS = {
   websocketRateLimit: 500,
   websocketBurstLimit: 1000,
   websocket: 'true',
+  site: 'false',
   transcriptPrefix: 'connect',
   widgetInstanceId: 'widget',
   widgetContactFlowId: 'widget-flow',
@@ -166,6 +169,7 @@ export function settingsFromContext(node: Node): Settings {
     websocketRateLimit: integer('websocketRateLimit', DEFAULTS.websocketRateLimit, 1),
     websocketBurstLimit: integer('websocketBurstLimit', DEFAULTS.websocketBurstLimit, 1),
     websocket: oneOf('websocket', DEFAULTS.websocket, { true: true, false: false }),
+    site: oneOf('site', DEFAULTS.site, { true: true, false: false }),
     transcriptBucketName: text('transcriptBucketName', '') || undefined,
     transcriptPrefix: text('transcriptPrefix', DEFAULTS.transcriptPrefix).replace(/^\/+|\/+$/g, ''),
     widgetInstanceId: text('widgetInstanceId', DEFAULTS.widgetInstanceId),

@@ -1,4 +1,5 @@
-import { build } from 'esbuild';
+import { type BuildOptions, build, buildSync } from 'esbuild';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -12,17 +13,26 @@ const STATIC = ['index.html', 'agent.html', 'style.css'];
  */
 export async function buildWeb(webDir: string, outDir: string): Promise<string> {
   await mkdir(outDir, { recursive: true });
-  await build({
-    entryPoints: { customer: join(webDir, 'src/customer.ts'), agent: join(webDir, 'src/agent.ts') },
-    outdir: outDir,
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    target: ['es2022'],
-    minify: true,
-    sourcemap: 'linked',
-    logLevel: 'warning',
-  });
+  await build(pagesBuild(webDir, outDir));
   await Promise.all(STATIC.map((name) => copyFile(join(webDir, name), join(outDir, name))));
   return outDir;
 }
+
+/** The same, synchronously: the CDK's local bundling of the site's asset (lib/site.ts) cannot wait. */
+export function buildWebSync(webDir: string, outDir: string): void {
+  mkdirSync(outDir, { recursive: true });
+  buildSync(pagesBuild(webDir, outDir));
+  for (const name of STATIC) copyFileSync(join(webDir, name), join(outDir, name));
+}
+
+const pagesBuild = (webDir: string, outDir: string): BuildOptions => ({
+  entryPoints: { customer: join(webDir, 'src/customer.ts'), agent: join(webDir, 'src/agent.ts') },
+  outdir: outDir,
+  bundle: true,
+  platform: 'browser',
+  format: 'esm',
+  target: ['es2022'],
+  minify: true,
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});

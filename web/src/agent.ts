@@ -1,5 +1,5 @@
 import { UserManager, WebStorageStateStore } from 'oidc-client-ts';
-import { apiBaseUrl, ChatConnection, plainWords, ServiceError } from './api';
+import { ChatConnection, plainWords, ServiceError, siteConfig } from './api';
 import { LIMITS } from '../../lambdas/domain/limits';
 import { ChatView } from './chat-view';
 
@@ -48,23 +48,8 @@ interface Joined {
   ParticipantCredentials: { ParticipantToken: string };
 }
 
-/**
- * Where to sign in: `agent-config.json` beside the page when the stack hosts it (the user pool's
- * issuer, the app client, the API), else the local server's own provider.
- */
-async function siteConfig(): Promise<{ authority: string; clientId: string; api: string }> {
-  const local = { authority: `${location.origin}/oidc`, clientId: 'agent-desk', api: apiBaseUrl() };
-  try {
-    const response = await fetch('agent-config.json', { cache: 'no-store' });
-    if (response.ok) return { ...local, ...((await response.json()) as Partial<typeof local>) };
-  } catch {
-    // No config file: the local server.
-  }
-  return local;
-}
-
 const config = await siteConfig();
-const base = config.api.replace(/\/+$/, '');
+const base = config.api;
 const redirectUri = `${location.origin}${location.pathname}`;
 const users = new UserManager({
   authority: config.authority,

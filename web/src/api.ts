@@ -26,6 +26,33 @@ export function apiBaseUrl(): string {
   return (fromMeta || location.origin).replace(/\/+$/, '');
 }
 
+/** Where the pages find the service and the agents' sign-in. */
+export interface SiteConfig {
+  /** The API's base URL. */
+  api: string;
+  /** The OpenID Connect issuer agents sign in with, and the desk's client there. */
+  authority: string;
+  clientId: string;
+}
+
+/**
+ * `config.json` beside the page when the stack hosts the pages (`-c site=true`: written by the stack at
+ * deploy time, lib/site.ts); else the local server: its own API (or the page's meta tag) and its own provider.
+ */
+export async function siteConfig(): Promise<SiteConfig> {
+  const local: SiteConfig = { api: apiBaseUrl(), authority: `${location.origin}/oidc`, clientId: 'agent-desk' };
+  try {
+    const response = await fetch('config.json', { cache: 'no-store' });
+    if (response.ok) {
+      const hosted = { ...local, ...((await response.json()) as Partial<SiteConfig>) };
+      return { ...hosted, api: hosted.api.replace(/\/+$/, '') };
+    }
+  } catch {
+    // No config file: the local server.
+  }
+  return local;
+}
+
 /** An error the service answered with: its wire name (`x-amzn-ErrorType`) and message. */
 export class ServiceError extends Error {
   constructor(

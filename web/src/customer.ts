@@ -1,4 +1,4 @@
-import { apiBaseUrl, ChatConnection, plainWords, postJson, ServiceError } from './api';
+import { ChatConnection, plainWords, postJson, ServiceError, siteConfig } from './api';
 import { LIMITS } from '../../lambdas/domain/limits';
 import { ChatView, isRefused } from './chat-view';
 import { CustomerTokenSource } from './host';
@@ -68,7 +68,8 @@ const page = {
 // What the API takes, so a name the API would refuse cannot be typed.
 page.name.maxLength = LIMITS.DisplayName.max;
 
-const base = apiBaseUrl();
+// Asked for at once, awaited only by the first call: the welcome form does not wait for it.
+const base = siteConfig().then((config) => config.api);
 const customer = new CustomerTokenSource();
 let current: { view: ChatView; connection: ChatConnection } | undefined;
 /** The earlier conversations shown on the welcome screen, and which load of them is the latest. */
@@ -87,7 +88,7 @@ async function asCustomer<T>(path: string, body: object): Promise<T> {
     const token = await customer.token({ fresh });
     if (!token) throw new SignedOut();
     try {
-      return await postJson<T>(base, path, { ...body, CustomerToken: token });
+      return await postJson<T>(await base, path, { ...body, CustomerToken: token });
     } catch (error) {
       if (fresh || !(error instanceof ServiceError && error.status === 403)) throw error;
     }
@@ -134,10 +135,10 @@ function clearHistory(): void {
 async function showHistory(remembered: Remembered | undefined, load: number): Promise<void> {
   try {
     const credential = remembered
-      ? await postJson<History>(base, '/widget/history', { ResumeToken: remembered.resumeToken })
+      ? await postJson<History>(await base, '/widget/history', { ResumeToken: remembered.resumeToken })
       : await asCustomer<History>('/widget/history', {});
     const view = new ChatView({
-      connection: ChatConnection.resume(base, credential.ConnectionToken),
+      connection: ChatConnection.resume(await base, credential.ConnectionToken),
       viewer: { role: 'CUSTOMER', participantId: '', displayName: '' },
       onEnded: () => undefined,
       onError: showError,
@@ -213,11 +214,11 @@ async function begin(request: { DisplayName?: string; ResumeToken?: string }, wh
     const signedIn = customer.signedIn;
     const chat = signedIn
       ? await asCustomer<WidgetChat>('/widget/chat', { ...(request.DisplayName && { DisplayName: request.DisplayName }) })
-      : await postJson<WidgetChat>(base, '/widget/chat', request);
+      : await postJson<WidgetChat>(await base, '/widget/chat', request);
     const name = request.DisplayName ?? (signedIn ? customer.name : read<Remembered>(localStorage, REMEMBERED)?.name) ?? '';
     // Signed in, the host's token finds the line again from any device: no resume token is left behind for the next person here.
     if (!signedIn) localStorage.setItem(REMEMBERED, JSON.stringify({ resumeToken: chat.ResumeToken, name } satisfies Remembered));
-    const connection = await ChatConnection.open(base, chat.ParticipantToken);
+    const connection = await ChatConnection.open(await base, chat.ParticipantToken);
     await enter(connection, {
       connectionToken: connection.connectionToken,
       participantToken: chat.ParticipantToken,
@@ -268,7 +269,7 @@ page.continue.addEventListener('click', () => {
  */
 page.forget.addEventListener('click', () => {
   const remembered = read<Remembered>(localStorage, REMEMBERED);
-  if (remembered) void postJson(base, '/widget/forget', { ResumeToken: remembered.resumeToken }).catch(() => undefined);
+  if (remembered) void base.then((api) => postJson(api, '/widget/forget', { ResumeToken: remembered.resumeToken })).catch(() => undefined);
   localStorage.removeItem(REMEMBERED);
   sessionStorage.removeItem(CONNECTED);
   page.name.value = '';
@@ -299,7 +300,7 @@ async function main(): Promise<void> {
   const connected = read<Connected>(sessionStorage, CONNECTED);
   if (connected) {
     try {
-      await enter(ChatConnection.resume(base, connected.connectionToken, connected.participantToken), connected);
+      await enter(ChatConnection.resume(await base, connected.connectionToken, connected.participantToken), connected);
       return;
     } catch (error) {
       sessionStorage.removeItem(CONNECTED);
