@@ -45,7 +45,8 @@ export const keys = {
    * `CONTACT`, outside the contact's record-and-items range, and the record expires by TTL. Any other
    * (StartChatContact, looked up before its chat exists; Connect calls, whose tokens are the
    * instance's, not one chat's) keeps a partition of its own. Records written under the own-partition
-   * key for participant calls before the move are not read any more: they expire (7 days).
+   * key for participant calls before the move are not read any more (a retry straddling the deploy,
+   * seconds, runs again); they and their notes expire within 7 days, and erasure still finds them by the notes.
    */
   idempotency: ({ operation, instanceId, clientToken, initialContactId }: IdempotencyKey) => {
     // Encoded so that no instance id and token can spell another pair's key.
