@@ -350,10 +350,18 @@ export class Participants {
   }
 }
 
-/** A participant call's ClientToken, scoped to the participant: one participant's token never replays another's call. */
+/**
+ * A participant call's ClientToken, scoped to the participant: one participant's token never replays
+ * another's call. A participant belongs to one chat, which its grant names: the record is kept there.
+ */
 export function participantIdempotencyKey(reader: Reader, operation: string, clientToken: string | undefined): IdempotencyKey | undefined {
   return clientToken
-    ? { operation, instanceId: reader.grant.instanceId, clientToken: `${reader.participant.participantId}:${clientToken}` }
+    ? {
+        operation,
+        instanceId: reader.grant.instanceId,
+        clientToken: `${reader.participant.participantId}:${clientToken}`,
+        initialContactId: reader.grant.initialContactId,
+      }
     : undefined;
 }
 

@@ -139,6 +139,12 @@ export interface IdempotencyKey {
   operation: string;
   instanceId: string;
   clientToken: string;
+  /**
+   * The chat the call is made on, when the token is scoped to it (a participant's call): the record
+   * is kept with the chat, and erased with it. Absent for tokens looked up before there is a chat
+   * (StartChatContact) or scoped to the instance (Connect calls).
+   */
+  initialContactId?: string;
 }
 
 export interface IdempotencyRecord extends IdempotencyKey {

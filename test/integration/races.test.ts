@@ -1,5 +1,6 @@
 import { DescribeContactCommand, TransferContactCommand } from '@aws-sdk/client-connect';
 import { AccessDeniedException, GetTranscriptCommand, SendMessageCommand } from '@aws-sdk/client-connectparticipant';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { INSTANCE, joinAgent, leave, messages, say, startChat } from '../support/chat';
 import { startTestServer, type TestServer } from '../support/local-server';
 
@@ -26,6 +27,17 @@ it('stores 50 concurrent messages on one chat exactly once, in one order every r
     new SendMessageCommand({ ConnectionToken: chat.connectionToken, ContentType: 'text/plain', Content: texts[7], ClientToken: 'c-7' }),
   );
   expect(retried.Id).toBe(sent[7]!.Id);
+  // Each ClientToken's record is one row in the chat's own partition (where erasure finds it), with no note beside it.
+  const { Items: rows = [] } = await t.server.clients.db.send(
+    new QueryCommand({
+      TableName: t.server.config.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `CONTACT#${chat.contactId}` },
+    }),
+  );
+  const sks = rows.map((row) => row.sk as string);
+  expect(sks.filter((sk) => sk.startsWith('CLIENTTOKEN#SendMessage#'))).toHaveLength(50);
+  expect(sks.filter((sk) => sk.startsWith('OWNS#CLIENTTOKEN#SendMessage#'))).toEqual([]);
 
   const read = async () =>
     (

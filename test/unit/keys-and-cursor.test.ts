@@ -1,6 +1,7 @@
 import { decodeCursor, encodeCursor, NEXT_TOKEN_TTL_MS } from '../../lambdas/domain/cursor';
 import { DomainError } from '../../lambdas/domain/errors';
 import { KeyRing } from '../../lambdas/domain/keys';
+import { ITEM_PREFIX, ITEMS_END, keys, OWNED_PREFIX, RECORD_SK } from '../../lambdas/stores/dynamodb/keys';
 
 const now = Date.UTC(2026, 10, 24);
 const chat = '11111111-aaaa-bbbb-1111-111111111111';
@@ -96,5 +97,22 @@ describe('NextToken cursor', () => {
       position: { time: '2026-11-24T00:00:00.000Z', id: 'i'.repeat(64) },
     };
     expect(encodeCursor(ring, long, 'r'.repeat(256), now).length).toBeLessThanOrEqual(1000);
+  });
+});
+
+describe('table keys', () => {
+  const token = { operation: 'SendMessage', instanceId: 'i#1', clientToken: 'p:c#1' };
+
+  it("keeps a chat's idempotency records in its partition, outside the contact's record-and-items range", () => {
+    const inChat = keys.idempotency({ ...token, initialContactId: chat });
+    expect(inChat.pk).toBe(keys.session(chat).pk);
+    // readPartition reads `RECORD_SK`..`ITEMS_END`; erasure reads the notes by `OWNED_PREFIX`.
+    expect(inChat.sk < RECORD_SK || inChat.sk > ITEMS_END).toBe(true);
+    expect(inChat.sk.startsWith(ITEM_PREFIX) || inChat.sk.startsWith(OWNED_PREFIX)).toBe(false);
+    expect([RECORD_SK, 'SESSION']).not.toContain(inChat.sk);
+  });
+
+  it('keeps a record with no chat (StartChatContact, Connect calls) in a partition of its own, unchanged', () => {
+    expect(keys.idempotency(token)).toEqual({ pk: 'CLIENTTOKEN#SendMessage#i%231#p%3Ac%231', sk: 'CLIENTTOKEN' });
   });
 });

@@ -683,15 +683,20 @@ export class DynamoContactStore implements ContactStore {
     return [this.put({ ...withKey(key, grant), [TTL_ATTRIBUTE]: expires }, 'already-exists'), this.ownedStep(grant.initialContactId, key, expires)];
   }
 
-  /** An idempotency record of a call on the chat `initialContactId`, and its note beside the chat's session. */
+  /**
+   * An idempotency record of a call on the chat `initialContactId`. One kept in the chat's partition
+   * (a participant's call) is found there by erasure; one in a partition of its own gets a note beside
+   * the chat's session.
+   */
   private idempotencySteps(record: IdempotencyRecord | undefined, initialContactId: string): Step[] {
     if (!record) return [];
+    if (record.initialContactId !== undefined && record.initialContactId !== initialContactId) {
+      throw new Error(`idempotency record of chat ${record.initialContactId} written with chat ${initialContactId}`);
+    }
     const key = keys.idempotency(record);
     const expires = Math.ceil(record.expiresAt / 1000);
-    return [
-      this.put({ ...withKey(key, record), [TTL_ATTRIBUTE]: expires }, 'idempotency-token-used'),
-      this.ownedStep(initialContactId, key, expires),
-    ];
+    const put = this.put({ ...withKey(key, record), [TTL_ATTRIBUTE]: expires }, 'idempotency-token-used');
+    return record.initialContactId === undefined ? [put, this.ownedStep(initialContactId, key, expires)] : [put];
   }
 
   /** Notes in the chat's partition that the record at `key` belongs to the chat (erasure finds it there); expiring with it, if it does. */

@@ -3,7 +3,8 @@ import type { IdempotencyKey, QueueRef } from '../../domain/ports';
 
 /**
  * The one table's keys. A contact and, for a session's first contact, its session share the
- * partition `CONTACT#<id>`; token grants, idempotency records and WebSocket connections have partitions of their own.
+ * partition `CONTACT#<id>`, with the idempotency records of calls on the chat; token grants, other
+ * idempotency records and WebSocket connections have partitions of their own.
  */
 export const keys = {
   contact: (contactId: string) => ({ pk: `CONTACT#${contactId}`, sk: RECORD_SK }),
@@ -33,19 +34,31 @@ export const keys = {
   /**
    * Beside a chat's session: a record kept in a partition of its own that belongs to the chat (a token
    * grant, an idempotency record, an attachment), so that erasing the chat finds it in the chat's own
-   * partition. Sorts after the session (`OWNS#` > `ITEM$`), outside the contact's record-and-items range.
+   * partition. Sorts after the items (`OWNS#` > `ITEM$`), outside the contact's record-and-items range.
    */
   owned: (initialContactId: string, key: { pk: string; sk: string }) => ({ pk: `CONTACT#${initialContactId}`, sk: `${OWNED_PREFIX}${key.pk}` }),
   /** An erasure of a customer's line (`ErasureRecord`): what it erases, then that it is done. */
   erasure: (erasureId: string) => ({ pk: `ERASURE#${erasureId}`, sk: 'ERASURE' }),
   /** What remains of an erased contact: the erasure that removed it (no content). */
   erased: (contactId: string) => ({ pk: `ERASED#${contactId}`, sk: 'ERASED' }),
-  idempotency: ({ operation, instanceId, clientToken }: IdempotencyKey) => ({
+  /**
+   * An idempotency record. A call on an existing chat (the key names its `initialContactId`: the
+   * participant API) keeps it in the chat's partition, where erasing the chat finds it with no note
+   * beside it (`keys.owned`), so its write is one item; the sort key, `CLIENTTOKEN#…`, sorts before
+   * `CONTACT`, outside the contact's record-and-items range, and the record expires by TTL. Any other
+   * (StartChatContact, looked up before its chat exists; Connect calls, whose tokens are the
+   * instance's, not one chat's) keeps a partition of its own. Records written under the own-partition
+   * key for participant calls before the move are not read any more (a retry straddling the deploy,
+   * seconds, runs again); they and their notes expire within 7 days, and erasure still finds them by the notes.
+   */
+  idempotency: ({ operation, instanceId, clientToken, initialContactId }: IdempotencyKey) => {
     // Encoded so that no instance id and token can spell another pair's key.
-    pk: `CLIENTTOKEN#${operation}#${encodeURIComponent(instanceId)}#${encodeURIComponent(clientToken)}`,
-    sk: 'CLIENTTOKEN',
-  }),
+    const token = `${CLIENTTOKEN_PREFIX}${operation}#${encodeURIComponent(instanceId)}#${encodeURIComponent(clientToken)}`;
+    return initialContactId === undefined ? { pk: token, sk: 'CLIENTTOKEN' } : { pk: `CONTACT#${initialContactId}`, sk: token };
+  },
 };
+
+export const CLIENTTOKEN_PREFIX = 'CLIENTTOKEN#';
 
 export const CONNECTIONS_PREFIX = 'CONNECTIONS#';
 export const OWNED_PREFIX = 'OWNS#';
