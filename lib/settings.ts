@@ -102,7 +102,7 @@ export const DEFAULTS = {
   websocketRateLimit: 500,
   websocketBurstLimit: 1000,
   websocket: 'true',
-  site: 'false',
+  site: 'true',
   transcriptPrefix: 'connect',
   widgetInstanceId: 'widget',
   widgetContactFlowId: 'widget-flow',

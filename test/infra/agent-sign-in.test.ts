@@ -7,7 +7,8 @@ import { settingsFromContext } from '../../lib/settings';
 
 /** Agents' sign-in on AWS: the user pool the stack makes (or an existing one, by context), and its desk client. */
 function synth(context: Record<string, string> = {}) {
-  const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  // Without the site, whose desk URL joins the client's callbacks (site.test.ts).
+  const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [], site: 'false', ...context } });
   const stack = new PersistentChatStack(app, 'Agents', { settings: settingsFromContext(app.node) });
   return { app, template: Template.fromStack(stack) };
 }

@@ -4,18 +4,18 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { PersistentChatStack } from '../../lib/persistent-chat-stack';
 import { settingsFromContext } from '../../lib/settings';
 
-/** `-c site=true`: the pages on CloudFront from a private bucket, with the config.json the stack writes. */
+/** The site (`-c site=true`, the default): the pages on CloudFront from a private bucket, with the config.json the stack writes. */
 function synth(context: Record<string, string> = {}) {
   const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [], ...context } });
   const stack = new PersistentChatStack(app, 'Site', { settings: settingsFromContext(app.node) });
   return { app, stack, template: Template.fromStack(stack) };
 }
 
-const { app, template } = synth({ site: 'true' });
+const { app, template } = synth();
 const distributionDomain = { 'Fn::GetAtt': [Match.stringLikeRegexp('^SiteDistribution'), 'DomainName'] };
 
-test('no site unless asked for', () => {
-  synth().template.resourceCountIs('AWS::CloudFront::Distribution', 0);
+test('the site is on by default; -c site=false leaves it out', () => {
+  synth({ site: 'false' }).template.resourceCountIs('AWS::CloudFront::Distribution', 0);
 });
 
 test('CloudFront serves the pages from a private bucket through origin access control, over HTTPS only', () => {

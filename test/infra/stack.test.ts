@@ -25,7 +25,8 @@ interface Statement {
 
 function synth(context: Json = {}) {
   // Skips esbuild and the CloudFormation schema check (3 s of WASM start-up): `cdk synth` in CI does both.
-  const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  // The site (on by default) is site.test.ts's: here the API and the data, with the transcript bucket the only bucket.
+  const app = new App({ builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [], site: 'false', ...context } });
   const stack = new PersistentChatStack(app, 'Test', { settings: settingsFromContext(app.node) });
   return { app, stack, template: Template.fromStack(stack) };
 }
