@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchWriteCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -62,6 +61,7 @@ import {
   TTL_ATTRIBUTE,
   toRecord,
   withKey,
+  writeAll,
 } from './keys';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -81,8 +81,6 @@ const notExists = 'attribute_not_exists(pk)';
 const STATE = { '#state': 'state' };
 /** Taking a record out of the sweep index: without its keys it is not in the sparse index. */
 const UNSWEPT = [SWEEP_INDEX.partitionKey, SWEEP_INDEX.sortKey];
-/** DynamoDB's BatchWriteItem may leave some deletes unprocessed: retried this often, then left to the sweep. */
-const BATCH_WRITE_ATTEMPTS = 6;
 /** DynamoDB refuses concurrent transactions on one item with TransactionConflict: try again, with backoff. */
 const TRANSACTION_ATTEMPTS = 8;
 
@@ -534,19 +532,9 @@ export class DynamoContactStore implements ContactStore {
   }
 
   async deleteItems(contactId: string, itemIds: string[]): Promise<void> {
-    for (let start = 0; start < itemIds.length; start += 25) {
-      let requests: Record<string, { DeleteRequest: { Key: Record<string, string> } }[]> | undefined = {
-        [this.tableName]: itemIds.slice(start, start + 25).map((id) => ({ DeleteRequest: { Key: keys.item(contactId, id) } })),
-      };
-      for (let attempt = 0; requests && Object.keys(requests).length; attempt++) {
-        // Bounded: the contact stays in the sweep index until its items are gone, and the sweep tries again.
-        if (attempt >= BATCH_WRITE_ATTEMPTS)
-          throw new Error(`deleting the items of contact ${contactId}: still unprocessed after ${attempt} attempts`);
-        if (attempt > 0) await sleep(20 * 2 ** attempt);
-        const result = await this.db.send(new BatchWriteCommand({ RequestItems: requests }));
-        requests = result.UnprocessedItems as typeof requests;
-      }
-    }
+    // Bounded: the contact stays in the sweep index until its items are gone, and the sweep tries again.
+    const deletes = itemIds.map((id) => ({ DeleteRequest: { Key: keys.item(contactId, id) } }));
+    await writeAll(this.db, this.tableName, deletes, `deleting the items of contact ${contactId}`);
   }
 
   async archiveFinished(contactId: string): Promise<void> {

@@ -1,14 +1,13 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AgentRecord, Attachment, Contact } from '../../domain/model';
 import type { CustomerLine, ErasureRecord, ErasureStore } from '../../domain/ports';
-import { CONNECTIONS_PREFIX, keys, OWNED_PREFIX, RECORD_SK, readPages, toRecord, withKey } from './keys';
+import { CONNECTIONS_PREFIX, keys, OWNED_PREFIX, RECORD_SK, readPages, toRecord, withKey, writeAll } from './keys';
 
 type Key = { pk: string; sk: string };
 
-/** DynamoDB's BatchWriteItem takes 25 requests; unprocessed ones are sent again. */
-const BATCH_WRITE = 25;
-const BATCH_ATTEMPTS = 8;
+/** An agent's record loses to every accept meanwhile (its `version`): read again this often, then fail (and erasure is called again). */
+const AGENT_UPDATE_ATTEMPTS = 8;
 
 /**
  * Erasure's part of the one table. A chat's records in partitions of their own (grants, idempotency
@@ -120,7 +119,7 @@ export class DynamoErasureStore implements ErasureStore {
         );
         return;
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException) || attempt >= BATCH_ATTEMPTS) throw error;
+        if (!(error instanceof ConditionalCheckFailedException) || attempt >= AGENT_UPDATE_ATTEMPTS) throw error;
       }
     }
   }
@@ -169,15 +168,7 @@ export class DynamoErasureStore implements ErasureStore {
     return this.writeAll(keys.map((Key) => ({ DeleteRequest: { Key } })));
   }
 
-  private async writeAll(requests: Record<string, unknown>[]): Promise<void> {
-    for (let start = 0; start < requests.length; start += BATCH_WRITE) {
-      let pending = requests.slice(start, start + BATCH_WRITE);
-      for (let attempt = 1; pending.length; attempt++) {
-        if (attempt > BATCH_ATTEMPTS) throw new Error(`erasure: writes still unprocessed after ${BATCH_ATTEMPTS} attempts; call again to finish`);
-        if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
-        const { UnprocessedItems } = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
-        pending = (UnprocessedItems?.[this.tableName] ?? []) as Record<string, unknown>[];
-      }
-    }
+  private writeAll(requests: Record<string, unknown>[]): Promise<void> {
+    return writeAll(this.db, this.tableName, requests, 'erasure (call again to finish)');
   }
 }

@@ -1,3 +1,4 @@
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '../../domain/model';
 import type { IdempotencyKey, QueueRef } from '../../domain/ports';
 
@@ -154,4 +155,25 @@ export async function readPages(read: (startKey: Row | undefined) => Promise<Pag
     startKey = page.LastEvaluatedKey;
   } while (startKey && items.length < limit);
   return items;
+}
+
+/** DynamoDB's BatchWriteItem takes 25 requests, and may leave some unprocessed: those are sent again, with backoff, this often. */
+const BATCH_WRITE = 25;
+const BATCH_WRITE_ATTEMPTS = 8;
+
+/**
+ * Puts and deletes (`PutRequest`, `DeleteRequest`) in batches of 25, sending again what DynamoDB leaves
+ * unprocessed. Past the attempts it throws, naming `what`: its callers are safe to run again (the sweep
+ * retries an archive's deletes, an erasure is called again).
+ */
+export async function writeAll(db: DynamoDBDocumentClient, tableName: string, requests: Record<string, unknown>[], what: string): Promise<void> {
+  for (let start = 0; start < requests.length; start += BATCH_WRITE) {
+    let pending = requests.slice(start, start + BATCH_WRITE);
+    for (let attempt = 0; pending.length; attempt++) {
+      if (attempt >= BATCH_WRITE_ATTEMPTS) throw new Error(`${what}: writes still unprocessed after ${attempt} attempts`);
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+      const { UnprocessedItems } = await db.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+      pending = (UnprocessedItems?.[tableName] ?? []) as Record<string, unknown>[];
+    }
+  }
 }
