@@ -326,7 +326,7 @@ export interface ConnectionStore {
   removeConnection(connection: Pick<ChatConnection, 'connectionId' | 'initialContactId'>): Promise<void>;
   /**
    * Adds one frame to the connection's count for `window` (a count of an older window starts over):
-   * the count, or undefined when the connection is not on record.
+   * the count, or undefined when the connection is not on record or the record counts a later window.
    */
   countFrame(connectionId: string, window: number): Promise<number | undefined>;
   /** Records that something happened once (kept until `expiresAt`): true the first time, false ever after. */

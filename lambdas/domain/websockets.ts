@@ -245,8 +245,9 @@ export class Websockets {
     if (this.frameCounts.size > FRAME_COUNTS_KEPT) this.frameCounts.delete(this.frameCounts.keys().next().value!);
     if (local <= FRAMES_COUNTED_IN_MEMORY) return true;
     const counted = await this.deps.connections.countFrame(connectionId, window);
-    // No record to count on: the connection is gone (closed for this very flood by a frame a moment ahead): refused.
-    if (counted === undefined) return false;
+    // Not counted: a frame late for a window already over (let through), or no record to count on: the
+    // connection is gone, closed for this very flood by a frame a moment ahead (refused).
+    if (counted === undefined) return (await this.deps.connections.getConnection(connectionId)) !== undefined;
     if (counted <= QUOTAS.FramesPerConnectionWindow - FRAMES_COUNTED_IN_MEMORY) return true;
     const connection = await this.deps.connections.getConnection(connectionId);
     if (connection) await this.deps.push.disconnect([connection]);
