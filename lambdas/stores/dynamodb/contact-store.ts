@@ -2,7 +2,6 @@ import { ConditionalCheckFailedException, TransactionCanceledException } from '@
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
-  GetCommand,
   QueryCommand,
   ScanCommand,
   TransactWriteCommand,
@@ -62,6 +61,7 @@ import {
   toRecord,
   withKey,
   writeAll,
+  getRecord,
 } from './keys';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -90,9 +90,8 @@ export class DynamoContactStore implements ContactStore {
     private readonly tableName: string,
   ) {}
 
-  private async get<T>(key: { pk: string; sk: string }): Promise<T | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
-    return Item ? toRecord<T>(Item) : undefined;
+  private get<T>(key: { pk: string; sk: string }): Promise<T | undefined> {
+    return getRecord<T>(this.db, this.tableName, key);
   }
 
   getContact(contactId: string) {

@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AgentRecord, Attachment, Contact } from '../../domain/model';
 import type { CustomerLine, ErasureRecord, ErasureStore } from '../../domain/ports';
-import { CONNECTIONS_PREFIX, keys, OWNED_PREFIX, RECORD_SK, readPages, toRecord, withKey, writeAll } from './keys';
+import { CONNECTIONS_PREFIX, keys, OWNED_PREFIX, RECORD_SK, readPages, withKey, writeAll, getRecord } from './keys';
 
 type Key = { pk: string; sk: string };
 
@@ -20,9 +20,8 @@ export class DynamoErasureStore implements ErasureStore {
     private readonly tableName: string,
   ) {}
 
-  private async get<T>(key: Key): Promise<T | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
-    return Item ? toRecord<T>(Item) : undefined;
+  private get<T>(key: Key): Promise<T | undefined> {
+    return getRecord<T>(this.db, this.tableName, key);
   }
 
   getErasure(erasureId: string) {

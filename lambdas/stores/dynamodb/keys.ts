@@ -1,4 +1,4 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '../../domain/model';
 import type { IdempotencyKey, QueueRef } from '../../domain/ports';
 
@@ -176,4 +176,10 @@ export async function writeAll(db: DynamoDBDocumentClient, tableName: string, re
       pending = (UnprocessedItems?.[tableName] ?? []) as Record<string, unknown>[];
     }
   }
+}
+
+/** One record by its key, read consistently (every store reads what a write just did). */
+export async function getRecord<T>(db: DynamoDBDocumentClient, tableName: string, key: { pk: string; sk: string }): Promise<T | undefined> {
+  const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
+  return Item ? toRecord<T>(Item) : undefined;
 }
