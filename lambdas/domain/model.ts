@@ -162,6 +162,12 @@ export interface ChatSession {
   resumeTokensRevokedBefore?: number;
   /** The agent who last accepted a contact of this chat: a chat continuing it is offered to that agent first. */
   lastAgentId?: string;
+  /**
+   * How many WebSocket connections the chat has recorded (absent: none). A write that reads the chat's
+   * connections while it goes in, rather than after, holds only while this is as its session read it
+   * (AppendItemWrite.connectionsVersion): a connection recorded in between refuses it.
+   */
+  connectionsVersion?: number;
 }
 
 /** An agent of an instance, as routing keeps it: the contacts it accepted, and when it was last seen signed in. */

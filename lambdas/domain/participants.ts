@@ -4,7 +4,7 @@ import { Idempotency, type Response } from './idempotency';
 import { checkMessage, EVENT, eventItem, isoTime, messageItem, newItemId } from './items';
 import { inCommitOrder } from './item-clock';
 import type { KeyRing } from './keys';
-import { type ChatPush, itemFrames, receiptFrame } from './push';
+import { type ChatPush, itemFrames, type Recipients, receiptFrame } from './push';
 import type { ChatSession, Contact, Participant, ParticipantActivity, TokenGrant, TranscriptItem } from './model';
 import { type GrantPayload, grantFromPayload, grantPayload, openToken, signToken } from './signed-token';
 import { hasTimers, timerState, timersStartedAt } from './timers';
@@ -181,10 +181,11 @@ export class Participants {
     let appended: Appended | undefined;
     const key = participantIdempotencyKey(reader, post.operation, post.clientToken);
     const response = await this.idempotency.run<R>(key, post.request, this.deps.now(), async (record) => {
-      const written = await this.append(reader, post.item, (item) => record?.(post.response(item)), post.completes);
+      const { recipients, ...written } = await this.append(reader, post.item, (item) => record?.(post.response(item)), post.completes);
       // Inside the idempotent part: a retried call is not pushed twice.
       const pushed = written.returned ? [written.returned, written.item] : [written.item];
-      await this.deps.push.toChat(reader.session.initialContactId, itemFrames(reader.session.initialContactId, written.contactId, pushed));
+      const { initialContactId } = reader.session;
+      await this.deps.push.toChat(initialContactId, itemFrames(initialContactId, written.contactId, pushed), undefined, recipients);
       appended = written;
       return post.response(written.item);
     });
@@ -275,7 +276,7 @@ export class Participants {
     build: (time: number) => TranscriptItem,
     idempotency: (item: TranscriptItem) => IdempotencyRecord | undefined,
     completes: AppendItemWrite['completes'],
-  ): Promise<Appended> {
+  ): Promise<Appended & { recipients: Recipients }> {
     return inCommitOrder(this.deps, reader.session, async (session, clock) => {
       if (session.state !== 'ACTIVE') throw accessDenied('The chat has ended');
       const contactId = session.latestContactId;
@@ -288,8 +289,20 @@ export class Participants {
       const item = build(clock.next());
       // With timers, a message renews its sender's activity (and ends its idleness).
       const activity = hasTimers(session) ? { ...session.activity, [participantId]: { activeAt: Date.parse(item.AbsoluteTime) } } : undefined;
-      await this.deps.store.appendItem({ contactId, item, returned, activity, clock: clock.claim(), idempotency: idempotency(item), completes });
-      return { item, returned, contactId };
+      // Who must see the item is read while it is written, not after: a round trip less before the push.
+      const recipients = this.deps.push.recipients(session.initialContactId);
+      const connectionsVersion = session.connectionsVersion ?? 0;
+      await this.deps.store.appendItem({
+        contactId,
+        item,
+        returned,
+        activity,
+        clock: clock.claim(),
+        idempotency: idempotency(item),
+        completes,
+        connectionsVersion,
+      });
+      return { item, returned, contactId, recipients };
     });
   }
 

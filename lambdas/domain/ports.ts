@@ -245,6 +245,12 @@ export interface AppendItemWrite {
   idempotency?: IdempotencyRecord;
   /** The upload this item completes: it must still be `UPLOADING` (else `attachment-completed`), and becomes `IN_PROGRESS` on this item. */
   completes?: { attachmentId: string };
+  /**
+   * The chat's `connectionsVersion` as the write's session read it (0: absent): the write holds only
+   * while no connection was recorded since (else `stale`), so connections read from then on are all
+   * that must see its item.
+   */
+  connectionsVersion?: number;
 }
 
 export interface TimersFiredWrite {
@@ -313,9 +319,11 @@ export class WriteConflict extends Error {
 export interface ConnectionStore {
   /**
    * Records a new connection, and claims the single-use URL it was opened with (kept until
-   * `urlExpiresAt`). Throws WriteConflict `already-exists` when the URL was used before.
+   * `url.expiresAt`); a chat's connection (not an agent desk's: `chat` false) is also counted in the
+   * chat's `connectionsVersion`, in the same write. Throws WriteConflict `already-exists` when the URL
+   * was used before, `stale` when the chat is gone.
    */
-  openConnection(connection: ChatConnection, url: { id: string; expiresAt: number }): Promise<void>;
+  openConnection(connection: ChatConnection, url: { id: string; expiresAt: number }, options: { chat: boolean }): Promise<void>;
   /**
    * The connection's record; `eventual`: an eventually consistent read (half the read units), which may
    * still return a connection removed a moment ago.

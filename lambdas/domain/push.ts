@@ -38,9 +38,22 @@ export interface ChatFrame extends Omit<TranscriptItem, 'Type'> {
 /** Who should be cut off once the frames are out: participants who left, or everyone when the chat ended. */
 export type Closing = readonly string[] | 'everyone';
 
+/** A chat's connections, being read: see `ChatPush.recipients`. */
+export type Recipients = Promise<readonly ChatConnection[]>;
+
 export interface ChatPush {
-  /** Sends the frames, in order, to every open connection of the chat (the sender's included). Never throws. */
-  toChat(initialContactId: string, frames: readonly ChatFrame[], closing?: Closing): Promise<void>;
+  /**
+   * Sends the frames, in order, to every open connection of the chat (the sender's included), read after
+   * the call, or the `recipients` read before. Never throws.
+   */
+  toChat(initialContactId: string, frames: readonly ChatFrame[], closing?: Closing, recipients?: Recipients): Promise<void>;
+  /**
+   * Starts reading the chat's connections now, for a write about to go in, so the read and the write
+   * overlap. They are all that must see the write's items only if the write holds while the chat's
+   * `connectionsVersion` is as it was read before this call (AppendItemWrite.connectionsVersion): any
+   * connection recorded since then refuses the write; one recorded after it reads the items itself.
+   */
+  recipients(initialContactId: string): Recipients;
   /** Sends the frames to one connection. Never throws. */
   toConnection(connection: ChatConnection, frames: readonly ChatFrame[]): Promise<void>;
   /** Closes these connections and forgets them. Never throws. */
@@ -91,15 +104,22 @@ export interface FanoutDeps {
 export class ConnectionFanout implements ChatPush {
   constructor(private readonly deps: FanoutDeps) {}
 
-  async toChat(initialContactId: string, frames: readonly ChatFrame[], closing?: Closing): Promise<void> {
+  async toChat(initialContactId: string, frames: readonly ChatFrame[], closing?: Closing, recipients?: Recipients): Promise<void> {
     if (!frames.length && !closing) return;
     try {
-      const connections = await this.deps.connections.chatConnections(initialContactId);
+      const connections = await (recipients ?? this.deps.connections.chatConnections(initialContactId));
       const texts = frames.map(onTopic);
       await Promise.all(connections.map((connection) => this.deliver(connection, texts, closing)));
     } catch (error) {
       this.deps.warn('push failed', { initialContactId, error: String(error) });
     }
+  }
+
+  recipients(initialContactId: string): Recipients {
+    const read = this.deps.connections.chatConnections(initialContactId);
+    // Handled where it is awaited (toChat); a write refused before that leaves it unawaited, which must not crash the process.
+    read.catch(() => undefined);
+    return read;
   }
 
   async toQueue({ instanceId, queueId, reservedFor }: QueueChange): Promise<void> {

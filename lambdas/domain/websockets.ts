@@ -128,10 +128,12 @@ export class Websockets {
       expiresAt: now + WEBSOCKET_CONNECTION_TTL_MS,
     };
     try {
-      await this.deps.connections.openConnection(connection, { id: payload.j, expiresAt: grant.expiresAt });
+      await this.deps.connections.openConnection(connection, { id: payload.j, expiresAt: grant.expiresAt }, { chat: true });
     } catch (error) {
-      if (error instanceof WriteConflict)
+      if (error instanceof WriteConflict && error.reason === 'already-exists')
         throw accessDenied('The WebSocket URL has been used already; call CreateParticipantConnection for a new one');
+      // The chat was erased since the check above.
+      if (error instanceof WriteConflict) throw accessDenied('The token is invalid or has expired');
       throw error;
     }
     // A leave or an end between the check above and the write pushed its closing before this connection
@@ -167,7 +169,7 @@ export class Websockets {
       queues: payload.q,
     };
     try {
-      await this.deps.connections.openConnection(connection, { id: payload.j, expiresAt: payload.x * 1000 });
+      await this.deps.connections.openConnection(connection, { id: payload.j, expiresAt: payload.x * 1000 }, { chat: false });
     } catch (error) {
       if (error instanceof WriteConflict) throw accessDenied('The WebSocket URL has been used already; ask /agent-api/connection for a new one');
       throw error;

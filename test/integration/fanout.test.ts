@@ -2,7 +2,12 @@ import { ConnectionFanout, type ConnectionTransport, itemFrames } from '../../la
 import { eventItem } from '../../lambdas/domain/items';
 import type { ChatConnection } from '../../lambdas/domain/model';
 import { DynamoConnectionStore } from '../../lambdas/stores/dynamodb/connection-store';
-import { WriteConflict } from '../../lambdas/domain/ports';
+import { type AppendItemWrite, type ContactStore, WriteConflict } from '../../lambdas/domain/ports';
+import { Participants } from '../../lambdas/domain/participants';
+import type { Contacts } from '../../lambdas/domain/contacts';
+import { KeyRing } from '../../lambdas/domain/keys';
+import { DynamoContactStore } from '../../lambdas/stores/dynamodb/contact-store';
+import { startChat } from '../support/chat';
 import { startTestServer, type TestServer } from '../support/local-server';
 
 /**
@@ -44,9 +49,9 @@ function recorder(gone: string[]) {
 
 test('gone connections are deleted, expired ones closed and deleted, the rest get every frame', async () => {
   const chat = `chat-${Date.now()}`;
-  await store.openConnection(connection(chat, 'alive'), { id: `${chat}-url1`, expiresAt: Date.now() + 100_000 });
-  await store.openConnection(connection(chat, 'gone'), { id: `${chat}-url2`, expiresAt: Date.now() + 100_000 });
-  await store.openConnection(connection(chat, 'expired', Date.now() - 1), { id: `${chat}-url3`, expiresAt: Date.now() + 100_000 });
+  await store.openConnection(connection(chat, 'alive'), { id: `${chat}-url1`, expiresAt: Date.now() + 100_000 }, { chat: false });
+  await store.openConnection(connection(chat, 'gone'), { id: `${chat}-url2`, expiresAt: Date.now() + 100_000 }, { chat: false });
+  await store.openConnection(connection(chat, 'expired', Date.now() - 1), { id: `${chat}-url3`, expiresAt: Date.now() + 100_000 }, { chat: false });
   const { transport, posted, closed } = recorder(['gone']);
   const warnings: string[] = [];
   const fanout = new ConnectionFanout({ connections: store, transport, now: Date.now, warn: (message) => warnings.push(message) });
@@ -70,8 +75,91 @@ test('gone connections are deleted, expired ones closed and deleted, the rest ge
 test('a WebSocket URL is claimed once: a second connection with it is refused and stored nowhere', async () => {
   const chat = `chat-${Date.now()}-once`;
   const url = { id: `${chat}-url`, expiresAt: Date.now() + 100_000 };
-  await store.openConnection(connection(chat, 'first'), url);
-  await expect(store.openConnection(connection(chat, 'second'), url)).rejects.toEqual(new WriteConflict('already-exists'));
+  await store.openConnection(connection(chat, 'first'), url, { chat: false });
+  await expect(store.openConnection(connection(chat, 'second'), url, { chat: false })).rejects.toEqual(new WriteConflict('already-exists'));
   expect((await store.chatConnections(chat)).map((c) => c.connectionId)).toEqual(['first']);
   expect(await store.getConnection('second')).toBeUndefined();
+});
+
+/**
+ * SendMessage reads the chat's connections while its write goes in, not after it. A connection recorded
+ * after that read but before the write would then miss the item, and a transcript read made when it
+ * connected would miss it too: the write must be refused and run again, reading the connections anew.
+ * Here the registration is placed exactly there: after the connections were read, before the write.
+ */
+test('a connection recorded between the read of the recipients and the write refuses the write, and the write run again reaches it', async () => {
+  const chat = await startChat(t);
+  const contacts = new DynamoContactStore(t.server.clients.db, t.server.config.tableName);
+  const reads: Promise<unknown>[] = [];
+  const watched = Object.assign(Object.create(store) as DynamoConnectionStore, {
+    chatConnections: (initialContactId: string) => {
+      const read = store.chatConnections(initialContactId);
+      reads.push(read);
+      return read;
+    },
+  });
+  const { transport, posted } = recorder([]);
+  const warnings: string[] = [];
+  const push = new ConnectionFanout({ connections: watched, transport, now: Date.now, warn: (message) => warnings.push(message) });
+  const appends: AppendItemWrite[] = [];
+  const racing = Object.assign(Object.create(contacts) as ContactStore, {
+    appendItem: async (write: AppendItemWrite) => {
+      appends.push(write);
+      if (appends.length === 1) {
+        await reads[0];
+        await store.openConnection(
+          connection(chat.contactId, 'late'),
+          { id: `${chat.contactId}-late`, expiresAt: Date.now() + 60_000 },
+          { chat: true },
+        );
+      }
+      return contacts.appendItem(write);
+    },
+  });
+  const participants = new Participants({ store: racing, keys: new KeyRing(KeyRing.generate()), contacts: {} as Contacts, push, now: Date.now });
+  const session = (await contacts.getSession(chat.contactId))!;
+  const reader = await participants.admit(
+    {
+      kind: 'connection',
+      instanceId: session.instanceId,
+      initialContactId: chat.contactId,
+      contactId: chat.contactId,
+      participantId: session.customer.participantId,
+      role: 'CUSTOMER',
+      expiresAt: Date.now() + 60_000,
+    },
+    { active: true },
+  );
+
+  const sent = await participants.sendMessage(reader, 'text/plain', 'to everyone on record');
+
+  expect(appends.map((write) => write.connectionsVersion)).toEqual([0, 1]);
+  expect(posted).toEqual(['late']);
+  expect(warnings).toEqual([]);
+  expect((await contacts.getSession(chat.contactId))!.lastItemAt).toBe(Date.parse(sent.AbsoluteTime));
+});
+
+test("a chat's connection is counted in its session, in the same write; for a chat that is gone, nothing is written", async () => {
+  const chat = await startChat(t);
+  const contacts = new DynamoContactStore(t.server.clients.db, t.server.config.tableName);
+  expect((await contacts.getSession(chat.contactId))!.connectionsVersion).toBeUndefined();
+  await store.openConnection(
+    connection(chat.contactId, `${chat.contactId}-a`),
+    { id: `${chat.contactId}-a`, expiresAt: Date.now() + 60_000 },
+    { chat: true },
+  );
+  await store.openConnection(
+    connection(chat.contactId, `${chat.contactId}-b`),
+    { id: `${chat.contactId}-b`, expiresAt: Date.now() + 60_000 },
+    { chat: true },
+  );
+  expect((await contacts.getSession(chat.contactId))!.connectionsVersion).toBe(2);
+
+  const missing = `missing-${Date.now()}`;
+  const url = { id: `${missing}-url`, expiresAt: Date.now() + 60_000 };
+  await expect(store.openConnection(connection(missing, `${missing}-c`), url, { chat: true })).rejects.toEqual(new WriteConflict('stale'));
+  expect(await store.chatConnections(missing)).toEqual([]);
+  expect(await store.getConnection(`${missing}-c`)).toBeUndefined();
+  // The URL was not spent either.
+  await store.openConnection(connection(missing, `${missing}-d`), url, { chat: false });
 });

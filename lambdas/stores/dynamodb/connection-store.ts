@@ -1,17 +1,16 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
-  TransactWriteCommand,
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { ChatConnection } from '../../domain/model';
-import { type ConnectionStore, WriteConflict } from '../../domain/ports';
-import { CONNECTIONS_PREFIX, keys, readPages, TTL_ATTRIBUTE, toRecord, withKey } from './keys';
+import type { ConnectionStore } from '../../domain/ports';
+import { CONNECTIONS_PREFIX, keys, readPages, type Step, TTL_ATTRIBUTE, toRecord, transact, withKey } from './keys';
 
 /**
  * WebSocket connections in the one table: each connection twice (under its chat, for fan-out, and
@@ -23,31 +22,34 @@ export class DynamoConnectionStore implements ConnectionStore {
     private readonly tableName: string,
   ) {}
 
-  async openConnection(connection: ChatConnection, url: { id: string; expiresAt: number }): Promise<void> {
+  async openConnection(connection: ChatConnection, url: { id: string; expiresAt: number }, options: { chat: boolean }): Promise<void> {
     const ttl = { [TTL_ATTRIBUTE]: Math.ceil(connection.expiresAt / 1000) };
-    const put = (item: Record<string, unknown>) => ({
-      Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' },
+    const put = (item: Record<string, unknown>): Step => ({
+      item: { Put: { TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+      conflict: 'already-exists',
     });
-    try {
-      await this.db.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            // First: its failed condition is the one that means "this URL was used before".
-            put({
-              ...withKey(keys.websocketUrl(url.id), { connectionId: connection.connectionId }),
-              [TTL_ATTRIBUTE]: Math.ceil(url.expiresAt / 1000),
-            }),
-            put({ ...withKey(keys.chatConnection(connection.initialContactId, connection.connectionId), connection), ...ttl }),
-            put({ ...withKey(keys.connection(connection.connectionId), connection), ...ttl }),
-          ],
-        }),
-      );
-    } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') {
-        throw new WriteConflict('already-exists');
-      }
-      throw error;
-    }
+    await transact(this.db, [
+      // First: its failed condition is the one that means "this URL was used before".
+      put({ ...withKey(keys.websocketUrl(url.id), { connectionId: connection.connectionId }), [TTL_ATTRIBUTE]: Math.ceil(url.expiresAt / 1000) }),
+      put({ ...withKey(keys.chatConnection(connection.initialContactId, connection.connectionId), connection), ...ttl }),
+      put({ ...withKey(keys.connection(connection.connectionId), connection), ...ttl }),
+      ...(options.chat
+        ? [
+            {
+              item: {
+                Update: {
+                  TableName: this.tableName,
+                  Key: keys.session(connection.initialContactId),
+                  UpdateExpression: 'ADD connectionsVersion :one',
+                  ConditionExpression: 'attribute_exists(pk)',
+                  ExpressionAttributeValues: { ':one': 1 },
+                },
+              },
+              conflict: 'stale' as const,
+            },
+          ]
+        : []),
+    ]);
   }
 
   async getConnection(connectionId: string, read?: { eventual?: boolean }): Promise<ChatConnection | undefined> {

@@ -1,14 +1,5 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  QueryCommand,
-  ScanCommand,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-  UpdateCommand,
-  type UpdateCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, QueryCommand, ScanCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type {
   AgentRecord,
   Attachment,
@@ -62,15 +53,9 @@ import {
   withKey,
   writeAll,
   getRecord,
+  type Step,
+  transact,
 } from './keys';
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-/** A transaction item and the conflict its failed condition means. */
-interface Step {
-  item: TransactItem;
-  conflict: ConflictReason;
-}
 
 /** How a transcript item is kept: receipts as a flat map `<participantId>#<kind>` -> time, so one update sets one. */
 interface StoredItem extends TranscriptItem {
@@ -81,8 +66,6 @@ const notExists = 'attribute_not_exists(pk)';
 const STATE = { '#state': 'state' };
 /** Taking a record out of the sweep index: without its keys it is not in the sparse index. */
 const UNSWEPT = [SWEEP_INDEX.partitionKey, SWEEP_INDEX.sortKey];
-/** DynamoDB refuses concurrent transactions on one item with TransactionConflict: try again, with backoff. */
-const TRANSACTION_ATTEMPTS = 8;
 
 export class DynamoContactStore implements ContactStore {
   constructor(
@@ -129,7 +112,7 @@ export class DynamoContactStore implements ContactStore {
     ];
     if (write.customerLine) steps.push(this.customerLineStep(write.contact, write.customerLine.first));
     if (write.sourceClaim) steps.push(...this.sourceClaimSteps(write.sourceClaim));
-    await this.transact(steps);
+    await transact(this.db, steps);
   }
 
   /** The line's SourceClaim (ports.ts) as conditions of the start's transaction: what makes the continuation rule atomic. */
@@ -165,7 +148,7 @@ export class DynamoContactStore implements ContactStore {
 
   async transfer({ from, to, toItems, clock, idempotency }: TransferWrite): Promise<void> {
     const next: ContactRef = { contactId: to.contactId, initialContactId: to.initialContactId, initiationTimestamp: to.initiationTimestamp };
-    await this.transact([
+    await transact(this.db, [
       this.claimClock(clock, from.contactId, { set: 'latestContactId = :to', values: { ':to': to.contactId } }),
       this.endContact(from.contactId, from.now, { next, participants: from.participants }),
       ...from.items.map((item) => this.putItem(from.contactId, item)),
@@ -177,7 +160,7 @@ export class DynamoContactStore implements ContactStore {
 
   async endSession(write: EndSessionWrite): Promise<void> {
     const { contactId, clock, now } = write;
-    await this.transact([
+    await transact(this.db, [
       this.claimClock(clock, contactId, {
         set: '#state = :ended, endedAt = :now, customer = :customer',
         values: { ':ended': 'ENDED', ':now': now, ':customer': write.customer },
@@ -200,7 +183,7 @@ export class DynamoContactStore implements ContactStore {
       sets.push('lastAgentId = :agent');
       values[':agent'] = accept.agent.username;
     }
-    await this.transact([
+    await transact(this.db, [
       this.claimClock(clock, contactId, sets.length ? { set: sets.join(', '), values } : {}),
       accept
         ? this.acceptContact(contactId, participant, accept)
@@ -298,12 +281,20 @@ export class DynamoContactStore implements ContactStore {
   }
 
   async putGrant(tokenHash: string, grant: TokenGrant): Promise<void> {
-    await this.transact(this.grantSteps({ tokenHash, grant }));
+    await transact(this.db, this.grantSteps({ tokenHash, grant }));
   }
 
-  async appendItem({ contactId, item, returned, activity, clock, idempotency, completes }: AppendItemWrite): Promise<void> {
-    await this.transact([
-      this.claimClock(clock, contactId, activity ? { set: 'activity = :activity', values: { ':activity': activity } } : {}),
+  async appendItem({ contactId, item, returned, activity, clock, idempotency, completes, connectionsVersion }: AppendItemWrite): Promise<void> {
+    const values: Record<string, unknown> = activity ? { ':activity': activity } : {};
+    if (connectionsVersion) values[':connections'] = connectionsVersion;
+    await transact(this.db, [
+      this.claimClock(clock, contactId, {
+        ...(activity && { set: 'activity = :activity' }),
+        values,
+        ...(connectionsVersion !== undefined && {
+          condition: connectionsVersion ? 'connectionsVersion = :connections' : 'attribute_not_exists(connectionsVersion)',
+        }),
+      }),
       ...(returned ? [this.putItem(contactId, returned)] : []),
       this.putItem(contactId, item),
       ...this.idempotencySteps(idempotency, clock.initialContactId),
@@ -331,7 +322,7 @@ export class DynamoContactStore implements ContactStore {
       conflict: 'attachment-quota',
     };
     // The idempotency record first: a retry that lost the race is told so, not that the quota is reached.
-    await this.transact([
+    await transact(this.db, [
       ...this.idempotencySteps(idempotency, attachment.initialContactId),
       counted,
       this.put(item, 'already-exists'),
@@ -368,12 +359,12 @@ export class DynamoContactStore implements ContactStore {
       conflict: 'contact-not-active',
     };
     try {
-      await this.transact([record, onItem, this.countCheck(contactId, -1, 'attribute_not_exists(transcriptKey)')]);
+      await transact(this.db, [record, onItem, this.countCheck(contactId, -1, 'attribute_not_exists(transcriptKey)')]);
       return true;
     } catch (error) {
       // The contact's file was written anyway, after waiting its longest for this check (its item may still be in the table, for a while).
       if (!(error instanceof WriteConflict && error.reason === 'contact-not-active')) throw error;
-      await this.transact([record, this.countCheck(contactId, -1)]);
+      await transact(this.db, [record, this.countCheck(contactId, -1)]);
       return false;
     }
   }
@@ -443,7 +434,7 @@ export class DynamoContactStore implements ContactStore {
   }
 
   async participantLeft({ contactId, participants, item, clock }: ParticipantLeftWrite): Promise<void> {
-    await this.transact([
+    await transact(this.db, [
       this.claimClock(clock, contactId),
       this.updateActiveContact(contactId, 'SET participants = :participants', { ':participants': participants }),
       this.putItem(contactId, item),
@@ -607,7 +598,7 @@ export class DynamoContactStore implements ContactStore {
   }
 
   async timersFired({ contactId, clock, items, activity, participants, sweepAt, timersSetAt }: TimersFiredWrite): Promise<void> {
-    await this.transact([
+    await transact(this.db, [
       this.claimClock(clock, contactId, {
         set: `activity = :activity, ${SWEEP_INDEX.sortKey} = :sweepAt`,
         values: { ':activity': activity, ':sweepAt': sweepAt, ':timersSetAt': timersSetAt ?? 0 },
@@ -804,25 +795,7 @@ export class DynamoContactStore implements ContactStore {
   }
 
   /** One atomic write; a failed condition becomes the WriteConflict of the first step that failed. */
-  private async transact(steps: Step[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.db.send(new TransactWriteCommand({ TransactItems: steps.map((step) => step.item) }));
-        return;
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const reasons = error.CancellationReasons ?? [];
-        const failed = reasons.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');
-        if (failed >= 0) throw new WriteConflict(steps[failed]!.conflict);
-        const conflicted = reasons.some((reason) => reason.Code === 'TransactionConflict');
-        if (!conflicted || attempt >= TRANSACTION_ATTEMPTS) throw error;
-        await sleep(5 * 2 ** attempt * (0.5 + Math.random()));
-      }
-    }
-  }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A record's keys in the sweep index, due at `at`; none when it has no due time. */
 const sweepKeys = (kind: SweepKind, id: string, at: number | undefined) =>

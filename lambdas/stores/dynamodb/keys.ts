@@ -1,6 +1,13 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type { Contact } from '../../domain/model';
-import type { IdempotencyKey, QueueRef } from '../../domain/ports';
+import { type ConflictReason, type IdempotencyKey, type QueueRef, WriteConflict } from '../../domain/ports';
 
 /**
  * The one table's keys. A contact and, for a session's first contact, its session share the
@@ -182,4 +189,36 @@ export async function writeAll(db: DynamoDBDocumentClient, tableName: string, re
 export async function getRecord<T>(db: DynamoDBDocumentClient, tableName: string, key: { pk: string; sk: string }): Promise<T | undefined> {
   const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
   return Item ? toRecord<T>(Item) : undefined;
+}
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+/** A transaction item and the conflict its failed condition means. */
+export interface Step {
+  item: TransactItem;
+  conflict: ConflictReason;
+}
+
+/** DynamoDB refuses concurrent transactions on one item with TransactionConflict: try again, with backoff. */
+const TRANSACTION_ATTEMPTS = 8;
+
+/**
+ * One TransactWriteItems of the steps: a failed condition throws the WriteConflict its step names (the
+ * first such step's); a TransactionConflict (another transaction on one of the items) is sent again.
+ */
+export async function transact(db: DynamoDBDocumentClient, steps: Step[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.send(new TransactWriteCommand({ TransactItems: steps.map((step) => step.item) }));
+      return;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      const failed = reasons.findIndex((reason) => reason.Code === 'ConditionalCheckFailed');
+      if (failed >= 0) throw new WriteConflict(steps[failed]!.conflict);
+      const conflicted = reasons.some((reason) => reason.Code === 'TransactionConflict');
+      if (!conflicted || attempt >= TRANSACTION_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 * 2 ** attempt * (0.5 + Math.random())));
+    }
+  }
 }
