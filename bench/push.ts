@@ -23,6 +23,34 @@ export interface PushFigures {
   ackToFrame: Percentiles;
   /** SendMessage's own round trip. */
   acknowledged: Percentiles;
+  /** Calls of the server's DynamoDB client that took over SLOW_STORE_CALL_MS in the window: the store's stalls. */
+  slowStoreCalls: number;
+}
+
+/** A store call this slow is a stall (a DynamoDB Local call takes 1 to 10 ms here). */
+export const SLOW_STORE_CALL_MS = 50;
+
+/** Counts the server's DynamoDB calls slower than SLOW_STORE_CALL_MS until `stop`. */
+function countSlowStoreCalls(server: LocalServer): { stop(): number } {
+  let slow = 0;
+  const name = 'benchSlowStoreCalls';
+  server.clients.db.middlewareStack.add(
+    (next) => async (args) => {
+      const started = performance.now();
+      try {
+        return await next(args);
+      } finally {
+        if (performance.now() - started > SLOW_STORE_CALL_MS) slow++;
+      }
+    },
+    { step: 'initialize', name },
+  );
+  return {
+    stop: () => {
+      server.clients.db.middlewareStack.remove(name);
+      return slow;
+    },
+  };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -52,6 +80,7 @@ export const PUSH_SHARE_OF_CEILING = 0.5;
  * figure would measure the store's queue. Runs `windowMs`, and on until `minSamples` messages have arrived.
  */
 export async function measurePush(
+  server: LocalServer,
   chats: ChatDriver,
   level: number,
   options: { windowMs: number; minSamples: number; thinkMs: number; ceilingPerSecond?: number },
@@ -62,6 +91,7 @@ export async function measurePush(
   const sendToFrame: number[] = [];
   const ackToFrame: number[] = [];
   const acknowledged: number[] = [];
+  const stalls = countSlowStoreCalls(server);
   const started = performance.now();
   const running = () => performance.now() - started < options.windowMs || sendToFrame.length < options.minSamples;
   await Promise.all(
@@ -83,6 +113,7 @@ export async function measurePush(
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const slowStoreCalls = stalls.stop();
   await Promise.all(conversations.map(({ chat }) => chats.stop(chat.contactId)));
   await Promise.all(conversations.flatMap(({ customer, agent }) => [customer, agent]).map((p: Participant) => p.socket!.waitClosed(10_000)));
   return {
@@ -93,6 +124,7 @@ export async function measurePush(
     sendToFrame: percentiles(sendToFrame),
     ackToFrame: percentiles(ackToFrame),
     acknowledged: percentiles(acknowledged),
+    slowStoreCalls,
   };
 }
 

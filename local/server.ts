@@ -49,6 +49,11 @@ export interface LocalServerOptions {
   port: number;
   /** Where the contacts, transcripts and signing keys are kept across restarts. */
   dataDir: string;
+  /**
+   * DynamoDB Local keeps the table in memory, gone when the server stops (the bench: DynamoDB Local's
+   * on-disk SQLite file stalls now and then on the disk's flushes, which DynamoDB itself does not share).
+   */
+  tableInMemory?: boolean;
   credentials?: LocalCredentials;
   logLevel?: LogLevel;
   /** The built web pages (`buildWeb`), served at `/` (customer) and `/agent` (local agent page); none: API only. */
@@ -123,7 +128,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     websocketUrl: '', // known once the server listens: its port is in the URL
   };
 
-  const dynamodb = await startDynamoDBLocal({ dataDir: join(dataDir, 'dynamodb'), tableName: config.tableName });
+  const dynamodb = await startDynamoDBLocal({ dataDir: options.tableInMemory ? undefined : join(dataDir, 'dynamodb'), tableName: config.tableName });
   const stops: (() => Promise<void>)[] = [dynamodb.stop];
   try {
     const s3 = await startS3Local({ directory: join(dataDir, 's3'), bucket: config.transcriptBucket });
