@@ -3,12 +3,13 @@
  * units each operation uses of the billed services and what they cost on AWS, and each handler's
  * bundle size and cold initialisation. Prints tables and writes JSON and an SVG chart under bench/results/.
  * A benchmark, not a test: it asserts nothing, it measures. `--quick`: fewer samples; `--deep`: the long
- * line to 1,000 chats; `--cost`: only the push, throughput and cost sections (no paging, no bundles).
+ * line to 1,000 chats; `--cost`: only the push, throughput and cost sections (no paging, no bundles);
+ * `--chart <run>.json`: only draws that run's chart again.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { build } from 'esbuild';
 import { StartChatContactCommand, StopContactCommand, TransferContactCommand } from '@aws-sdk/client-connect';
 import { CreateParticipantConnectionCommand, GetTranscriptCommand, SendMessageCommand } from '@aws-sdk/client-connectparticipant';
@@ -517,8 +518,17 @@ function report(results: Record<string, unknown>) {
   mkdirSync(dir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   writeFileSync(join(dir, `${stamp}.json`), JSON.stringify({ machine, ...results }, null, 2));
-  writeFileSync(join(dir, `${stamp}.svg`), chart(paging, push, `${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${stamp}`));
+  writeFileSync(join(dir, `${stamp}.svg`), chart(paging, push, caption(machine, stamp)));
   console.log(`\nwritten to ${join(dir, stamp)}.json and .svg`);
+}
+
+type Machine = { cpu?: string; cores: number; node: string };
+const caption = (machine: Machine, stamp: string) => `${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${stamp}`;
+
+/** `--chart <run>.json`: draws a run's chart again from its figures, beside it (after a change to the chart alone). */
+function redrawChart(file: string) {
+  const { machine, paging = {}, push } = JSON.parse(readFileSync(file, 'utf8'));
+  writeFileSync(file.replace(/\.json$/, '.svg'), chart(paging, push, caption(machine, basename(file, '.json'))));
 }
 
 const roundAll = (figures: object, digits = 2) =>
@@ -547,10 +557,11 @@ function chart(paging: Record<string, Record<string, PagingAtDepth>>, push: Reco
         ],
       },
       {
-        title: `Push latency by concurrent chats (offered at most ${PUSH_SHARE_OF_CEILING} of the store's ceiling)`,
-        xLabel: 'concurrent chats (customer and agent connected)',
-        yLabel: 'ms',
+        title: 'Push latency by concurrent chats',
+        xLabel: `concurrent chats (at most ${PUSH_SHARE_OF_CEILING} of the store's ceiling)`,
+        yLabel: 'ms (log scale)',
         logX: true,
+        logY: true,
         series: [pushSeries('memory', 'p50'), pushSeries('memory', 'p99'), pushSeries('disk', 'p50'), pushSeries('disk', 'p99')],
         goal: { y: 50, label: 'goal: p99 ≤ 50 ms' },
       },
@@ -582,7 +593,8 @@ function costFigures(operations: OperationUnits, dynamodbBytesPerChat: number) {
   return { perOperation, per1000Messages, per1000Chats, scale };
 }
 
-main().catch((error: unknown) => {
+const redraw = process.argv.indexOf('--chart');
+(redraw >= 0 ? Promise.resolve(redrawChart(process.argv[redraw + 1]!)) : main()).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

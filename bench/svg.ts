@@ -15,6 +15,8 @@ export interface Panel {
   yLabel: string;
   /** Powers of ten on the x axis (depths, concurrency): 1, 10, 100 evenly apart. */
   logX?: boolean;
+  /** Powers of ten on the y axis: a tail many times the median, and the median, both readable. */
+  logY?: boolean;
   series: readonly Series[];
   /** A dashed horizontal line: a goal. */
   goal?: { y: number; label: string };
@@ -49,15 +51,18 @@ function panelSvg(panel: Panel, offsetX: number): string {
   const { width, height, left, right, top, bottom } = PANEL;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
-  const points = panel.series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!panel.logX || x > 0));
+  const drawable = ([x, y]: readonly [number, number]) =>
+    Number.isFinite(x) && Number.isFinite(y) && (!panel.logX || x > 0) && (!panel.logY || y > 0);
+  const points = panel.series.flatMap((s) => s.points).filter(drawable);
   const xs = points.map(([x]) => x);
-  const yMax = Math.max(0, ...points.map(([, y]) => y), panel.goal?.y ?? 0);
-  const yTicks = niceTicks(yMax);
-  const yTop = yTicks.at(-1)!;
+  const ys = [...points.map(([, y]) => y), ...(panel.goal ? [panel.goal.y] : [])];
+  const yMax = Math.max(0, ...ys);
+  const yTicks = panel.logY ? decadeTicks(Math.min(...ys, 1), Math.max(yMax, 10)) : niceTicks(yMax);
+  const [y0, y1] = panel.logY ? [Math.log10(yTicks[0]!), Math.log10(yTicks.at(-1)!)] : [0, yTicks.at(-1)!];
   const xTicks = panel.logX ? decadeTicks(Math.min(...xs, 1), Math.max(...xs, 10)) : niceTicks(Math.max(...xs, 1));
   const [x0, x1] = panel.logX ? [Math.log10(xTicks[0]!), Math.log10(xTicks.at(-1)!)] : [0, xTicks.at(-1)!];
   const sx = (x: number) => left + (((panel.logX ? Math.log10(x) : x) - x0) / (x1 - x0 || 1)) * plotW;
-  const sy = (y: number) => top + plotH - (y / (yTop || 1)) * plotH;
+  const sy = (y: number) => top + plotH - (((panel.logY ? Math.log10(y) : y) - y0) / (y1 - y0 || 1)) * plotH;
   const parts: string[] = [`<g transform="translate(${offsetX},0)">`];
   parts.push(`<text x="${width / 2}" y="22" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(panel.title)}</text>`);
   for (const t of yTicks) {
@@ -77,7 +82,7 @@ function panelSvg(panel: Panel, offsetX: number): string {
   }
   panel.series.forEach((series, i) => {
     const colour = COLOURS[i % COLOURS.length]!;
-    const drawn = series.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!panel.logX || x > 0));
+    const drawn = series.points.filter(drawable);
     const path = drawn.map(([x, y]) => `${num(sx(x))},${num(sy(y))}`).join(' ');
     if (drawn.length) parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="2" points="${path}"/>`);
     for (const [x, y] of drawn) parts.push(`<circle cx="${num(sx(x))}" cy="${num(sy(y))}" r="3" fill="${colour}"/>`);

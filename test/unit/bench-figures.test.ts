@@ -143,6 +143,35 @@ describe('the SVG chart', () => {
     expect(lines[1]![2]![1]!).toBeLessThan(lines[1]![0]![1]!);
   });
 
+  test('on a log y axis, each decade is as tall as the next, and values of 0 are left out', () => {
+    const svg = chartSvg([
+      {
+        title: 't',
+        xLabel: 'chats',
+        yLabel: 'ms',
+        logX: true,
+        logY: true,
+        series: [
+          {
+            name: 'p99',
+            points: [
+              [1, 10],
+              [10, 100],
+              [100, 1000],
+              [1000, 0],
+            ],
+          },
+        ],
+      },
+    ]);
+    expect(svg).not.toContain('NaN');
+    const [line] = [...svg.matchAll(/<polyline[^>]*points="([^"]*)"/g)].map((m) => m[1]!.split(' ').map((p) => p.split(',').map(Number)));
+    expect(line).toHaveLength(3);
+    const ys = line!.map(([, y]) => y!);
+    expect(ys[0]! - ys[1]!).toBeCloseTo(ys[1]! - ys[2]!, 0);
+    expect(ys[0]! - ys[1]!).toBeGreaterThan(0);
+  });
+
   test('empty and non-finite series draw nothing and break nothing', () => {
     const svg = chartSvg([
       {
