@@ -147,28 +147,17 @@ export class Fields {
     return list as T[] | undefined;
   }
 
-  /** A map of string to string, such as contact attributes. */
-  optionalStringMap(
-    member: string,
-    limits: { key: Length; value: Length; maxEntries?: number; maxTotalLength?: number },
-  ): Record<string, string> | undefined {
+  /** A map of string to string, such as contact attributes; how much it may hold in all is the domain's quota (QUOTAS), checked there. */
+  optionalStringMap(member: string, limits: { key: Length; value: Length }): Record<string, string> | undefined {
     const value = this.raw(member);
     if (value === undefined) return undefined;
     const name = this.name(member);
     if (!isObject(value)) throw invalidParameter(`${name} must be a map of strings`);
     const entries = Object.entries(value);
-    if (limits.maxEntries !== undefined && entries.length > limits.maxEntries) {
-      throw invalidParameter(`${name} has more than ${limits.maxEntries} entries`);
-    }
-    let total = 0;
     for (const [key, item] of entries) {
       checkKey(name, key, limits.key);
       if (typeof item !== 'string') throw invalidParameter(`${name}.${key} must be a string`);
       checkString(`${name}.${key}`, item, limits.value);
-      total += key.length + item.length;
-    }
-    if (limits.maxTotalLength !== undefined && total > limits.maxTotalLength) {
-      throw invalidParameter(`${name} exceeds ${limits.maxTotalLength} characters in total`);
     }
     return Object.fromEntries(entries) as Record<string, string>;
   }
